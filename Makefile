@@ -1,0 +1,38 @@
+# The course's commands. Needs only python3 (3.11+) and make; everything else is installed
+# into .venv by the first command that needs it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: course test lab release check clean
+
+# Create .venv if missing and (re)install the package whenever its dependencies change.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## course: an instructor's full round on an example class (release, autograde, feedback, grades)
+course: $(STAMP)
+	$(BIN)/coursekit release
+	$(BIN)/coursekit grade --example-class --workspace build/example-class
+
+## test: every test (coursekit unit tests, notebooks under nbval, the grading pipeline)
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## lab: open the student notebooks in JupyterLab
+lab: $(STAMP)
+	$(BIN)/coursekit lab
+
+release: $(STAMP)
+	$(BIN)/coursekit release
+
+check: $(STAMP)
+	$(BIN)/coursekit release --check
+	$(BIN)/coursekit check
+
+clean:
+	rm -rf build grading .pytest_cache

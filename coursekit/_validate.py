@@ -1,0 +1,112 @@
+"""Input checks shared by the numerical modules.
+
+Every public function of ``coursekit`` checks its arguments and raises a
+``TypeError`` or ``ValueError`` whose message names the function, the argument
+and what was expected, so that a student who passes a list of lists, an integer
+array or a matrix of the wrong shape learns what to change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Real
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+def as_float_array(
+    value: ArrayLike,
+    name: str,
+    func: str,
+    *,
+    ndim: int | Sequence[int] | None = None,
+    finite: bool = True,
+) -> FloatArray:
+    """Return ``value`` as a float64 array (a copy is never promised), or raise.
+
+    Parameters
+    ----------
+    value : array_like
+        Numbers: a scalar, a list, or a numpy array of a real dtype.
+    name : str
+        The argument's name, for the error message.
+    func : str
+        The calling function's name, for the error message.
+    ndim : int or sequence of int, optional
+        Allowed numbers of dimensions.
+    finite : bool
+        Reject NaN and infinity.
+    """
+    if isinstance(value, np.ndarray):
+        if value.dtype == np.bool_ or not (
+            np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer)
+        ):
+            raise TypeError(
+                f"{func}: argument '{name}' must hold real numbers, got an array of dtype {value.dtype}"
+            )
+        arr = value.astype(np.float64, copy=False)
+    else:
+        if isinstance(value, bool | np.bool_) or (
+            isinstance(value, list | tuple) and np.asarray(value, dtype=object).dtype == object
+            and any(isinstance(v, bool | np.bool_) for v in np.asarray(value, dtype=object).ravel())
+        ):
+            raise TypeError(f"{func}: argument '{name}' must hold real numbers, got booleans")
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"{func}: argument '{name}' must be an array of real numbers, "
+                f"got {type(value).__name__} ({exc})"
+            ) from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(str(d) for d in allowed)
+            raise ValueError(
+                f"{func}: argument '{name}' must have {want} dimension(s), "
+                f"got shape {arr.shape}"
+            )
+    if finite and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{func}: argument '{name}' contains NaN or infinity")
+    return arr
+
+
+def check_positive(value: float, name: str, func: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite positive number, or raise."""
+    if isinstance(value, bool) or not isinstance(value, Real | np.floating | np.integer):
+        raise TypeError(f"{func}: argument '{name}' must be a number, got {type(value).__name__}")
+    value = float(value)
+    ok = value >= 0 if allow_zero else value > 0
+    if not (np.isfinite(value) and ok):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{func}: argument '{name}' must be finite and {bound}, got {value}")
+    return value
+
+
+def check_probability(value: float, name: str, func: str, *, low_open: bool = False, high_open: bool = False) -> float:
+    """Return ``value`` as a float if it lies in the unit interval, or raise.
+
+    ``low_open`` / ``high_open`` exclude 0 / 1 from the allowed range.
+    """
+    if isinstance(value, bool) or not isinstance(value, Real | np.floating | np.integer):
+        raise TypeError(f"{func}: argument '{name}' must be a number, got {type(value).__name__}")
+    value = float(value)
+    lo_ok = value > 0 if low_open else value >= 0
+    hi_ok = value < 1 if high_open else value <= 1
+    if not (lo_ok and hi_ok):
+        interval = ("(" if low_open else "[") + "0, 1" + (")" if high_open else "]")
+        raise ValueError(f"{func}: argument '{name}' must lie in {interval}, got {value}")
+    return value
+
+
+def check_rng(rng: object, func: str) -> np.random.Generator:
+    """Return ``rng`` if it is a ``numpy.random.Generator``, or raise ``TypeError``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{func}: argument 'rng' must be a numpy.random.Generator "
+            f"(make one with np.random.default_rng(seed)), got {type(rng).__name__}"
+        )
+    return rng

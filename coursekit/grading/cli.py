@@ -1,0 +1,116 @@
+"""The ``coursekit`` command: release, check, grade, lab."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from coursekit.grading.course import Course, CourseError
+
+__all__ = ["main"]
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _cmd_release(course: Course, args: argparse.Namespace) -> int:
+    from coursekit.grading.release import check_release, release
+
+    if args.check:
+        problems = check_release(course, args.assignments or None)
+        for p in problems:
+            print(p)
+        if problems:
+            print(f"{len(problems)} problem(s): the committed notebooks are out of date")
+            return 1
+        print("release is up to date")
+        return 0
+    release(course, args.assignments or None, force_execute=args.execute, say=_say)
+    return 0
+
+
+def _cmd_check(course: Course, args: argparse.Namespace) -> int:
+    from coursekit.grading.check import check_course
+
+    problems = check_course(course, args.assignments or None)
+    for p in problems:
+        print(p)
+    names = course.assignments(args.assignments or None)
+    if problems:
+        print(f"{len(problems)} problem(s) in {len(names)} assignment(s)")
+        return 1
+    print(f"course is sound: {len(names)} assignment(s) checked")
+    return 0
+
+
+def _cmd_grade(course: Course, args: argparse.Namespace) -> int:
+    from coursekit.grading.grade import format_table, grade
+
+    default = course.root / os.environ.get("COURSEKIT_WORKSPACE", "grading")
+    workspace = Path(args.workspace) if args.workspace else default
+    rows = grade(course, workspace, args.assignments or None, example=args.example_class, force=args.force, say=_say)
+    print()
+    print(format_table(rows))
+    print()
+    print(f"grades: {workspace / 'grades.csv'}")
+    print(f"feedback: {workspace / 'feedback'}/<student>/<assignment>/")
+    return 1 if args.strict and any(r.status != "graded" for r in rows) else 0
+
+
+def _cmd_lab(course: Course, args: argparse.Namespace) -> int:
+    cmd = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={course.notebooks}", *args.lab_args]
+    os.execv(sys.executable, cmd)
+    return 0  # not reached
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="coursekit", description="Release, check and grade the neural-networks course.")
+    p.add_argument("--course", default=None, help="course folder (default: the one containing the current folder)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("release", help="regenerate notebooks/ from solutions/")
+    r.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    r.add_argument("--check", action="store_true", help="only report whether the committed notebooks are up to date")
+    r.add_argument("--execute", action="store_true", help="execute every solution notebook even if unchanged")
+    r.set_defaults(func=_cmd_release)
+
+    c = sub.add_parser("check", help="validate the course (metadata, exercises, no leaked solutions)")
+    c.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    c.set_defaults(func=_cmd_check)
+
+    g = sub.add_parser("grade", help="autograde submissions, write feedback and grades.csv")
+    g.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    g.add_argument("--workspace", default=None,
+                   help="grading folder with submitted/<student>/<assignment>/ (default: grading/)")
+    g.add_argument("--example-class", action="store_true",
+                   help="first write an example class made from the course's notebooks")
+    g.add_argument("--force", action="store_true", help="grade every submission again")
+    g.add_argument("--strict", action="store_true", help="exit 1 if any submission could not be graded")
+    g.set_defaults(func=_cmd_grade)
+
+    lab = sub.add_parser("lab", help="open the student notebooks in JupyterLab")
+    lab.add_argument("lab_args", nargs=argparse.REMAINDER, help="extra arguments for jupyter lab")
+    lab.set_defaults(func=_cmd_lab)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``coursekit`` console script."""
+    args = _parser().parse_args(argv)
+    # nbgrader's SQLAlchemy use triggers SAWarnings that say nothing to an instructor.
+    warnings.filterwarnings("ignore", module="nbgrader")
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+    try:
+        course = Course.find(args.course)
+        return int(args.func(course, args))
+    except CourseError as exc:
+        print(f"coursekit: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

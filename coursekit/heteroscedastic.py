@@ -1,0 +1,779 @@
+r"""Heteroscedastic regression: a network that predicts a mean and a noise level.
+
+Least squares treats the noise as Gaussian with one variance everywhere. The
+tutorial in lecture notes 004 (question 2) lets the variance depend on the
+input: the network returns a mean :math:`f(x)` and an activation
+:math:`a(x)` that sets the log-variance,
+
+.. math::
+
+    P(y \mid x) = \mathcal{N}\big(y;\ f(x),\ v(x)\big), \qquad v(x) = \sigma(x)^2 = e^{a(x)},
+
+and is trained by minimising the negative log-likelihood. Predicting
+:math:`\log v` rather than :math:`v` keeps the variance positive whatever the
+network outputs, and a variance near zero needs an activation near
+:math:`-\infty` rather than near 0.
+
+This module holds
+
+* :func:`gaussian_nll` and :func:`gaussian_nll_grads`: the loss and its
+  gradients with respect to the mean and the log-variance;
+* :class:`HeteroscedasticMLP`: one shared hidden layer with a mean head and a
+  log-variance head, with a hand-written backward pass;
+* :func:`fit_heteroscedastic`: gradient descent with a separate step size for
+  the variance head;
+* :func:`fit_log_residuals`: the tutorial's alternative, a regression of the
+  log squared residuals, with the bias of that approach corrected;
+* :func:`make_heteroscedastic_data`, :func:`true_mean`, :func:`true_std`: 1-D
+  data whose mean and noise level are known.
+
+Shapes: inputs ``X`` are ``(N, d)``, targets and predictions ``(N,)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from coursekit._validate import FloatArray, as_float_array, check_positive, check_rng
+
+__all__ = [
+    "gaussian_nll",
+    "gaussian_nll_grads",
+    "HeteroscedasticMLP",
+    "fit_heteroscedastic",
+    "fit_log_residuals",
+    "LogVarianceFit",
+    "E_LOG_CHI2_1",
+    "make_heteroscedastic_data",
+    "true_mean",
+    "true_std",
+]
+
+_HALF_LOG_2PI = 0.5 * float(np.log(2.0 * np.pi))
+
+E_LOG_CHI2_1: float = -float(np.euler_gamma) - float(np.log(2.0))
+r"""Mean of :math:`\log \varepsilon^2` for :math:`\varepsilon \sim \mathcal{N}(0, 1)`.
+
+:math:`E[\log \varepsilon^2] = \psi(1/2) + \log 2 = -\gamma - \log 2 \approx -1.2704`,
+with :math:`\psi` the digamma function and :math:`\gamma` Euler's constant."""
+
+
+# --------------------------------------------------------------------------- safe pieces
+
+
+def _check_int(value: object, name: str, func: str, minimum: int) -> int:
+    """Return ``value`` as an int if it is an integer >= ``minimum``, or raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{func}: argument '{name}' must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _times_exp_neg(x: FloatArray, a: FloatArray) -> FloatArray:
+    r"""Return :math:`x\,e^{-a}` elementwise with no warning.
+
+    Where the exact value exceeds the float64 range the result is ``±inf``;
+    where ``x == 0`` it is 0, even if :math:`e^{-a}` alone would overflow.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = x * np.exp(-a)
+    return np.where(x == 0.0, 0.0, out)
+
+
+def _targets(y: ArrayLike, f: ArrayLike, log_var: ArrayLike, func: str
+             ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    ya = as_float_array(y, "y", func, ndim=1)
+    fa = as_float_array(f, "f", func, ndim=1)
+    aa = as_float_array(log_var, "log_var", func, ndim=1)
+    if not (ya.shape == fa.shape == aa.shape):
+        raise ValueError(
+            f"{func}: arguments 'y', 'f' and 'log_var' must have the same shape (N,), "
+            f"got {ya.shape}, {fa.shape} and {aa.shape}"
+        )
+    if ya.shape[0] == 0:
+        raise ValueError(f"{func}: arguments 'y', 'f' and 'log_var' must not be empty")
+    return ya, fa, aa
+
+
+# --------------------------------------------------------------------------- loss
+
+
+def gaussian_nll(y: ArrayLike, f: ArrayLike, log_var: ArrayLike) -> float:
+    r"""Mean negative log-likelihood of targets under :math:`\mathcal{N}(f_n, v_n)`.
+
+    With :math:`v_n = e^{a_n}` and :math:`a_n` = ``log_var[n]``,
+
+    .. math::
+
+        c_n = -\log \mathcal{N}(y_n; f_n, v_n)
+            = \tfrac12 \log v_n + \frac{(y_n - f_n)^2}{2 v_n} + \tfrac12 \log(2\pi),
+        \qquad
+        C = \frac{1}{N} \sum_{n=1}^{N} c_n.
+
+    :math:`\log v_n` is used as given (never ``log(exp(...))``) and
+    :math:`(y_n - f_n)^2 / v_n` is computed as :math:`(y_n - f_n)^2 e^{-a_n}`.
+    For a fixed residual, :math:`c_n` is smallest at :math:`v_n = (y_n - f_n)^2`.
+
+    Parameters
+    ----------
+    y : array_like, shape (N,)
+        Targets.
+    f : array_like, shape (N,)
+        Predicted means.
+    log_var : array_like, shape (N,)
+        Predicted log-variances :math:`a_n = \log v_n`.
+
+    Returns
+    -------
+    float
+        :math:`C`, in nats. ``inf`` (without a warning) if a term is too large
+        for float64, e.g. a nonzero residual with ``log_var < -745``.
+    """
+    ya, fa, aa = _targets(y, f, log_var, "gaussian_nll")
+    r = ya - fa
+    quad = _times_exp_neg(r * r, aa)
+    with np.errstate(over="ignore"):
+        return float(np.mean(0.5 * aa + 0.5 * quad) + _HALF_LOG_2PI)
+
+
+def gaussian_nll_grads(y: ArrayLike, f: ArrayLike, log_var: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    r"""Gradients of the mean Gaussian NLL :math:`C` (see :func:`gaussian_nll`).
+
+    For one term, with :math:`v = e^{a}`,
+
+    .. math::
+
+        \bar f = \frac{\partial c}{\partial f} = \frac{f - y}{v}, \qquad
+        \bar v = \frac{\partial c}{\partial v} = \frac{1}{2v} - \frac{(y - f)^2}{2 v^2}, \qquad
+        \bar a = \bar v \, \frac{\partial v}{\partial a} = \bar v\, v
+               = \frac12 - \frac{(y - f)^2}{2 v}.
+
+    The loss is a mean, so each gradient is divided by :math:`N`:
+
+    .. math::
+
+        \frac{\partial C}{\partial f_n} = \frac{f_n - y_n}{N v_n}, \qquad
+        \frac{\partial C}{\partial a_n} = \frac{1}{N}\left(\frac12 - \frac{(y_n - f_n)^2}{2 v_n}\right).
+
+    :math:`\partial C / \partial a_n` is zero exactly when the predicted
+    variance equals the squared residual. It never exceeds :math:`1/(2N)` but
+    has no lower bound: a log-variance that is too large is pushed down
+    gently, one that is far too small is pushed up hard.
+
+    Parameters
+    ----------
+    y : array_like, shape (N,)
+        Targets.
+    f : array_like, shape (N,)
+        Predicted means.
+    log_var : array_like, shape (N,)
+        Predicted log-variances :math:`a_n`.
+
+    Returns
+    -------
+    df : ndarray, shape (N,)
+        :math:`\partial C / \partial f_n`.
+    dlog_var : ndarray, shape (N,)
+        :math:`\partial C / \partial a_n`.
+    """
+    ya, fa, aa = _targets(y, f, log_var, "gaussian_nll_grads")
+    n = ya.shape[0]
+    r = fa - ya
+    df = _times_exp_neg(r, aa) / n
+    dlog_var = (0.5 - 0.5 * _times_exp_neg(r * r, aa)) / n
+    return df, dlog_var
+
+
+# --------------------------------------------------------------------------- the network
+
+
+class HeteroscedasticMLP:
+    r"""One shared hidden layer, a mean head and a log-variance head.
+
+    .. math::
+
+        h = \phi(X W_1 + b_1), \qquad
+        f = h\, w_f + b_f, \qquad
+        a = h\, w_a + b_a = \log v,
+
+    with :math:`\phi = \tanh` by default (smooth, so the mean and the
+    log-variance come out smooth; ``activation="relu"`` gives piecewise linear
+    curves). Shapes: :math:`X` (N, d), :math:`W_1` (d, H), :math:`b_1` (H,),
+    :math:`h` (N, H), :math:`w_f, w_a` (H,), :math:`b_f, b_a` (1,),
+    :math:`f, a` (N,).
+
+    The loss is the mean Gaussian NLL :math:`C` of :func:`gaussian_nll`.
+    Backward pass (:math:`\bar{\cdot}` is the gradient of :math:`C`; the
+    per-example :math:`\bar f, \bar a` come from :func:`gaussian_nll_grads`):
+
+    .. math::
+
+        \bar w_f = h^\top \bar f, \quad \bar b_f = \textstyle\sum_n \bar f_n, \quad
+        \bar w_a = h^\top \bar a, \quad \bar b_a = \textstyle\sum_n \bar a_n,
+
+        \bar h = \bar h^{(f)} + \bar h^{(\sigma)} = \bar f\, w_f^\top + \bar a\, w_a^\top
+        \quad\text{(the two heads share } h\text{, so their contributions add)},
+
+        \bar Z_1 = \bar h \odot \phi'(Z_1), \quad
+        \bar W_1 = X^\top \bar Z_1, \quad \bar b_1 = \textstyle\sum_n \bar Z_{1,n},
+
+    with :math:`\phi'(Z_1) = 1 - h^2` for tanh and :math:`[Z_1 > 0]` for ReLU
+    (0 at 0).
+
+    Initialisation: :math:`W_1 \sim \mathcal{N}(0, 1/d)` (LeCun, the notes'
+    choice), :math:`w_f \sim \mathcal{N}(0, 1/H)`, :math:`b_1 = 0`,
+    :math:`b_f = 0`, and :math:`w_a = 0`, :math:`b_a = 0`: the variance head
+    starts by predicting :math:`v = 1` everywhere.
+
+    Parameters
+    ----------
+    n_in : int
+        Input dimension ``d``.
+    n_hidden : int
+        Hidden width ``H``.
+    rng : numpy.random.Generator
+        Source of the initial weights (keyword-only).
+    activation : {"tanh", "relu"}
+        Hidden nonlinearity :math:`\phi`.
+
+    Attributes
+    ----------
+    W1, b1, wf, bf, wa, ba : ndarray
+        Parameters (shapes above); updated in place by :func:`fit_heteroscedastic`.
+    dW1, db1, dwf, dbf, dwa, dba : ndarray
+        Their gradients, set by :meth:`backward`.
+    """
+
+    def __init__(self, n_in: int, n_hidden: int, *, rng: np.random.Generator,
+                 activation: str = "tanh") -> None:
+        func = "HeteroscedasticMLP"
+        n_in = _check_int(n_in, "n_in", func, 1)
+        n_hidden = _check_int(n_hidden, "n_hidden", func, 1)
+        rng = check_rng(rng, func)
+        if activation not in ("tanh", "relu"):
+            raise ValueError(f"{func}: argument 'activation' must be 'tanh' or 'relu', got {activation!r}")
+        self.activation = activation
+        self.W1 = rng.standard_normal((n_in, n_hidden)) / np.sqrt(n_in)
+        self.b1 = np.zeros(n_hidden)
+        self.wf = rng.standard_normal(n_hidden) / np.sqrt(n_hidden)
+        self.bf = np.zeros(1)
+        self.wa = np.zeros(n_hidden)
+        self.ba = np.zeros(1)
+        self.dW1 = np.zeros_like(self.W1)
+        self.db1 = np.zeros_like(self.b1)
+        self.dwf = np.zeros_like(self.wf)
+        self.dbf = np.zeros_like(self.bf)
+        self.dwa = np.zeros_like(self.wa)
+        self.dba = np.zeros_like(self.ba)
+        self._cache: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray] | None = None
+
+    # -- forward -----------------------------------------------------------------------
+    def _hidden(self, X: ArrayLike, func: str) -> tuple[FloatArray, FloatArray, FloatArray]:
+        Xa = as_float_array(X, "X", func, ndim=2)
+        if Xa.shape[1] != self.W1.shape[0]:
+            raise ValueError(
+                f"{func}: argument 'X' must have {self.W1.shape[0]} column(s) (n_in), got shape {Xa.shape}"
+            )
+        z1 = Xa @ self.W1 + self.b1
+        h = np.tanh(z1) if self.activation == "tanh" else np.maximum(z1, 0.0)
+        return Xa, z1, h
+
+    def forward(self, X: ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """Predicted means and log-variances; remembers what :meth:`backward` needs.
+
+        Parameters
+        ----------
+        X : array_like, shape (N, d)
+            Inputs.
+
+        Returns
+        -------
+        f : ndarray, shape (N,)
+            Means :math:`f(x_n)`.
+        log_var : ndarray, shape (N,)
+            Log-variances :math:`a(x_n) = \\log v(x_n)`.
+        """
+        Xa, z1, h = self._hidden(X, "HeteroscedasticMLP.forward")
+        f = h @ self.wf + self.bf
+        a = h @ self.wa + self.ba
+        self._cache = (Xa, z1, h, f, a)
+        return f, a
+
+    def backward(self, y: ArrayLike) -> None:
+        """Gradients of the mean Gaussian NLL for targets ``y`` at the last :meth:`forward`.
+
+        Stores ``dW1, db1, dwf, dbf, dwa, dba`` on the model (formulas in the
+        class docstring); returns nothing.
+
+        Parameters
+        ----------
+        y : array_like, shape (N,)
+            Targets for the inputs of the last call to :meth:`forward`.
+        """
+        func = "HeteroscedasticMLP.backward"
+        if self._cache is None:
+            raise RuntimeError(f"{func}: call forward(X) before backward(y)")
+        Xa, z1, h, f, a = self._cache
+        ya = as_float_array(y, "y", func, ndim=1)
+        if ya.shape != f.shape:
+            raise ValueError(
+                f"{func}: argument 'y' must have shape {f.shape} (one target per row of the last X), "
+                f"got {ya.shape}"
+            )
+        df, da = gaussian_nll_grads(ya, f, a)
+        self.dwf = h.T @ df
+        self.dbf = np.array([df.sum()])
+        self.dwa = h.T @ da
+        self.dba = np.array([da.sum()])
+        dh = np.outer(df, self.wf) + np.outer(da, self.wa)
+        dz1 = dh * (1.0 - h * h) if self.activation == "tanh" else dh * (z1 > 0.0)
+        self.dW1 = Xa.T @ dz1
+        self.db1 = dz1.sum(axis=0)
+
+    # -- conveniences ------------------------------------------------------------------
+    def loss(self, X: ArrayLike, y: ArrayLike) -> float:
+        """Mean Gaussian NLL of ``y`` given ``X`` (does not touch the cache)."""
+        _, _, h = self._hidden(X, "HeteroscedasticMLP.loss")
+        return gaussian_nll(y, h @ self.wf + self.bf, h @ self.wa + self.ba)
+
+    def predict(self, X: ArrayLike) -> tuple[FloatArray, FloatArray]:
+        r"""Mean and standard deviation :math:`(f(x_n), e^{a(x_n)/2})`, shapes (N,) and (N,)."""
+        _, _, h = self._hidden(X, "HeteroscedasticMLP.predict")
+        a = h @ self.wa + self.ba
+        with np.errstate(over="ignore"):
+            return h @ self.wf + self.bf, np.exp(0.5 * a)
+
+    def params(self) -> list[FloatArray]:
+        """``[W1, b1, wf, bf, wa, ba]`` (the arrays themselves, for in-place updates)."""
+        return [self.W1, self.b1, self.wf, self.bf, self.wa, self.ba]
+
+    def grads(self) -> list[FloatArray]:
+        """``[dW1, db1, dwf, dbf, dwa, dba]``, in the order of :meth:`params`."""
+        return [self.dW1, self.db1, self.dwf, self.dbf, self.dwa, self.dba]
+
+
+def fit_heteroscedastic(
+    model: HeteroscedasticMLP,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    lr: float = 0.01,
+    lr_var: float | None = None,
+    epochs: int = 2000,
+    rng: np.random.Generator,
+    batch_size: int | None = None,
+    optimizer: str = "adam",
+    warmup_epochs: int = 0,
+) -> FloatArray:
+    r"""Train ``model`` in place by gradient descent on the mean Gaussian NLL.
+
+    Every step computes the gradients :math:`\bar\theta` of the mean NLL on a
+    batch (:meth:`HeteroscedasticMLP.backward`) and updates each parameter with
+    step size :math:`\eta` = ``lr`` for the shared layer and the mean head
+    (:math:`W_1, b_1, w_f, b_f`) and :math:`\eta` = ``lr_var`` for the
+    variance head (:math:`w_a, b_a`):
+
+    * ``optimizer="sgd"``: :math:`\theta \leftarrow \theta - \eta\,\bar\theta`;
+    * ``optimizer="adam"`` (default): Adam with :math:`\beta_1 = 0.9`,
+      :math:`\beta_2 = 0.999`, :math:`\epsilon = 10^{-8}` outside the square
+      root, bias-corrected with the 1-based step count :math:`t`, as in
+      ``coursekit.optim``: :math:`\theta \leftarrow \theta - \eta\,\hat m /
+      (\sqrt{\hat v} + \epsilon)`.
+
+    The notes warn that the variance head is the hard part. Where the
+    predicted variance :math:`v` is much smaller than the squared residual
+    :math:`r^2`, :math:`\partial C/\partial a = (1 - r^2/v)/(2N)` is large,
+    and :math:`\partial C/\partial f = -r/(vN)` is large too; plain gradient
+    descent with a fixed step then overshoots and the loss blows up (this
+    function raises ``RuntimeError`` when that happens). Three remedies are
+    offered: a smaller ``lr_var``; Adam, whose steps do not grow with the
+    gradient's scale; and ``warmup_epochs``, which keeps the variance head at
+    its initial value (:math:`v = 1` for a fresh model, so the first epochs are
+    plain least squares) until the mean is roughly right.
+
+    Parameters
+    ----------
+    model : HeteroscedasticMLP
+        The network; its parameters are overwritten.
+    X : array_like, shape (N, d)
+        Inputs.
+    y : array_like, shape (N,)
+        Targets.
+    lr : float
+        Step size for the shared layer and the mean head (default 0.01, for Adam).
+    lr_var : float, optional
+        Step size for the variance head; default ``lr / 2``.
+    epochs : int
+        Passes over the data (default 2000).
+    rng : numpy.random.Generator
+        Shuffles the rows into mini-batches each epoch (unused for full-batch training).
+    batch_size : int, optional
+        Mini-batch size; ``None`` (default) uses all ``N`` rows in every step.
+    optimizer : {"adam", "sgd"}
+        Update rule (above).
+    warmup_epochs : int
+        Number of first epochs in which the variance head is frozen (default 0).
+
+    Returns
+    -------
+    ndarray, shape (epochs,)
+        The mean NLL on all of ``(X, y)`` after each epoch.
+
+    Raises
+    ------
+    RuntimeError
+        If the loss stops being finite (the step sizes are too large).
+    """
+    func = "fit_heteroscedastic"
+    if not isinstance(model, HeteroscedasticMLP):
+        raise TypeError(f"{func}: argument 'model' must be a HeteroscedasticMLP, got {type(model).__name__}")
+    Xa = as_float_array(X, "X", func, ndim=2)
+    ya = as_float_array(y, "y", func, ndim=1)
+    n = Xa.shape[0]
+    if ya.shape[0] != n or n == 0:
+        raise ValueError(
+            f"{func}: arguments 'X' and 'y' must have the same (nonzero) number of rows, "
+            f"got shapes {Xa.shape} and {ya.shape}"
+        )
+    if Xa.shape[1] != model.W1.shape[0]:
+        raise ValueError(
+            f"{func}: argument 'X' must have {model.W1.shape[0]} column(s) (the model's n_in), "
+            f"got shape {Xa.shape}"
+        )
+    lr = check_positive(lr, "lr", func)
+    lr_var = 0.5 * lr if lr_var is None else check_positive(lr_var, "lr_var", func)
+    epochs = _check_int(epochs, "epochs", func, 1)
+    rng = check_rng(rng, func)
+    if batch_size is not None:
+        batch_size = _check_int(batch_size, "batch_size", func, 1)
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"{func}: argument 'optimizer' must be 'adam' or 'sgd', got {optimizer!r}")
+    warmup_epochs = _check_int(warmup_epochs, "warmup_epochs", func, 0)
+
+    rates = [lr, lr, lr, lr, lr_var, lr_var]
+    params = model.params()
+    adam_m = [np.zeros_like(p) for p in params]
+    adam_v = [np.zeros_like(p) for p in params]
+    steps = [0] * len(params)  # Adam's t, per parameter (the variance head may start late)
+    history = np.empty(epochs)
+    for epoch in range(epochs):
+        if batch_size is None or batch_size >= n:
+            batches = [np.arange(n)]
+        else:
+            order = rng.permutation(n)
+            batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+        warm = epoch < warmup_epochs
+        loss = np.inf
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            try:
+                for idx in batches:
+                    model.forward(Xa[idx])
+                    model.backward(ya[idx])
+                    for i, (p, g) in enumerate(zip(params, model.grads(), strict=True)):
+                        if warm and i >= 4:
+                            continue
+                        if optimizer == "sgd":
+                            p -= rates[i] * g
+                        else:
+                            steps[i] += 1
+                            adam_m[i] = 0.9 * adam_m[i] + 0.1 * g
+                            adam_v[i] = 0.999 * adam_v[i] + 0.001 * g * g
+                            m_hat = adam_m[i] / (1.0 - 0.9 ** steps[i])
+                            v_hat = adam_v[i] / (1.0 - 0.999 ** steps[i])
+                            p -= rates[i] * m_hat / (np.sqrt(v_hat) + 1e-8)
+                loss = model.loss(Xa, ya)
+            except (FloatingPointError, ValueError):
+                # Inputs were checked above, so a ValueError here means NaN/inf crept into the model.
+                loss = np.inf
+        if not np.isfinite(loss):
+            raise RuntimeError(
+                f"{func}: training diverged in epoch {epoch + 1} (the loss is no longer finite); "
+                "use smaller step sizes lr and lr_var"
+            )
+        history[epoch] = loss
+    return history
+
+
+# --------------------------------------------------------------------------- log residuals
+
+
+@dataclass(frozen=True, eq=False)
+class LogVarianceFit:
+    r"""A fitted log-variance model :math:`\hat a(x)` from :func:`fit_log_residuals`.
+
+    .. math::
+
+        \hat a(x) = \sum_{k=1}^{K} \beta_k \exp\!\Big(-\frac{\lVert x - c_k \rVert^2}{2 s^2}\Big)
+                    + \beta_0 + \text{offset},
+
+    Calling the object with ``X`` of shape (M, d) returns :math:`\hat a` of
+    shape (M,); :meth:`std` returns :math:`e^{\hat a / 2}`.
+
+    Attributes
+    ----------
+    centres : ndarray, shape (K, d)
+        RBF centres :math:`c_k`.
+    width : float
+        RBF width :math:`s`.
+    coef : ndarray, shape (K,)
+        Weights :math:`\beta_k`.
+    intercept : float
+        :math:`\beta_0`.
+    offset : float
+        Added at prediction: :math:`-E[\log \varepsilon^2] \approx 1.2704` when
+        the bias is corrected, else 0.
+    """
+
+    centres: FloatArray
+    width: float
+    coef: FloatArray
+    intercept: float
+    offset: float
+
+    def features(self, X: ArrayLike) -> FloatArray:
+        """RBF features, shape (M, K)."""
+        Xa = as_float_array(X, "X", "LogVarianceFit", ndim=2)
+        if Xa.shape[1] != self.centres.shape[1]:
+            raise ValueError(
+                f"LogVarianceFit: argument 'X' must have {self.centres.shape[1]} column(s), "
+                f"got shape {Xa.shape}"
+            )
+        return _rbf(Xa, self.centres, self.width)
+
+    def __call__(self, X: ArrayLike) -> FloatArray:
+        """Predicted log-variance, shape (M,)."""
+        return self.features(X) @ self.coef + self.intercept + self.offset
+
+    def std(self, X: ArrayLike) -> FloatArray:
+        """Predicted noise standard deviation :math:`e^{\\hat a/2}`, shape (M,)."""
+        with np.errstate(over="ignore"):
+            return np.exp(0.5 * self(X))
+
+
+def _rbf(X: FloatArray, centres: FloatArray, width: float) -> FloatArray:
+    sq = np.sum((X[:, None, :] - centres[None, :, :]) ** 2, axis=2)
+    return np.exp(-sq / (2.0 * width * width))
+
+
+def fit_log_residuals(
+    X: ArrayLike,
+    residuals: ArrayLike,
+    *,
+    n_centres: int = 12,
+    centres: ArrayLike | None = None,
+    width: float | None = None,
+    ridge: float = 1e-3,
+    correct_bias: bool = True,
+    floor: float = 1e-12,
+) -> LogVarianceFit:
+    r"""Fit the log squared residuals to get a log-variance model (the tutorial's alternative).
+
+    Instead of training a variance head by maximum likelihood, take the
+    residuals :math:`r_n = y_n - \hat f(x_n)` of a fitted mean model and
+    regress :math:`t_n = \log r_n^2` on :math:`x_n`. Here the regression is a
+    ridge regression on Gaussian radial basis functions (closed form,
+    deterministic):
+
+    .. math::
+
+        \min_{\beta, \beta_0} \sum_n \big(t_n - \phi(x_n)^\top \beta - \beta_0\big)^2
+            + \lambda N \lVert \beta \rVert^2,
+        \qquad \phi_k(x) = \exp\!\Big(-\frac{\lVert x - c_k\rVert^2}{2 s^2}\Big).
+
+    **The bias.** If :math:`r = \sigma(x)\,\varepsilon` with
+    :math:`\varepsilon \sim \mathcal N(0,1)`, then
+    :math:`\log r^2 = \log \sigma(x)^2 + \log \varepsilon^2` and
+    :math:`\log\varepsilon^2` is log of a :math:`\chi^2_1` variable, whose mean is
+    :math:`\psi(1/2) + \log 2 = -\gamma - \log 2 \approx -1.2704`
+    (:data:`E_LOG_CHI2_1`). The regression estimates
+    :math:`E[\log r^2 \mid x] = \log\sigma(x)^2 - 1.2704`, i.e. it
+    underestimates the variance by a factor :math:`e^{1.27} \approx 3.6`.
+    With ``correct_bias=True`` (default) the fitted model adds 1.2704 back.
+    The correction assumes Gaussian noise. Residuals of a mean model
+    fitted to the same data are also slightly too small on average
+    (the fit has absorbed some noise), which this does not correct.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Inputs.
+    residuals : array_like, shape (N,)
+        Residuals :math:`r_n`.
+    n_centres : int
+        For 1-D inputs without ``centres``: ``K`` centres evenly spaced from
+        the smallest to the largest input.
+    centres : array_like, shape (K, d), optional
+        RBF centres; required when ``d > 1``.
+    width : float, optional
+        RBF width :math:`s`. Default: the spacing of the evenly spaced centres,
+        or the median distance from each given centre to its nearest neighbour.
+    ridge : float
+        :math:`\lambda \ge 0` (scaled by :math:`N`, so its effect does not
+        depend on the data size). The intercept is not penalised.
+    correct_bias : bool
+        Add :math:`-E[\log \varepsilon^2] \approx 1.2704` to the predictions.
+    floor : float
+        :math:`r_n^2` is replaced by :math:`\max(r_n^2, \text{floor} \cdot
+        \overline{r^2})` before the log, so an exactly zero residual gives a
+        finite (very negative) target instead of :math:`-\infty`.
+
+    Returns
+    -------
+    LogVarianceFit
+        Callable: ``fit(X_new)`` gives the predicted log-variance, shape (M,).
+    """
+    func = "fit_log_residuals"
+    Xa = as_float_array(X, "X", func, ndim=2)
+    r = as_float_array(residuals, "residuals", func, ndim=1)
+    n, d = Xa.shape
+    if r.shape[0] != n or n < 2:
+        raise ValueError(
+            f"{func}: 'X' and 'residuals' must have the same number of rows (at least 2), "
+            f"got shapes {Xa.shape} and {r.shape}"
+        )
+    ridge = check_positive(ridge, "ridge", func, allow_zero=True)
+    floor = check_positive(floor, "floor", func)
+    r2 = r * r
+    mean_r2 = float(np.mean(r2))
+    if mean_r2 == 0.0:
+        raise ValueError(f"{func}: argument 'residuals' is all zeros; there is no noise to model")
+
+    if centres is None:
+        if d != 1:
+            raise ValueError(
+                f"{func}: inputs have d = {d} columns; pass 'centres' of shape (K, {d}) explicitly"
+            )
+        n_centres = _check_int(n_centres, "n_centres", func, 2)
+        lo, hi = float(Xa.min()), float(Xa.max())
+        if hi == lo:
+            raise ValueError(f"{func}: all inputs are equal; cannot place centres")
+        c = np.linspace(lo, hi, n_centres)[:, None]
+        default_width = (hi - lo) / (n_centres - 1)
+    else:
+        c = as_float_array(centres, "centres", func, ndim=2)
+        if c.shape[1] != d or c.shape[0] < 1:
+            raise ValueError(f"{func}: argument 'centres' must have shape (K, {d}), got {c.shape}")
+        if c.shape[0] > 1:
+            dist = np.sqrt(np.sum((c[:, None, :] - c[None, :, :]) ** 2, axis=2))
+            np.fill_diagonal(dist, np.inf)
+            default_width = float(np.median(dist.min(axis=1)))
+        else:
+            default_width = float(np.std(Xa)) or 1.0
+    s = default_width if width is None else check_positive(width, "width", func)
+    if not s > 0:
+        raise ValueError(f"{func}: the default width is 0 (repeated centres); pass 'width'")
+
+    t = np.log(np.maximum(r2, floor * mean_r2))
+    Phi = _rbf(Xa, c, s)
+    phi_mean = Phi.mean(axis=0)
+    t_mean = float(t.mean())
+    Pc = Phi - phi_mean
+    K = c.shape[0]
+    # Tiny jitter keeps the system solvable when ridge = 0 and features are collinear.
+    gram = Pc.T @ Pc + (ridge * n + 1e-12 * n) * np.eye(K)
+    coef = np.linalg.solve(gram, Pc.T @ (t - t_mean))
+    intercept = t_mean - float(phi_mean @ coef)
+    offset = -E_LOG_CHI2_1 if correct_bias else 0.0
+    return LogVarianceFit(c, float(s), coef, intercept, offset)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def true_mean(x: ArrayLike) -> FloatArray:
+    r"""The mean function of :func:`make_heteroscedastic_data`: :math:`\mu(x) = \sin(x) + x/4`.
+
+    Parameters
+    ----------
+    x : array_like, shape (M,)
+        Inputs.
+
+    Returns
+    -------
+    ndarray, shape (M,)
+    """
+    xa = as_float_array(x, "x", "true_mean", ndim=1)
+    return np.sin(xa) + 0.25 * xa
+
+
+def true_std(x: ArrayLike) -> FloatArray:
+    r"""The noise level of :func:`make_heteroscedastic_data`: :math:`s(x) = 0.05 + 0.5\,\sigma(1.5 x)`.
+
+    :math:`\sigma` is the logistic sigmoid: the noise grows smoothly from about
+    0.05 on the left to about 0.55 on the right (0.3 at :math:`x = 0`).
+
+    Parameters
+    ----------
+    x : array_like, shape (M,)
+        Inputs.
+
+    Returns
+    -------
+    ndarray, shape (M,)
+        Standard deviations, all positive.
+    """
+    xa = as_float_array(x, "x", "true_std", ndim=1)
+    return 0.05 + 0.5 * 0.5 * (1.0 + np.tanh(0.75 * xa))
+
+
+def make_heteroscedastic_data(
+    n: int,
+    rng: np.random.Generator,
+    *,
+    low: float = -3.0,
+    high: float = 3.0,
+    mean_fn: Callable[[FloatArray], FloatArray] | None = None,
+    std_fn: Callable[[FloatArray], FloatArray] | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    r"""Draw 1-D regression data whose noise level depends on the input.
+
+    .. math::
+
+        x_n \sim \mathcal U(\text{low}, \text{high}), \qquad
+        y_n = \mu(x_n) + s(x_n)\, \varepsilon_n, \quad \varepsilon_n \sim \mathcal N(0, 1),
+
+    with :func:`true_mean` :math:`\mu` and :func:`true_std` :math:`s` unless
+    others are given.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples, ``>= 1``.
+    rng : numpy.random.Generator
+        Source of randomness (inputs first, then noise).
+    low, high : float
+        Input range, ``low < high``.
+    mean_fn, std_fn : callable, optional
+        Replacements for :math:`\mu` and :math:`s`, mapping shape (n,) to (n,);
+        ``std_fn`` must return positive values.
+
+    Returns
+    -------
+    X : ndarray, shape (n, 1)
+        Inputs.
+    y : ndarray, shape (n,)
+        Targets.
+    mean : ndarray, shape (n,)
+        :math:`\mu(x_n)`.
+    std : ndarray, shape (n,)
+        :math:`s(x_n)`.
+    """
+    func = "make_heteroscedastic_data"
+    n = _check_int(n, "n", func, 1)
+    rng = check_rng(rng, func)
+    low_f = float(as_float_array(low, "low", func, ndim=0))
+    high_f = float(as_float_array(high, "high", func, ndim=0))
+    if not low_f < high_f:
+        raise ValueError(f"{func}: arguments must satisfy low < high, got low={low_f}, high={high_f}")
+    x = rng.uniform(low_f, high_f, size=n)
+    mean = np.asarray((mean_fn or true_mean)(x), dtype=np.float64)
+    std = np.asarray((std_fn or true_std)(x), dtype=np.float64)
+    if mean.shape != x.shape or std.shape != x.shape:
+        raise ValueError(f"{func}: mean_fn and std_fn must map shape {x.shape} to {x.shape}")
+    if not np.all(np.isfinite(std) & (std > 0)):
+        raise ValueError(f"{func}: std_fn must return finite positive values")
+    y = mean + std * rng.standard_normal(n)
+    return x[:, None], y, mean, std

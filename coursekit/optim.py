@@ -1,0 +1,711 @@
+r"""Running averages, mini-batches and the update rules of gradient-based optimizers.
+
+Every update rule is a pure function of the current weights ``w``, the gradient ``dw``
+of the loss at ``w`` and the optimizer's state; it returns the new weights and the new
+state as new arrays and never changes its arguments::
+
+    w = sgd_step(w, dw, lr)
+    w, v = momentum_step(w, dw, v, lr, gamma=0.9)
+    w, G = adadelta_step(w, dw, G, lr, gamma=0.9, eps=1e-8)
+    w, m, v = adam_step(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)
+
+The state starts at zero (``np.zeros_like(w)``) and has ``w``'s shape. ``w`` may have any
+shape: a weight matrix, a bias vector, or a point in the plane for the 2-D test problems
+below (:func:`ill_conditioned_quadratic`, :func:`rosenbrock`), which
+:func:`run_optimizer` turns into a path to draw.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from numbers import Integral, Real
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from coursekit._validate import FloatArray, as_float_array, check_positive, check_rng
+
+__all__ = [
+    "Quadratic",
+    "adadelta_step",
+    "adam_step",
+    "ill_conditioned_quadratic",
+    "minibatch_indices",
+    "momentum_step",
+    "momentum_step_ema",
+    "moving_average",
+    "rosenbrock",
+    "rosenbrock_grad",
+    "run_optimizer",
+    "running_mean",
+    "sgd_step",
+]
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _check_int(value: Any, name: str, func: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{func}: argument '{name}' must be an integer, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{func}: argument '{name}' must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_decay(value: Any, name: str, func: str) -> float:
+    """A decay rate such as gamma or beta1: a number in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{func}: argument '{name}' must be a number in [0, 1), got {type(value).__name__}")
+    value = float(value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{func}: argument '{name}' must lie in [0, 1), got {value}")
+    return value
+
+
+def _like(value: ArrayLike, name: str, w: FloatArray, func: str) -> FloatArray:
+    """``value`` as a float array of ``w``'s shape, or raise."""
+    arr = as_float_array(value, name, func)
+    if arr.shape != w.shape:
+        raise ValueError(
+            f"{func}: argument '{name}' must have the shape of 'w', {w.shape}, got shape {arr.shape}"
+        )
+    return arr
+
+
+def _nonnegative(arr: FloatArray, name: str, func: str) -> FloatArray:
+    if np.any(arr < 0):
+        raise ValueError(
+            f"{func}: argument '{name}' is a running average of squared gradients and cannot be "
+            f"negative; start it at np.zeros_like(w) and pass back the value the previous step returned"
+        )
+    return arr
+
+
+# ----------------------------------------------------------------------------- running averages
+
+
+def moving_average(a: ArrayLike, gamma: float) -> FloatArray:
+    r"""Exponential moving average of a sequence, started at zero.
+
+    .. math::
+
+        A_0 = 0, \qquad A_t = \gamma A_{t-1} + (1-\gamma)\, a_t \quad (t = 1, \dots, T),
+
+    which unrolls to :math:`A_T = \sum_{t=1}^{T} (1-\gamma)\gamma^{T-t} a_t`: recent terms
+    weigh most. Because :math:`A_0 = 0`, the weights sum to :math:`1-\gamma^T < 1`, so early
+    averages are pulled towards zero (a constant sequence :math:`c` gives
+    :math:`A_t = c(1-\gamma^t)`); this is the bias that Adam corrects.
+
+    Parameters
+    ----------
+    a : array_like, shape (T,) or (T, ...)
+        The sequence :math:`a_1, \dots, a_T` along axis 0; each :math:`a_t` may be an array.
+    gamma : float
+        The decay :math:`\gamma \in [0, 1)`; larger means a longer memory (about
+        :math:`1/(1-\gamma)` terms).
+
+    Returns
+    -------
+    A : ndarray, shape of ``a``
+        ``A[t-1]`` is :math:`A_t`, for t = 1..T (:math:`A_0` is not included).
+    """
+    func = "moving_average"
+    seq = as_float_array(a, "a", func)
+    if seq.ndim == 0:
+        raise ValueError(f"{func}: argument 'a' must be a sequence (at least 1 dimension), got a scalar")
+    g = _check_decay(gamma, "gamma", func)
+    out = np.empty_like(seq)
+    acc = np.zeros(seq.shape[1:])
+    for t in range(seq.shape[0]):
+        acc = g * acc + (1.0 - g) * seq[t]
+        out[t] = acc
+    return out
+
+
+def running_mean(a: ArrayLike) -> FloatArray:
+    r"""The running average with :math:`\gamma_t = (t-1)/t`: the exact mean of what was seen so far.
+
+    .. math::
+
+        A_0 = 0, \qquad A_t = \frac{t-1}{t} A_{t-1} + \frac{1}{t} a_t
+        \quad\Longrightarrow\quad A_t = \frac{1}{t}\sum_{s=1}^{t} a_s .
+
+    (Induction: if :math:`A_{t-1}` is the mean of :math:`t-1` terms, then
+    :math:`(t-1)A_{t-1}` is their sum, and adding :math:`a_t` and dividing by :math:`t`
+    gives the mean of :math:`t` terms.) The first step has :math:`\gamma_1 = 0`, so the
+    zero start leaves no bias.
+
+    Parameters
+    ----------
+    a : array_like, shape (T,) or (T, ...)
+        The sequence along axis 0.
+
+    Returns
+    -------
+    A : ndarray, shape of ``a``
+        ``A[t-1]`` is the mean of ``a[0], ..., a[t-1]``.
+    """
+    func = "running_mean"
+    seq = as_float_array(a, "a", func)
+    if seq.ndim == 0:
+        raise ValueError(f"{func}: argument 'a' must be a sequence (at least 1 dimension), got a scalar")
+    out = np.empty_like(seq)
+    acc = np.zeros(seq.shape[1:])
+    for t in range(1, seq.shape[0] + 1):
+        gamma_t = (t - 1) / t
+        acc = gamma_t * acc + (1.0 - gamma_t) * seq[t - 1]
+        out[t - 1] = acc
+    return out
+
+
+# ----------------------------------------------------------------------------- mini-batches
+
+
+def minibatch_indices(n: int, k: int, rng: np.random.Generator) -> list[np.ndarray]:
+    r"""Shuffle the indices :math:`0, \dots, n-1` and cut them into batches of size k.
+
+    One epoch of mini-batch SGD visits every example exactly once: shuffle, then take
+    ``perm[0:k]``, ``perm[k:2k]``, ... There are :math:`\lceil n/k \rceil` batches; when k
+    does not divide n the last one is smaller (:math:`n - k\lfloor n/k \rfloor` indices).
+    k = 1 is plain stochastic gradient descent, k >= n is batch gradient descent.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples (>= 1).
+    k : int
+        Batch size (>= 1).
+    rng : numpy.random.Generator
+        The shuffle is ``rng.permutation(n)``.
+
+    Returns
+    -------
+    batches : list of ndarray of int, length ceil(n/k)
+        Index arrays of shape (k,), the last of shape (n - k*(ceil(n/k)-1),). Together they
+        hold each of 0..n-1 exactly once.
+    """
+    func = "minibatch_indices"
+    n = _check_int(n, "n", func, minimum=1)
+    k = _check_int(k, "k", func, minimum=1)
+    check_rng(rng, func)
+    perm = rng.permutation(n)
+    return [perm[i * k : (i + 1) * k] for i in range(math.ceil(n / k))]
+
+
+# ----------------------------------------------------------------------------- update rules
+
+
+def sgd_step(w: ArrayLike, dw: ArrayLike, lr: float) -> FloatArray:
+    r"""One step of gradient descent: :math:`W \leftarrow W - \eta\, g`.
+
+    Parameters
+    ----------
+    w : array_like, any shape
+        Current weights.
+    dw : array_like, shape of ``w``
+        Gradient :math:`g` of the loss at ``w``.
+    lr : float
+        Step size :math:`\eta > 0`.
+
+    Returns
+    -------
+    w_new : ndarray, shape of ``w``
+    """
+    func = "sgd_step"
+    w = as_float_array(w, "w", func)
+    g = _like(dw, "dw", w, func)
+    eta = check_positive(lr, "lr", func)
+    return w - eta * g
+
+
+def momentum_step(
+    w: ArrayLike, dw: ArrayLike, v: ArrayLike, lr: float, gamma: float = 0.9
+) -> tuple[FloatArray, FloatArray]:
+    r"""One step of gradient descent with momentum, as the notes write it.
+
+    .. math::
+
+        V_t = \gamma V_{t-1} + \eta\, g_t, \qquad W_t = W_{t-1} - V_t, \qquad V_0 = 0 .
+
+    :math:`V` is a velocity: along directions where the gradient keeps its sign the
+    steps add up (up to :math:`\eta/(1-\gamma)` times the gradient), while components that
+    flip sign from step to step cancel out.
+
+    The same method is often written with a moving average of the gradients instead
+    (:func:`momentum_step_ema`); the two give identical paths when
+    :math:`\eta' = \eta/(1-\gamma)`.
+
+    Parameters
+    ----------
+    w : array_like, any shape
+        Current weights :math:`W_{t-1}`.
+    dw : array_like, shape of ``w``
+        Gradient :math:`g_t` of the loss at ``w``.
+    v : array_like, shape of ``w``
+        Velocity :math:`V_{t-1}` (zeros before the first step).
+    lr : float
+        Step size :math:`\eta > 0`.
+    gamma : float
+        Momentum :math:`\gamma \in [0, 1)`; 0 is plain gradient descent.
+
+    Returns
+    -------
+    w_new, v_new : ndarray, shape of ``w``
+        :math:`W_t` and :math:`V_t`.
+    """
+    func = "momentum_step"
+    w = as_float_array(w, "w", func)
+    g = _like(dw, "dw", w, func)
+    v = _like(v, "v", w, func)
+    eta = check_positive(lr, "lr", func)
+    gam = _check_decay(gamma, "gamma", func)
+    v_new = gam * v + eta * g
+    return w - v_new, v_new
+
+
+def momentum_step_ema(
+    w: ArrayLike, dw: ArrayLike, m: ArrayLike, lr: float, gamma: float = 0.9
+) -> tuple[FloatArray, FloatArray]:
+    r"""Momentum written as a step along a moving average of the gradients.
+
+    .. math::
+
+        M_t = \gamma M_{t-1} + (1-\gamma)\, g_t, \qquad W_t = W_{t-1} - \eta' M_t,
+        \qquad M_0 = 0 .
+
+    **Equivalence with** :func:`momentum_step`. Unrolling both recursions from zero,
+
+    .. math::
+
+        V_t = \eta \sum_{s=1}^{t} \gamma^{t-s} g_s, \qquad
+        M_t = (1-\gamma) \sum_{s=1}^{t} \gamma^{t-s} g_s ,
+
+    so :math:`V_t = \frac{\eta}{1-\gamma} M_t`. With :math:`\eta' = \eta/(1-\gamma)` (the
+    notes' :math:`\eta = \eta'(1-\gamma)`) the weight updates :math:`V_t` and
+    :math:`\eta' M_t` are equal at every step, hence so are the paths. This form keeps
+    the size of a step comparable to plain SGD with step size :math:`\eta'` once the
+    average has warmed up.
+
+    Parameters
+    ----------
+    w : array_like, any shape
+        Current weights :math:`W_{t-1}`.
+    dw : array_like, shape of ``w``
+        Gradient :math:`g_t` at ``w``.
+    m : array_like, shape of ``w``
+        Moving average :math:`M_{t-1}` (zeros before the first step).
+    lr : float
+        Step size :math:`\eta' > 0`.
+    gamma : float
+        Decay :math:`\gamma \in [0, 1)`.
+
+    Returns
+    -------
+    w_new, m_new : ndarray, shape of ``w``
+        :math:`W_t` and :math:`M_t`.
+    """
+    func = "momentum_step_ema"
+    w = as_float_array(w, "w", func)
+    g = _like(dw, "dw", w, func)
+    m = _like(m, "m", w, func)
+    eta = check_positive(lr, "lr", func)
+    gam = _check_decay(gamma, "gamma", func)
+    m_new = gam * m + (1.0 - gam) * g
+    return w - eta * m_new, m_new
+
+
+def adadelta_step(
+    w: ArrayLike, dw: ArrayLike, G: ArrayLike, lr: float, gamma: float = 0.9, eps: float = 1e-8
+) -> tuple[FloatArray, FloatArray]:
+    r"""One step of "adadelta" as the notes define it: a step size per weight.
+
+    .. math::
+
+        G_t = \gamma G_{t-1} + (1-\gamma)\, g_t^2, \qquad
+        W_t = W_{t-1} - \frac{\eta}{\sqrt{G_t + \varepsilon}}\, g_t, \qquad G_0 = 0,
+
+    all elementwise. :math:`G` tracks the typical squared size of each weight's gradient;
+    dividing by its root takes short steps where the loss is steep and long ones where it
+    is flat. (What the notes call adadelta is what is usually called RMSprop; Zeiler's
+    original adadelta also keeps an average of the squared *updates* and has no
+    :math:`\eta`.)
+
+    Parameters
+    ----------
+    w : array_like, any shape
+        Current weights :math:`W_{t-1}`.
+    dw : array_like, shape of ``w``
+        Gradient :math:`g_t` at ``w``.
+    G : array_like, shape of ``w``
+        Running average :math:`G_{t-1} \ge 0` of squared gradients (zeros before the first step).
+    lr : float
+        Step size :math:`\eta > 0`.
+    gamma : float
+        Decay :math:`\gamma \in [0, 1)`.
+    eps : float
+        :math:`\varepsilon > 0`, keeps the division finite where :math:`G = 0`.
+
+    Returns
+    -------
+    w_new, G_new : ndarray, shape of ``w``
+        :math:`W_t` and :math:`G_t`.
+    """
+    func = "adadelta_step"
+    w = as_float_array(w, "w", func)
+    g = _like(dw, "dw", w, func)
+    G = _nonnegative(_like(G, "G", w, func), "G", func)
+    eta = check_positive(lr, "lr", func)
+    gam = _check_decay(gamma, "gamma", func)
+    e = check_positive(eps, "eps", func)
+    G_new = gam * G + (1.0 - gam) * g**2
+    return w - eta * g / np.sqrt(G_new + e), G_new
+
+
+def adam_step(
+    w: ArrayLike,
+    dw: ArrayLike,
+    m: ArrayLike,
+    v: ArrayLike,
+    t: int,
+    lr: float = 1e-3,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""One step of Adam (Kingma and Ba, 2015): momentum and per-weight step sizes together.
+
+    With :math:`t = 1, 2, \dots` the index of the update being made and :math:`m_0 = v_0 = 0`,
+
+    .. math::
+
+        m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t, &
+        v_t &= \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2, \\
+        \hat m_t &= \frac{m_t}{1-\beta_1^t}, &
+        \hat v_t &= \frac{v_t}{1-\beta_2^t}, \\
+        W_t &= W_{t-1} - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon} .
+
+    The averages start at zero, so their weights sum to :math:`1-\beta^t`; dividing by it
+    removes the pull towards zero (the bias correction). At :math:`t = 1` it gives
+    :math:`\hat m_1 = g_1` and :math:`\hat v_1 = g_1^2`, so the first step moves every weight
+    by about :math:`\eta` against the sign of its gradient. Without the correction (default
+    betas) the first step would be :math:`\eta \cdot 0.1/\sqrt{0.001} \approx 3.2\,\eta`:
+    :math:`m` is 10 times too small, but :math:`\sqrt v` is 32 times too small.
+
+    The stored ``m`` and ``v`` are the *uncorrected* :math:`m_t, v_t`; the corrected ones are
+    recomputed at each step. :math:`\varepsilon` sits outside the square root as in Kingma
+    and Ba; the notes put it inside, :math:`\sqrt{\hat v_t + \varepsilon}`. The two differ
+    only for tiny gradients, :math:`|g| \lesssim \sqrt{\varepsilon}` (1e-4 for the default).
+
+    Parameters
+    ----------
+    w : array_like, any shape
+        Current weights :math:`W_{t-1}`.
+    dw : array_like, shape of ``w``
+        Gradient :math:`g_t` at ``w``.
+    m, v : array_like, shape of ``w``
+        Uncorrected moving averages :math:`m_{t-1}` and :math:`v_{t-1} \ge 0` (zeros before
+        the first step).
+    t : int
+        1-based index of this update (the first call uses ``t=1``).
+    lr : float
+        Step size :math:`\eta > 0`.
+    beta1, beta2 : float
+        Decays in [0, 1) of the two averages.
+    eps : float
+        :math:`\varepsilon > 0`.
+
+    Returns
+    -------
+    w_new, m_new, v_new : ndarray, shape of ``w``
+        :math:`W_t`, :math:`m_t`, :math:`v_t` (uncorrected).
+    """
+    func = "adam_step"
+    w = as_float_array(w, "w", func)
+    g = _like(dw, "dw", w, func)
+    m = _like(m, "m", w, func)
+    v = _nonnegative(_like(v, "v", w, func), "v", func)
+    if isinstance(t, bool) or not isinstance(t, Integral):
+        raise TypeError(
+            f"{func}: argument 't' must be an integer, the 1-based number of the update, "
+            f"got {type(t).__name__}"
+        )
+    if t < 1:
+        raise ValueError(
+            f"{func}: argument 't' is the 1-based number of the update (1 for the first step), got {t}; "
+            f"with t = 0 the bias correction would divide by 1 - beta**0 = 0"
+        )
+    eta = check_positive(lr, "lr", func)
+    b1 = _check_decay(beta1, "beta1", func)
+    b2 = _check_decay(beta2, "beta2", func)
+    e = check_positive(eps, "eps", func)
+    m_new = b1 * m + (1.0 - b1) * g
+    v_new = b2 * v + (1.0 - b2) * g**2
+    m_hat = m_new / (1.0 - b1 ** int(t))
+    v_hat = v_new / (1.0 - b2 ** int(t))
+    return w - eta * m_hat / (np.sqrt(v_hat) + e), m_new, v_new
+
+
+# ----------------------------------------------------------------------------- test problems
+
+
+class Quadratic(NamedTuple):
+    r"""A quadratic bowl :math:`f(w) = \tfrac12 (w-w^*)^\top H (w-w^*)` and what is known about it."""
+
+    f: Callable[[ArrayLike], FloatArray]
+    """The loss; takes points of shape (..., 2), returns values of shape (...)."""
+    grad: Callable[[ArrayLike], FloatArray]
+    r""":math:`\nabla f(w) = H (w - w^*)`; shape (..., 2) to (..., 2)."""
+    hessian: FloatArray
+    """:math:`H`, shape (2, 2), symmetric positive definite (read-only)."""
+    minimiser: FloatArray
+    """:math:`w^*`, shape (2,): the unique minimum, where f = 0 (read-only)."""
+
+
+def _points(w: ArrayLike, func: str) -> FloatArray:
+    arr = as_float_array(w, "w", func)
+    if arr.ndim == 0 or arr.shape[-1] != 2:
+        raise ValueError(
+            f"{func}: argument 'w' must be a point of shape (2,) or a stack of points of shape (..., 2), "
+            f"got shape {arr.shape}"
+        )
+    return arr
+
+
+def ill_conditioned_quadratic(condition: float = 10.0, angle: float = 0.0) -> Quadratic:
+    r"""A long, narrow valley in the plane: the classic hard case for gradient descent.
+
+    .. math::
+
+        f(w) = \tfrac12 (w - w^*)^\top H (w - w^*), \qquad
+        H = R(\theta) \begin{pmatrix} 1 & 0 \\ 0 & \kappa \end{pmatrix} R(\theta)^\top,
+        \qquad w^* = (0, 0),
+
+    where :math:`\kappa` is the condition number (ratio of the largest to the smallest
+    curvature) and :math:`R(\theta)` rotates by :math:`\theta` radians. Gradient descent is
+    stable only for :math:`\eta < 2/\kappa`, the steep direction's limit, and then creeps
+    along the flat direction, shrinking the error there by a factor
+    :math:`|1-\eta|` per step; with large :math:`\kappa` it zig-zags across the valley.
+    Momentum damps the zig-zag; Adam and adadelta rescale each coordinate, which fits the
+    valley best when it is aligned with the axes (:math:`\theta = 0`).
+
+    Parameters
+    ----------
+    condition : float
+        :math:`\kappa \ge 1`.
+    angle : float
+        :math:`\theta`, the rotation of the valley in radians.
+
+    Returns
+    -------
+    Quadratic
+        Named tuple ``(f, grad, hessian, minimiser)``; ``f`` and ``grad`` accept a point of
+        shape (2,) or a grid of points of shape (..., 2) (handy for contour plots).
+    """
+    func = "ill_conditioned_quadratic"
+    kappa = check_positive(condition, "condition", func)
+    if kappa < 1:
+        raise ValueError(
+            f"{func}: argument 'condition' must be >= 1 (largest / smallest curvature), got {kappa}"
+        )
+    if isinstance(angle, bool) or not isinstance(angle, Real):
+        raise TypeError(f"{func}: argument 'angle' must be a number of radians, got {type(angle).__name__}")
+    if not math.isfinite(angle):
+        raise ValueError(f"{func}: argument 'angle' must be finite, got {angle}")
+    c, s = math.cos(angle), math.sin(angle)
+    R = np.array([[c, -s], [s, c]])
+    H = R @ np.diag([1.0, kappa]) @ R.T
+    H = 0.5 * (H + H.T)
+    w_star = np.zeros(2)
+
+    def f(w: ArrayLike) -> FloatArray:
+        d = _points(w, "ill_conditioned_quadratic f") - w_star
+        return 0.5 * np.einsum("...i,ij,...j->...", d, H, d)
+
+    def grad(w: ArrayLike) -> FloatArray:
+        d = _points(w, "ill_conditioned_quadratic grad") - w_star
+        return d @ H
+
+    H.setflags(write=False)
+    w_star.setflags(write=False)
+    return Quadratic(f, grad, H, w_star)
+
+
+def rosenbrock(w: ArrayLike, a: float = 1.0, b: float = 100.0) -> FloatArray:
+    r"""Rosenbrock's banana-shaped valley: :math:`f(x, y) = (a - x)^2 + b\,(y - x^2)^2`.
+
+    The minimum is :math:`f = 0` at :math:`(a, a^2)`, at the bottom of a curved, flat-
+    floored valley with steep walls: easy to fall into, slow to follow.
+
+    Parameters
+    ----------
+    w : array_like, shape (2,) or (..., 2)
+        Points :math:`(x, y)`.
+    a, b : float
+        The usual constants 1 and 100.
+
+    Returns
+    -------
+    f : ndarray, shape (...)
+    """
+    p = _points(w, "rosenbrock")
+    x, y = p[..., 0], p[..., 1]
+    return (a - x) ** 2 + b * (y - x**2) ** 2
+
+
+def rosenbrock_grad(w: ArrayLike, a: float = 1.0, b: float = 100.0) -> FloatArray:
+    r"""Gradient of :func:`rosenbrock`.
+
+    .. math::
+
+        \frac{\partial f}{\partial x} = -2(a - x) - 4 b x (y - x^2), \qquad
+        \frac{\partial f}{\partial y} = 2 b (y - x^2) .
+
+    Parameters
+    ----------
+    w : array_like, shape (2,) or (..., 2)
+        Points :math:`(x, y)`.
+    a, b : float
+        As in :func:`rosenbrock`.
+
+    Returns
+    -------
+    dw : ndarray, shape of ``w``
+    """
+    p = _points(w, "rosenbrock_grad")
+    x, y = p[..., 0], p[..., 1]
+    return np.stack([-2.0 * (a - x) - 4.0 * b * x * (y - x**2), 2.0 * b * (y - x**2)], axis=-1)
+
+
+def run_optimizer(
+    step_fn: Callable[..., Any],
+    w0: ArrayLike,
+    grad_fn: Callable[[FloatArray], ArrayLike],
+    n_steps: int,
+    *,
+    state: int | tuple[ArrayLike, ...] = 0,
+    pass_t: bool = False,
+    **hyper: Any,
+) -> FloatArray:
+    r"""Run an update rule from ``w0`` for ``n_steps`` steps and return the path.
+
+    Step :math:`t = 1, \dots, n` computes ``dw = grad_fn(w)`` and then
+
+    * ``w = step_fn(w, dw, **hyper)`` when there is no state (``state=0``), or
+    * ``w, *s = step_fn(w, dw, *s, **hyper)`` with a state of one or more arrays, or
+    * ``w, *s = step_fn(w, dw, *s, t, **hyper)`` when ``pass_t=True`` (Adam's 1-based ``t``).
+
+    ::
+
+        path = run_optimizer(sgd_step, w0, q.grad, 50, lr=0.1)
+        path = run_optimizer(momentum_step, w0, q.grad, 50, state=1, lr=0.05, gamma=0.9)
+        path = run_optimizer(adadelta_step, w0, q.grad, 50, state=1, lr=0.1)
+        path = run_optimizer(adam_step, w0, q.grad, 50, state=2, pass_t=True, lr=0.1)
+
+    Parameters
+    ----------
+    step_fn : callable
+        An update rule with the signature of :func:`sgd_step`, :func:`momentum_step`,
+        :func:`adadelta_step` or :func:`adam_step`.
+    w0 : array_like, shape (dim,)
+        The starting point.
+    grad_fn : callable
+        ``grad_fn(w)`` returns the gradient at ``w``, shape (dim,).
+    n_steps : int
+        Number of updates (>= 0).
+    state : int or tuple of array_like
+        An int ``k`` starts ``k`` state arrays at zero (``np.zeros_like(w0)``); a tuple gives
+        their starting values.
+    pass_t : bool
+        Pass the 1-based step number after the state.
+    **hyper
+        Keyword arguments for ``step_fn``, e.g. ``lr=0.1, gamma=0.9``.
+
+    Returns
+    -------
+    path : ndarray, shape (n_steps + 1, dim)
+        ``path[0]`` is ``w0``, ``path[t]`` the weights after t updates.
+
+    Raises
+    ------
+    ValueError
+        When an iterate stops being finite (usually: the step size is too large).
+    """
+    func = "run_optimizer"
+    if not callable(step_fn):
+        raise TypeError(f"{func}: argument 'step_fn' must be a function such as sgd_step")
+    if not callable(grad_fn):
+        raise TypeError(f"{func}: argument 'grad_fn' must be a function returning the gradient at w")
+    w = as_float_array(w0, "w0", func, ndim=1).copy()
+    n = _check_int(n_steps, "n_steps", func, minimum=0)
+    if isinstance(state, Integral) and not isinstance(state, bool):
+        if state < 0:
+            raise ValueError(
+                f"{func}: argument 'state' must be a count >= 0 or a tuple of arrays, got {state}"
+            )
+        s = tuple(np.zeros_like(w) for _ in range(int(state)))
+    elif isinstance(state, tuple | list):
+        s = tuple(_like(x, f"state[{i}]", w, func).copy() for i, x in enumerate(state))
+    else:
+        raise TypeError(
+            f"{func}: argument 'state' must be an int or a tuple of arrays, got {type(state).__name__}"
+        )
+    if not isinstance(pass_t, bool):
+        raise TypeError(f"{func}: argument 'pass_t' must be True or False, got {pass_t!r}")
+
+    path = np.empty((n + 1, w.size))
+    path[0] = w
+    for t in range(1, n + 1):
+        with np.errstate(over="ignore", invalid="ignore"):
+            dw = as_float_array(grad_fn(w), f"grad_fn(w) at step {t}", func, finite=False)
+            if dw.shape != w.shape:
+                raise ValueError(
+                    f"{func}: grad_fn(w) at step {t} returned shape {dw.shape}, "
+                    f"expected the shape of w, {w.shape}"
+                )
+            if not np.all(np.isfinite(dw)):
+                raise ValueError(
+                    f"{func}: the gradient became infinite or NaN at step {t}; the step size is probably "
+                    f"too large for this problem"
+                )
+            extra = (t,) if pass_t else ()
+            try:
+                out = step_fn(w, dw, *s, *extra, **hyper)
+            except TypeError as exc:
+                names = ["w", "dw"] + [f"state{i}" for i in range(len(s))] + ["t"] * pass_t
+                shown = ", ".join(names + [f"{k}=..." for k in hyper])
+                raise TypeError(
+                    f"{func}: calling step_fn({shown}) failed ({exc}). Pass "
+                    f"state=<number of state arrays> (momentum and adadelta: 1, adam: 2) and, "
+                    f"for Adam, pass_t=True"
+                ) from exc
+        if s:
+            if not isinstance(out, tuple) or len(out) != len(s) + 1:
+                got = f"a tuple of length {len(out)}" if isinstance(out, tuple) else type(out).__name__
+                raise ValueError(
+                    f"{func}: step_fn must return (w, {len(s)} state array(s)) when state={len(s)}, got {got}"
+                )
+            w_new, s = out[0], tuple(np.asarray(x, dtype=np.float64) for x in out[1:])
+        else:
+            if isinstance(out, tuple):
+                raise ValueError(
+                    f"{func}: step_fn returned a tuple of {len(out)}; if it keeps state, "
+                    f"pass state=<number of state arrays> (momentum: 1, adam: 2)"
+                )
+            w_new = out
+        if w_new is None:
+            raise ValueError(f"{func}: step_fn returned None as the new weights; is a 'return' missing?")
+        w = np.array(w_new, dtype=np.float64)
+        if w.shape != path.shape[1:]:
+            raise ValueError(
+                f"{func}: step_fn returned weights of shape {w.shape}, expected {path.shape[1:]}"
+            )
+        if not np.all(np.isfinite(w)):
+            raise ValueError(
+                f"{func}: the weights became infinite or NaN at step {t}; the step size is probably "
+                f"too large for this problem"
+            )
+        path[t] = w
+    return path

@@ -1,0 +1,667 @@
+r"""Rare events: subsampling the negatives, and two ways to undo its effect.
+
+When the positive class is rare (clicks, fraud, disease), a common way to save
+storage is to keep every positive example and only a fraction ``f`` of the
+negatives. A logistic regression fitted naively to the kept data predicts
+positives far too often. This module holds the tools of the tutorial in
+lecture notes 004 (question 1):
+
+* :func:`subsample_negatives` draws the kept data set;
+* :func:`bias_correction` repairs a naively fitted model by adding
+  :math:`\log f` to its bias (the tutorial's method b);
+* :func:`importance_weights` and the ``sample_weight`` argument of
+  :func:`fit_logistic_regression` fit the original data's loss directly
+  (the tutorial's method c, importance sampling);
+* helpers to judge the result: :func:`make_rare_events` (data with a known
+  :math:`P(y=1 \mid x)`), :func:`predict_proba`, :func:`log_loss`,
+  :func:`reliability_curve` and :func:`precision_recall`.
+
+The maths in one place
+----------------------
+Write :math:`p = P(y=1 \mid x)` in the world and :math:`k` for "the example
+was kept". Positives are always kept, negatives with probability :math:`f`, so
+
+.. math::
+
+    P(y \mid x, k) \propto \begin{cases} p, & y = 1 \\ f\,(1-p), & y = 0 \end{cases}
+    \qquad\Longrightarrow\qquad
+    P(y=1 \mid x, k) = \frac{p}{p + f(1-p)}
+                     = \sigma\big(\log p - \log(1-p) - \log f\big).
+
+(The worked answer in the notes drops a ``log`` here and writes
+:math:`\log P(y=1 \mid x) - P(y=0 \mid x)`; the log-odds
+:math:`\log P(y=1 \mid x) - \log P(y=0 \mid x)` is what is meant.)
+A model fitted to the kept data, :math:`\sigma(w^\top x + b)`, therefore
+estimates :math:`\log\frac{p}{1-p} - \log f = w^\top x + b`, and the world's
+log-odds are :math:`w^\top x + (b + \log f)`: add :math:`\log f` (a negative
+number) to the bias.
+
+Labels ``y`` are arrays of zeros and ones (any real or integer dtype).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from coursekit._validate import (
+    FloatArray,
+    as_float_array,
+    check_positive,
+    check_probability,
+    check_rng,
+)
+
+__all__ = [
+    "subsample_negatives",
+    "bias_correction",
+    "importance_weights",
+    "fit_logistic_regression",
+    "fit_logistic_regression_history",
+    "predict_proba",
+    "log_loss",
+    "make_rare_events",
+    "reliability_curve",
+    "ReliabilityCurve",
+    "precision_recall",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _sigmoid(z: FloatArray) -> FloatArray:
+    """Stable logistic function: only ``exp(-|z|)`` is ever evaluated."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _labels(y: ArrayLike, func: str, n: int | None = None) -> FloatArray:
+    """Validate binary labels: a 1-D array of zeros and ones, as float64."""
+    if isinstance(y, np.ndarray) and y.dtype == np.bool_:
+        y = y.astype(np.float64)
+    arr = as_float_array(y, "y", func, ndim=1)
+    if not np.all((arr == 0.0) | (arr == 1.0)):
+        bad = float(arr[(arr != 0.0) & (arr != 1.0)][0])
+        raise ValueError(f"{func}: argument 'y' must hold only the labels 0 and 1, found {bad!r}")
+    if n is not None and arr.shape[0] != n:
+        raise ValueError(
+            f"{func}: argument 'y' must have one label per row of X ({n}), got shape {arr.shape}"
+        )
+    return arr
+
+
+def _check_int(value: object, name: str, func: str, minimum: int) -> int:
+    """Return ``value`` as an int if it is an integer >= ``minimum``, or raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{func}: argument '{name}' must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _labels_and_probs(y: ArrayLike, p: ArrayLike, func: str) -> tuple[FloatArray, FloatArray]:
+    """Validate labels and same-shaped predictions in [0, 1]."""
+    ya = _labels(y, func)
+    pa = as_float_array(p, "p", func, ndim=1)
+    if pa.shape != ya.shape:
+        raise ValueError(
+            f"{func}: arguments 'y' and 'p' must have the same shape, got {ya.shape} and {pa.shape}"
+        )
+    if np.any((pa < 0) | (pa > 1)):
+        raise ValueError(f"{func}: argument 'p' must hold probabilities in [0, 1]")
+    return ya, pa
+
+
+def _design(X: ArrayLike, func: str) -> FloatArray:
+    arr = as_float_array(X, "X", func, ndim=2)
+    if arr.shape[0] == 0:
+        raise ValueError(f"{func}: argument 'X' must have at least one row, got shape {arr.shape}")
+    return arr
+
+
+def _fraction(f: float, func: str) -> float:
+    """Validate a keep-fraction ``0 < f <= 1``."""
+    return check_probability(f, "f", func, low_open=True)
+
+
+def _sample_weight(sample_weight: ArrayLike | None, n: int, func: str) -> FloatArray:
+    if sample_weight is None:
+        return np.ones(n)
+    s = as_float_array(sample_weight, "sample_weight", func, ndim=1)
+    if s.shape[0] != n:
+        raise ValueError(
+            f"{func}: argument 'sample_weight' must have one weight per row of X ({n}), got shape {s.shape}"
+        )
+    if np.any(s < 0):
+        raise ValueError(f"{func}: argument 'sample_weight' must be >= 0, found {float(s[s < 0][0])}")
+    return s
+
+
+# --------------------------------------------------------------------------- exercises
+
+
+def subsample_negatives(X: ArrayLike, y: ArrayLike, f: float, rng: np.random.Generator
+                        ) -> tuple[FloatArray, FloatArray]:
+    r"""Keep every positive example and each negative one with probability ``f``.
+
+    Each row with :math:`y_n = 0` is kept independently with probability
+    :math:`f`; every row with :math:`y_n = 1` is kept. The expected number of
+    kept rows is :math:`N_1 + f N_0`. Rows keep their original order.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Inputs, one example per row.
+    y : array_like, shape (N,)
+        Labels, 0 or 1.
+    f : float
+        Probability of keeping a negative example, ``0 < f <= 1``
+        (``f = 1`` keeps everything).
+    rng : numpy.random.Generator
+        Source of randomness. Exactly one uniform number is drawn per row,
+        ``u = rng.random(N)``, and a negative row is kept when ``u < f``.
+
+    Returns
+    -------
+    X_kept : ndarray, shape (M, d)
+        The kept rows of ``X`` (a new float64 array).
+    y_kept : ndarray, shape (M,)
+        Their labels (a new float64 array of zeros and ones).
+    """
+    func = "subsample_negatives"
+    Xa = _design(X, func)
+    ya = _labels(y, func, Xa.shape[0])
+    f = _fraction(f, func)
+    rng = check_rng(rng, func)
+    u = rng.random(Xa.shape[0])
+    keep = (ya == 1.0) | (u < f)
+    return Xa[keep].copy(), ya[keep].copy()
+
+
+def bias_correction(b: float, f: float) -> float:
+    r"""Turn the bias of a model fitted to subsampled data into the world's bias.
+
+    If :math:`\sigma(w^\top x + b)` models :math:`P(y=1 \mid x, k)` on data
+    whose negatives were kept with probability :math:`f`, then
+
+    .. math::
+
+        \log P(y=1 \mid x) - \log P(y=0 \mid x) = w^\top x + (b + \log f),
+
+    so the corrected bias is :math:`b + \log f` (smaller than :math:`b`,
+    since :math:`\log f \le 0`); the weights :math:`w` stay as they are.
+    (The notes' worked answer writes the left-hand side as
+    :math:`\log P(y=1 \mid x) - P(y=0 \mid x)`, dropping the second
+    :math:`\log`; the log-odds above is the correct statement.)
+
+    Parameters
+    ----------
+    b : float
+        Bias fitted on the subsampled data.
+    f : float
+        The keep-probability of negatives used when subsampling, ``0 < f <= 1``.
+
+    Returns
+    -------
+    float
+        ``b + log(f)``.
+    """
+    func = "bias_correction"
+    b_arr = as_float_array(b, "b", func, ndim=0)
+    f = _fraction(f, func)
+    return float(b_arr) + float(np.log(f))
+
+
+def importance_weights(y: ArrayLike, f: float) -> FloatArray:
+    r"""Importance weights that turn the subsampled loss into the world's loss.
+
+    The kept data are drawn from :math:`P(x, y \mid k)`, which is proportional
+    to :math:`P(x, y)` for :math:`y = 1` and to :math:`f\,P(x, y)` for
+    :math:`y = 0`. Weighting each kept example's loss by
+
+    .. math::
+
+        s_n \propto \frac{P(x_n, y_n)}{P(x_n, y_n \mid k)} =
+        \begin{cases} 1, & y_n = 1 \\ 1/f, & y_n = 0 \end{cases}
+
+    makes the weighted average an estimate of the expected loss under the
+    original distribution (importance sampling).
+
+    Parameters
+    ----------
+    y : array_like, shape (N,)
+        Labels, 0 or 1.
+    f : float
+        Keep-probability of negatives, ``0 < f <= 1``.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        ``1.0`` where ``y == 1`` and ``1/f`` where ``y == 0``.
+    """
+    func = "importance_weights"
+    ya = _labels(y, func)
+    f = _fraction(f, func)
+    return np.where(ya == 1.0, 1.0, 1.0 / f)
+
+
+def _check_both_classes(ya: FloatArray, s: FloatArray, func: str) -> None:
+    w_pos = float(np.sum(s * ya))
+    w_neg = float(np.sum(s * (1.0 - ya)))
+    if w_pos <= 0.0 or w_neg <= 0.0:
+        raise ValueError(
+            f"{func}: argument 'y' must contain both labels 0 and 1 (with positive weight); "
+            "with one class only the best bias is infinite and there is nothing to fit"
+        )
+
+
+def _sigmoid_fast(z: FloatArray) -> FloatArray:
+    """sigma(z) = (1 + tanh(z/2)) / 2: exact identity, cannot overflow, several times faster than
+    :func:`_sigmoid`; its error is absolute (~1e-16), which is all a gradient needs."""
+    t = np.tanh(0.5 * z)
+    t += 1.0
+    t *= 0.5
+    return t
+
+
+def _weighted_mean_nll(z: FloatArray, ya: FloatArray, s: FloatArray) -> float:
+    # -log sigma(z) = softplus(-z), -log(1 - sigma(z)) = softplus(z); softplus(z) - y*z covers both,
+    # with softplus(z) = max(z, 0) + log1p(exp(-|z|)) (no overflow).
+    softplus = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+    return float(np.sum(s * (softplus - ya * z)) / z.shape[0])
+
+
+def _gradient_descent(
+    X: ArrayLike,
+    y: ArrayLike,
+    sample_weight: ArrayLike | None,
+    lr: float | None,
+    epochs: int,
+    l2: float,
+    record: bool,
+) -> tuple[FloatArray, float, FloatArray | None]:
+    """The loop behind :func:`fit_logistic_regression` (checks inputs; records J if asked)."""
+    func = "fit_logistic_regression"
+    Xa = _design(X, func)
+    n, d = Xa.shape
+    ya = _labels(y, func, n)
+    s = _sample_weight(sample_weight, n, func)
+    l2 = check_positive(l2, "l2", func, allow_zero=True)
+    epochs = _check_int(epochs, "epochs", func, 0)
+    _check_both_classes(ya, s, func)
+
+    if lr is None:
+        # Curvature bound: the Hessian is A^T diag(s * p(1-p)) A / N + 2*l2*I (bias not penalised),
+        # with A = [X, 1] and p(1-p) <= 1/4; a step of 1/L can never overshoot.
+        A = np.hstack([Xa, np.ones((n, 1))])
+        gram = (A * s[:, None]).T @ A / n
+        lipschitz = 0.25 * float(np.linalg.eigvalsh(gram)[-1]) + 2.0 * l2
+        lr = 1.0 / lipschitz
+    else:
+        lr = check_positive(lr, "lr", func)
+
+    w = np.zeros(d)
+    # Start the bias at the (weighted) log-odds of the labels: the exact answer when w = 0.
+    b = float(np.log(np.sum(s * ya)) - np.log(np.sum(s * (1.0 - ya))))
+    s_over_n = s / n
+    z = Xa @ w + b
+    losses = np.empty(epochs + 1) if record else None
+    if losses is not None:
+        losses[0] = _weighted_mean_nll(z, ya, s) + l2 * float(w @ w)
+    for epoch in range(1, epochs + 1):
+        dz = s_over_n * (_sigmoid_fast(z) - ya)
+        dw = Xa.T @ dz + 2.0 * l2 * w
+        db = float(np.sum(dz))
+        w = w - lr * dw
+        b = b - lr * db
+        z = Xa @ w + b
+        if losses is not None:
+            losses[epoch] = _weighted_mean_nll(z, ya, s) + l2 * float(w @ w)
+    return w, b, losses
+
+
+def fit_logistic_regression_history(
+    X: ArrayLike,
+    y: ArrayLike,
+    sample_weight: ArrayLike | None = None,
+    lr: float | None = None,
+    epochs: int = 1000,
+    l2: float = 0.0,
+) -> tuple[FloatArray, float, FloatArray]:
+    r"""Same as :func:`fit_logistic_regression`, also returning the objective per step.
+
+    Useful for plotting how fast the plain and the importance-weighted fits
+    converge for a given step size.
+
+    Returns
+    -------
+    w : ndarray, shape (d,)
+        Fitted weights.
+    b : float
+        Fitted bias.
+    losses : ndarray, shape (epochs + 1,)
+        The objective :math:`J` before the first step and after every step.
+    """
+    w, b, losses = _gradient_descent(X, y, sample_weight, lr, epochs, l2, record=True)
+    assert losses is not None
+    return w, b, losses
+
+
+def fit_logistic_regression(
+    X: ArrayLike,
+    y: ArrayLike,
+    sample_weight: ArrayLike | None = None,
+    lr: float | None = None,
+    epochs: int = 1000,
+    l2: float = 0.0,
+) -> tuple[FloatArray, float]:
+    r"""Fit :math:`P(y=1 \mid x) = \sigma(w^\top x + b)` by full-batch gradient descent.
+
+    Minimises the weighted mean log loss plus an optional L2 penalty on
+    :math:`w` (the bias is not penalised):
+
+    .. math::
+
+        J(w, b) = \frac{1}{N} \sum_{n=1}^{N} s_n \, \ell_n + \lambda \lVert w \rVert^2,
+        \qquad
+        \ell_n = -y_n \log \sigma(z_n) - (1 - y_n) \log\big(1 - \sigma(z_n)\big),
+        \quad z_n = w^\top x_n + b,
+
+    with gradients :math:`\partial J / \partial w = \frac{1}{N}\sum_n s_n
+    (\sigma(z_n) - y_n)\, x_n + 2 \lambda w` and :math:`\partial J / \partial b
+    = \frac{1}{N}\sum_n s_n (\sigma(z_n) - y_n)`. :math:`\ell_n` is computed as
+    :math:`\mathrm{softplus}(z_n) - y_n z_n`, which never overflows.
+
+    The weighted sum is divided by :math:`N`, not by :math:`\sum_n s_n`. This is
+    the importance-sampling estimate of the tutorial,
+    :math:`-\frac{1}{N}\sum_n \frac{P(x_n, y_n)}{P(x_n, y_n \mid k)} \log P(y_n \mid x_n)`,
+    term for term: with weights :func:`importance_weights` every negative's
+    gradient is multiplied by exactly :math:`1/f`. The two normalisations have
+    the same minimiser when :math:`\lambda = 0`; they differ only in the scale of
+    the objective (which matters for the step size and for the strength of the
+    L2 penalty).
+
+    Gradient descent starts from :math:`w = 0` and :math:`b` equal to the
+    weighted log-odds of the labels, :math:`\log(\sum_n s_n y_n / \sum_n s_n (1-y_n))`
+    (the best bias for :math:`w = 0`), and takes ``epochs`` steps
+    :math:`w \leftarrow w - \eta\, \partial J/\partial w`,
+    :math:`b \leftarrow b - \eta\, \partial J/\partial b`. It is deterministic.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Inputs, one example per row (standardised features converge fastest).
+    y : array_like, shape (N,)
+        Labels, 0 or 1; both must occur.
+    sample_weight : array_like, shape (N,), optional
+        Non-negative weights :math:`s_n`; default all ones.
+    lr : float, optional
+        Step size :math:`\eta`. Default ``None`` picks :math:`\eta = 1/L` with
+        :math:`L = \frac{1}{4} \lambda_{\max}\big(\frac{1}{N} A^\top \mathrm{diag}(s) A\big)
+        + 2\lambda`, :math:`A = [X, 1]`: a bound on the curvature of
+        :math:`J`, so each step decreases the loss. Large weights (small ``f``)
+        give a smaller step, which is the tutorial's remark that
+        importance-weighted training needs its step size adjusted.
+    epochs : int
+        Number of gradient steps (default 1000).
+    l2 : float
+        Penalty strength :math:`\lambda \ge 0` (default 0), as in the notes'
+        weight decay :math:`\lambda \lVert W \rVert^2`.
+
+    Returns
+    -------
+    w : ndarray, shape (d,)
+        Fitted weights.
+    b : float
+        Fitted bias.
+    """
+    w, b, _ = _gradient_descent(X, y, sample_weight, lr, epochs, l2, record=False)
+    return w, b
+
+
+# --------------------------------------------------------------------------- helpers for the notebook
+
+
+def predict_proba(X: ArrayLike, w: ArrayLike, b: float) -> FloatArray:
+    r"""Logistic regression's probabilities :math:`\sigma(X w + b)`, computed stably.
+
+    :math:`\sigma(z) = 1 / (1 + e^{-z})` is evaluated as
+    :math:`1/(1 + e^{-|z|})` for :math:`z \ge 0` and
+    :math:`e^{-|z|}/(1 + e^{-|z|})` for :math:`z < 0`, so no exponential
+    overflows however large :math:`|z|` is.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Inputs.
+    w : array_like, shape (d,)
+        Weights.
+    b : float
+        Bias.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        :math:`P(y=1 \mid x_n)` for every row.
+    """
+    func = "predict_proba"
+    Xa = as_float_array(X, "X", func, ndim=2)
+    wa = as_float_array(w, "w", func, ndim=1)
+    if wa.shape[0] != Xa.shape[1]:
+        raise ValueError(
+            f"{func}: argument 'w' must have one weight per column of X ({Xa.shape[1]}), got shape {wa.shape}"
+        )
+    ba = float(as_float_array(b, "b", func, ndim=0))
+    return _sigmoid(Xa @ wa + ba)
+
+
+def log_loss(y: ArrayLike, p: ArrayLike, *, sample_weight: ArrayLike | None = None,
+             eps: float = 1e-15) -> float:
+    r"""Mean negative log-likelihood of labels under predicted probabilities.
+
+    .. math::
+
+        \frac{1}{N} \sum_{n=1}^N s_n \big[-y_n \log \tilde p_n - (1 - y_n) \log(1 - \tilde p_n)\big],
+        \qquad \tilde p_n = \mathrm{clip}(p_n, \epsilon, 1 - \epsilon).
+
+    The clipping keeps the loss finite when a model predicts exactly 0 or 1
+    for an example it gets wrong: such an example costs at most
+    :math:`-\log \epsilon \approx 34.5` nats for the default
+    :math:`\epsilon = 10^{-15}`. Predictions that are already inside
+    :math:`[\epsilon, 1-\epsilon]` are unaffected. Weights are divided by
+    :math:`N` as in :func:`fit_logistic_regression`.
+
+    Parameters
+    ----------
+    y : array_like, shape (N,)
+        Labels, 0 or 1.
+    p : array_like, shape (N,)
+        Predicted :math:`P(y=1 \mid x_n)`, in [0, 1].
+    sample_weight : array_like, shape (N,), optional
+        Non-negative weights :math:`s_n`; default all ones.
+    eps : float
+        Clipping level, ``0 < eps < 0.5``.
+
+    Returns
+    -------
+    float
+        The (weighted) mean log loss, in nats.
+    """
+    func = "log_loss"
+    ya, pa = _labels_and_probs(y, p, func)
+    if ya.shape[0] == 0:
+        raise ValueError(f"{func}: arguments 'y' and 'p' must not be empty")
+    eps = check_probability(eps, "eps", func, low_open=True)
+    if eps >= 0.5:
+        raise ValueError(f"{func}: argument 'eps' must be < 0.5, got {eps}")
+    s = _sample_weight(sample_weight, ya.shape[0], func)
+    pc = np.clip(pa, eps, 1.0 - eps)
+    nll = -(ya * np.log(pc) + (1.0 - ya) * np.log1p(-pc))
+    return float(np.sum(s * nll) / ya.shape[0])
+
+
+def make_rare_events(
+    n: int,
+    rng: np.random.Generator,
+    *,
+    w_true: ArrayLike = (1.5, -1.0),
+    b_true: float = -4.5,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""Draw a data set whose positives are rare and whose true model is known.
+
+    .. math::
+
+        x_n \sim \mathcal{N}(0, I_d), \qquad
+        p_n = P(y_n = 1 \mid x_n) = \sigma(w_\star^\top x_n + b_\star), \qquad
+        y_n \sim \mathrm{Bernoulli}(p_n).
+
+    With the defaults (:math:`w_\star = (1.5, -1)`, :math:`b_\star = -4.5`)
+    about 4 % of the labels are positive, and logistic regression is exactly
+    the right model, so fitted parameters can be compared with the truth.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples, ``n >= 1``.
+    rng : numpy.random.Generator
+        Source of randomness (inputs first, then labels).
+    w_true : array_like, shape (d,)
+        True weights; their length sets the input dimension ``d``.
+    b_true : float
+        True bias (more negative means rarer positives).
+
+    Returns
+    -------
+    X : ndarray, shape (n, d)
+        Inputs.
+    y : ndarray, shape (n,)
+        Labels, float64 zeros and ones.
+    p : ndarray, shape (n,)
+        The true probabilities :math:`P(y_n = 1 \mid x_n)`.
+    """
+    func = "make_rare_events"
+    n = _check_int(n, "n", func, 1)
+    rng = check_rng(rng, func)
+    w = as_float_array(w_true, "w_true", func, ndim=1)
+    if w.shape[0] == 0:
+        raise ValueError(f"{func}: argument 'w_true' must have at least one entry")
+    b = float(as_float_array(b_true, "b_true", func, ndim=0))
+    X = rng.standard_normal((n, w.shape[0]))
+    p = _sigmoid(X @ w + b)
+    y = (rng.random(n) < p).astype(np.float64)
+    return X, y, p
+
+
+class ReliabilityCurve(NamedTuple):
+    """Result of :func:`reliability_curve` (unpacks like a 4-tuple)."""
+
+    edges: FloatArray
+    """shape (n_bins + 1,): bin edges, from 0 to 1."""
+    mean_predicted: FloatArray
+    """shape (n_bins,): mean predicted probability in each bin (NaN if empty)."""
+    observed_frequency: FloatArray
+    """shape (n_bins,): fraction of positives in each bin (NaN if empty)."""
+    counts: np.ndarray
+    """shape (n_bins,): number of examples in each bin (int64)."""
+
+
+def reliability_curve(y: ArrayLike, p: ArrayLike, n_bins: int = 10, *,
+                      strategy: str = "uniform") -> ReliabilityCurve:
+    r"""Bin predictions and compare their mean with how often the label is 1.
+
+    For a calibrated model, among the examples predicted with probability
+    about :math:`q`, a fraction of about :math:`q` is positive: the points
+    (``mean_predicted``, ``observed_frequency``) lie on the diagonal. A model
+    fitted naively to subsampled data lies below it (it predicts positives
+    too often).
+
+    Bin :math:`j` holds the predictions with :math:`e_j \le p_n < e_{j+1}`
+    (the last bin also holds :math:`p_n = e_{n_\text{bins}}`).
+
+    Parameters
+    ----------
+    y : array_like, shape (N,)
+        Labels, 0 or 1.
+    p : array_like, shape (N,)
+        Predicted probabilities in [0, 1].
+    n_bins : int
+        Number of bins, ``>= 1``.
+    strategy : {"uniform", "quantile"}
+        ``"uniform"``: equal-width bins on [0, 1]. ``"quantile"``: edges at the
+        quantiles of ``p`` (first and last edge 0 and 1), so the bins hold
+        about equally many examples; better for rare events, where almost
+        every prediction is close to 0.
+
+    Returns
+    -------
+    ReliabilityCurve
+        ``(edges, mean_predicted, observed_frequency, counts)`` with shapes
+        ``(n_bins + 1,)``, ``(n_bins,)``, ``(n_bins,)``, ``(n_bins,)``.
+        Empty bins have count 0 and NaN mean and frequency.
+    """
+    func = "reliability_curve"
+    ya, pa = _labels_and_probs(y, p, func)
+    n_bins = _check_int(n_bins, "n_bins", func, 1)
+    if strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+    elif strategy == "quantile":
+        if pa.shape[0] == 0:
+            raise ValueError(f"{func}: strategy 'quantile' needs at least one prediction")
+        edges = np.quantile(pa, np.linspace(0.0, 1.0, n_bins + 1))
+        edges[0], edges[-1] = 0.0, 1.0
+        edges = np.maximum.accumulate(edges)
+    else:
+        raise ValueError(f"{func}: argument 'strategy' must be 'uniform' or 'quantile', got {strategy!r}")
+    idx = np.searchsorted(edges[1:-1], pa, side="right")
+    counts = np.bincount(idx, minlength=n_bins).astype(np.int64)
+    sum_p = np.bincount(idx, weights=pa, minlength=n_bins)
+    sum_y = np.bincount(idx, weights=ya, minlength=n_bins)
+    nonempty = counts > 0
+    mean_pred = np.full(n_bins, np.nan)
+    freq = np.full(n_bins, np.nan)
+    mean_pred[nonempty] = sum_p[nonempty] / counts[nonempty]
+    freq[nonempty] = sum_y[nonempty] / counts[nonempty]
+    return ReliabilityCurve(edges, mean_pred, freq, counts)
+
+
+def precision_recall(y: ArrayLike, p: ArrayLike, threshold: float = 0.5) -> tuple[float, float]:
+    r"""Precision and recall of the rule "predict 1 when :math:`p_n \ge` threshold".
+
+    With true positives TP, false positives FP and false negatives FN,
+
+    .. math::
+
+        \text{precision} = \frac{TP}{TP + FP}, \qquad
+        \text{recall} = \frac{TP}{TP + FN}.
+
+    Precision is the fraction of flagged examples that really are positive;
+    recall is the fraction of the positives that get flagged.
+
+    Parameters
+    ----------
+    y : array_like, shape (N,)
+        Labels, 0 or 1.
+    p : array_like, shape (N,)
+        Predicted probabilities (or any scores).
+    threshold : float
+        Decision threshold in [0, 1].
+
+    Returns
+    -------
+    precision : float
+        NaN when nothing is predicted positive (0/0).
+    recall : float
+        NaN when ``y`` has no positives (0/0).
+    """
+    func = "precision_recall"
+    ya, pa = _labels_and_probs(y, p, func)
+    threshold = check_probability(threshold, "threshold", func)
+    flagged = pa >= threshold
+    positive = ya == 1.0
+    tp = int(np.sum(flagged & positive))
+    n_flagged = int(np.sum(flagged))
+    n_positive = int(np.sum(positive))
+    precision = tp / n_flagged if n_flagged > 0 else float("nan")
+    recall = tp / n_positive if n_positive > 0 else float("nan")
+    return float(precision), float(recall)

@@ -1,0 +1,43 @@
+"""Shared fixtures of the grading-pipeline tests."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from coursekit.grading.course import Course
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE = Course(ROOT)
+ASSIGNMENTS = COURSE.assignments()
+
+
+def load_mistakes(assignment: str) -> dict[str, list[tuple[str, str]]]:
+    """``MISTAKES`` of ``grader_tests/mistakes/<assignment>.py`` (empty if there is none)."""
+    path = Path(__file__).parent / "mistakes" / f"{assignment}.py"
+    if not path.is_file():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"mistakes_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module.MISTAKES
+
+
+def autograded_points(assignment: str) -> dict[str, float]:
+    """grade_id -> points of every autograded test cell, read from the solution notebook's metadata."""
+    nb = nbformat.read(COURSE.solution(assignment), as_version=4)
+    out = {}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and cell.cell_type == "code":
+            out[meta["grade_id"]] = float(meta["points"])
+    return out
+
+
+@pytest.fixture(scope="session")
+def course() -> Course:
+    return COURSE

@@ -1,0 +1,132 @@
+"""The committed notebooks are current and sound, and the checks catch what they exist to catch."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import jupytext
+import nbformat
+import pytest
+from conftest import ASSIGNMENTS, COURSE, ROOT
+
+from coursekit.grading.check import check_course
+from coursekit.grading.course import EXERCISES, Course, CourseError
+from coursekit.grading.release import check_release, generate_students
+
+
+def test_every_design_assignment_present_so_far_is_released():
+    assert ASSIGNMENTS, "solutions/ has no assignment"
+    for a in ASSIGNMENTS:
+        assert COURSE.solution(a).is_file() and COURSE.student(a).is_file()
+
+
+def test_committed_notebooks_are_up_to_date():
+    assert check_release(COURSE) == []
+
+
+def test_course_check_passes():
+    assert check_course(COURSE) == []
+
+
+def test_cli_reports_a_sound_course():
+    out = subprocess.run([sys.executable, "-m", "coursekit.grading.cli", "check"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "course is sound" in out.stdout
+
+
+def test_student_notebooks_carry_no_jupytext_pairing():
+    for a in ASSIGNMENTS:
+        assert "jupytext" not in nbformat.read(COURSE.student(a), as_version=4).metadata
+
+
+# --- the checks themselves, on a small course made here -------------------------------------------
+
+_TOY = '''# %%
+import numpy as np
+
+# %% nbgrader={"grade": false, "grade_id": "step", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def step(z):
+    """Heaviside step."""
+    ### BEGIN SOLUTION
+    return np.where(np.asarray(z) >= 0, 1.0, 0.0)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test_step", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+assert step(0.0) == 1.0
+### BEGIN HIDDEN TESTS
+assert step(-3.0) == 0.0, "secret hidden check"
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_step", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# The model answer nobody should see.
+'''
+
+
+@pytest.fixture
+def toy(tmp_path, monkeypatch) -> Course:
+    """A course with one assignment '02_activations' whose only checked exercise is 'step'."""
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    folder = tmp_path / "solutions" / "02_activations"
+    folder.mkdir(parents=True)
+    (folder / "02_activations.py").write_text(_TOY)
+    jupytext.write(jupytext.read(folder / "02_activations.py"), folder / "02_activations.ipynb", fmt="ipynb")
+    course = Course(tmp_path)
+    generate_students(course, ["02_activations"], course.notebooks, tmp_path / "grading")
+    monkeypatch.setitem(EXERCISES, "02_activations", ("step",))
+    return course
+
+
+def test_toy_course_is_sound(toy):
+    assert check_course(toy) == []
+    assert check_release(toy) == []
+
+
+def test_check_finds_a_leaked_hidden_test(toy):
+    path = toy.student("02_activations")
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_step")
+    cell.source += '\nassert step(-3.0) == 0.0, "secret hidden check"'
+    nbformat.write(nb, path)
+    problems = check_course(toy)
+    assert any("gives away" in p and "secret hidden check" in p for p in problems), problems
+    assert any("out of date" in p for p in check_release(toy))
+
+
+def test_check_finds_a_leaked_model_answer_and_solution(toy):
+    path = toy.student("02_activations")
+    nb = nbformat.read(path, as_version=4)
+    for c in nb.cells:
+        gid = c.metadata.get("nbgrader", {}).get("grade_id")
+        if gid == "q_step":
+            c.source = "The model answer nobody should see."
+        if gid == "step":
+            c.source = c.source.replace("raise NotImplementedError()", "return np.where(np.asarray(z) >= 0, 1.0, 0.0)")
+    nbformat.write(nb, path)
+    problems = check_course(toy)
+    assert any("model answer of 'q_step'" in p for p in problems), problems
+    assert any("cell 'step'" in p and "np.where" in p for p in problems), problems
+
+
+def test_check_finds_missing_test_cell_and_points(toy):
+    path = toy.solution("02_activations")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_step"]
+    nbformat.write(nb, path)
+    problems = check_course(toy)
+    assert any("no autograded code cell 'test_step'" in p for p in problems), problems
+
+
+def test_check_release_sees_an_edited_source(toy):
+    src = toy.source("02_activations")
+    src.write_text(src.read_text().replace("Heaviside step.", "Heaviside step, edited."))
+    problems = check_release(toy)
+    assert any("does not match" in p for p in problems), problems
+
+
+def test_unknown_assignment_is_a_clear_error(toy):
+    with pytest.raises(CourseError, match="unknown assignment.*99_nope.*02_activations"):
+        toy.assignments(["99_nope"])
+
