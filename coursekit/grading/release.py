@@ -69,7 +69,6 @@ def execute_notebook(nb: Any, cwd: Path, *, timeout: int = EXECUTE_TIMEOUT, name
             kernel_name="python3",
             resources={"metadata": {"path": str(cwd)}},
             record_timing=False,
-            store_widget_state=False,
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
         client.execute()
@@ -78,6 +77,8 @@ def execute_notebook(nb: Any, cwd: Path, *, timeout: int = EXECUTE_TIMEOUT, name
     finally:
         if env_grading is not None:
             os.environ["NBGRADER_EXECUTION"] = env_grading
+    # Saved widget state only bloats the file: widgets need a live kernel to be useful.
+    nb.metadata.pop("widgets", None)
     for i, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stderr":

@@ -1,0 +1,288 @@
+r"""Loss functions and their gradients with respect to the last pre-activation.
+
+Every loss here is a mean over the batch (axis 0) and comes back together with
+its gradient, ``(loss, dZ)``, where ``Z`` is the network's last
+*pre-activation*: the array that the output activation is applied to. For the
+pairs below, the derivative of the loss through the output activation
+collapses to something short, so the two are best differentiated together
+(the notes make the same point: asking a loss for :math:`\partial
+\text{loss}/\partial Z^L` is easier than asking for
+:math:`\partial\text{loss}/\partial A^L` and :math:`\partial A^L/\partial Z^L`
+separately).
+
+========  ==================  ==============================  =========================
+notes     output activation   function here                   labels
+========  ==================  ==============================  =========================
+squared   linear              :func:`squared_loss`            real targets
+hinge     linear              :func:`hinge_loss`              :math:`-1` or :math:`+1`
+NLL       sigmoid             :func:`sigmoid_cross_entropy`   :math:`0` or :math:`1`
+NLLM      softmax             :func:`softmax_cross_entropy`   integer class index
+========  ==================  ==============================  =========================
+
+With ``N`` samples, ``z`` the pre-activation and ``y`` the label, the four
+gradients are
+
+* squared: :math:`(f - y)/N` (with :math:`f = z`);
+* hinge: :math:`-y/N` where the margin :math:`y z < 1`, else :math:`0`;
+* NLL: :math:`(\sigma(z) - y)/N`;
+* NLLM: :math:`(\operatorname{softmax}(z) - \operatorname{onehot}(y))/N`.
+
+The :math:`1/N` comes from the mean over the batch. The table is also
+available as :data:`LOSS_ACTIVATION_PAIRS`.
+
+Examples
+--------
+>>> import numpy as np
+>>> loss, dlogits = softmax_cross_entropy(np.array([[2.0, 0.0, 0.0]]), np.array([0]))
+>>> round(loss, 6)
+0.239545
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from coursekit._validate import FloatArray, as_float_array
+
+__all__ = [
+    "LOSS_ACTIVATION_PAIRS",
+    "squared_loss",
+    "hinge_loss",
+    "sigmoid_cross_entropy",
+    "softmax_cross_entropy",
+]
+
+#: The notes' table of losses and the output activation each one is meant for
+#: (read-only): loss name -> activation of the last layer.
+LOSS_ACTIVATION_PAIRS: Mapping[str, str] = MappingProxyType(
+    {"squared": "linear", "hinge": "linear", "NLL": "sigmoid", "NLLM": "softmax"}
+)
+
+
+def _batch_size(arr: FloatArray, name: str, func: str) -> int:
+    if arr.ndim == 0 or arr.shape[0] == 0:
+        raise ValueError(
+            f"{func}: argument '{name}' must hold at least one sample along axis 0, got shape {arr.shape}"
+        )
+    return arr.shape[0]
+
+
+def _same_shape(a: FloatArray, b: FloatArray, name_a: str, name_b: str, func: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{func}: arguments '{name_a}' and '{name_b}' must have the same shape, "
+            f"got {a.shape} and {b.shape}"
+        )
+
+
+def _stable_sigmoid(z: FloatArray) -> FloatArray:
+    r""":math:`1/(1+e^{-z})` computed from :math:`e^{-|z|} \le 1`, so it never overflows."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def squared_loss(pred: ArrayLike, target: ArrayLike) -> tuple[float, FloatArray]:
+    r"""Half the squared error, summed over outputs and averaged over the batch.
+
+    .. math::
+
+        L = \frac{1}{2N} \sum_{n=1}^{N} \sum_{k} (f_{nk} - y_{nk})^2,
+        \qquad
+        \frac{\partial L}{\partial f_{nk}} = \frac{f_{nk} - y_{nk}}{N}.
+
+    The factor :math:`\tfrac12` cancels the 2 of the derivative, as in the
+    notes' :math:`\mathcal{L} = \tfrac12 (y - f)^2`. Meant for a linear output
+    layer, so ``pred`` is also the pre-activation.
+
+    Parameters
+    ----------
+    pred : array_like, shape (N,) or (N, K)
+        Predictions :math:`f`, one row per sample.
+    target : array_like, same shape as ``pred``
+        Targets :math:`y`.
+
+    Returns
+    -------
+    loss : float
+        :math:`L`.
+    dpred : ndarray, shape of ``pred``
+        :math:`\partial L / \partial f`.
+    """
+    func = "squared_loss"
+    f = as_float_array(pred, "pred", func, ndim=(1, 2))
+    y = as_float_array(target, "target", func, ndim=(1, 2))
+    _same_shape(f, y, "pred", "target", func)
+    n = _batch_size(f, "pred", func)
+    diff = f - y
+    return float(0.5 * np.sum(diff * diff) / n), diff / n
+
+
+def hinge_loss(z: ArrayLike, labels: ArrayLike) -> tuple[float, FloatArray]:
+    r"""Mean hinge loss of scores against labels in :math:`\{-1, +1\}`.
+
+    .. math::
+
+        L = \frac{1}{N} \sum_{n=1}^{N} \max(0,\, 1 - y_n z_n),
+        \qquad
+        \frac{\partial L}{\partial z_n} =
+        \begin{cases} -y_n / N & \text{if } y_n z_n < 1 \\ 0 & \text{otherwise.} \end{cases}
+
+    A sample costs nothing once it is on the right side with margin at least
+    1. At the kink :math:`y_n z_n = 1` the loss has no derivative; this
+    function returns 0 there (a valid subgradient).
+
+    Parameters
+    ----------
+    z : array_like, shape (N,) or (N, 1)
+        Scores (the output of a linear last layer).
+    labels : array_like, same shape as ``z``
+        Labels, each exactly -1 or +1.
+
+    Returns
+    -------
+    loss : float
+        :math:`L`.
+    dz : ndarray, shape of ``z``
+        :math:`\partial L / \partial z`.
+    """
+    func = "hinge_loss"
+    zz = _one_output(as_float_array(z, "z", func, ndim=(1, 2)), "z", func)
+    y = as_float_array(labels, "labels", func, ndim=(1, 2))
+    _same_shape(zz, y, "z", "labels", func)
+    if not np.all((y == 1.0) | (y == -1.0)):
+        raise ValueError(f"{func}: argument 'labels' must contain only -1 and +1 (not 0 and 1)")
+    n = _batch_size(zz, "z", func)
+    margin = y * zz
+    active = margin < 1.0
+    loss = float(np.sum(np.where(active, 1.0 - margin, 0.0)) / n)
+    return loss, np.where(active, -y / n, 0.0)
+
+
+def _one_output(z: FloatArray, name: str, func: str) -> FloatArray:
+    if z.ndim == 2 and z.shape[1] != 1:
+        raise ValueError(
+            f"{func}: argument '{name}' must have shape (N,) or (N, 1) (one score per sample), "
+            f"got shape {z.shape}"
+        )
+    return z
+
+
+def sigmoid_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, FloatArray]:
+    r"""Mean binary negative log-likelihood of a sigmoid output, from its logits.
+
+    With :math:`p_n = \sigma(z_n) = 1/(1 + e^{-z_n})`,
+
+    .. math::
+
+        L = -\frac{1}{N} \sum_{n=1}^{N} \bigl[y_n \log p_n + (1 - y_n) \log(1 - p_n)\bigr]
+          = \frac{1}{N} \sum_{n=1}^{N} \bigl[\log(1 + e^{z_n}) - y_n z_n\bigr],
+        \qquad
+        \frac{\partial L}{\partial z_n} = \frac{\sigma(z_n) - y_n}{N}.
+
+    Writing :math:`s(t) = \log(1 + e^{t})` (softplus, ``np.logaddexp(0, t)``)
+    and using :math:`s(z) - s(-z) = z`, the summand equals
+    :math:`(1 - y_n)\, s(z_n) + y_n\, s(-z_n)`, which is how it is evaluated:
+    no exponential can overflow, and there is no cancellation between two
+    large terms, so even the tiny loss of a confidently right sample keeps its
+    relative accuracy. (Computing :math:`\log \sigma(z)` directly gives
+    :math:`\log 0` once :math:`e^{-z}` overflows.)
+
+    Parameters
+    ----------
+    logits : array_like, shape (N,) or (N, 1)
+        Pre-activations :math:`z` of the sigmoid output unit.
+    labels : array_like, same shape as ``logits``
+        Labels :math:`y \in \{0, 1\}` (soft labels in :math:`[0, 1]` are
+        accepted too: the formulas hold unchanged).
+
+    Returns
+    -------
+    loss : float
+        :math:`L`.
+    dlogits : ndarray, shape of ``logits``
+        :math:`\partial L / \partial z`.
+    """
+    func = "sigmoid_cross_entropy"
+    z = _one_output(as_float_array(logits, "logits", func, ndim=(1, 2)), "logits", func)
+    y = as_float_array(labels, "labels", func, ndim=(1, 2))
+    _same_shape(z, y, "logits", "labels", func)
+    if not np.all((y >= 0.0) & (y <= 1.0)):
+        raise ValueError(f"{func}: argument 'labels' must lie in [0, 1] (use 0/1 labels, not -1/+1)")
+    n = _batch_size(z, "logits", func)
+    loss = float(np.sum((1.0 - y) * np.logaddexp(0.0, z) + y * np.logaddexp(0.0, -z)) / n)
+    return loss, (_stable_sigmoid(z) - y) / n
+
+
+def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, FloatArray]:
+    r"""Mean multiclass negative log-likelihood (NLLM) of a softmax output.
+
+    For sample :math:`n` with logits :math:`z_{n1}, \dots, z_{nK}` and class
+    :math:`y_n`, the softmax gives :math:`p_{nk} = e^{z_{nk}} / \sum_j e^{z_{nj}}` and
+
+    .. math::
+
+        L = \frac{1}{N} \sum_{n=1}^{N} -\log p_{n y_n}
+          = \frac{1}{N} \sum_{n=1}^{N} \Bigl[\log \sum_{j} e^{z_{nj}} - z_{n y_n}\Bigr],
+        \qquad
+        \frac{\partial L}{\partial z_{nk}} = \frac{p_{nk} - [k = y_n]}{N}.
+
+    This is the notes' :math:`-\sum_k y_k \log a_k` with a one-hot
+    :math:`y`. The log-sum-exp is computed after subtracting each row's
+    maximum, :math:`\log\sum_j e^{z_j} = m + \log\sum_j e^{z_j - m}`, so
+    that no exponential exceeds 1 and large logits cannot overflow.
+
+    Parameters
+    ----------
+    logits : array_like, shape (N, K)
+        Pre-activations of the softmax, one row per sample.
+    labels : array_like of int, shape (N,)
+        Class index of each sample, in ``0 .. K-1``.
+
+    Returns
+    -------
+    loss : float
+        :math:`L`.
+    dlogits : ndarray, shape (N, K)
+        :math:`\partial L / \partial z`; each row sums to 0.
+    """
+    func = "softmax_cross_entropy"
+    z = as_float_array(logits, "logits", func, ndim=2)
+    n = _batch_size(z, "logits", func)
+    k = z.shape[1]
+    if k == 0:
+        raise ValueError(
+            f"{func}: argument 'logits' must have at least one class (column), got shape {z.shape}"
+        )
+    idx = _class_labels(labels, n, k, func)
+    shifted = z - np.max(z, axis=1, keepdims=True)
+    e = np.exp(shifted)
+    total = np.sum(e, axis=1)
+    rows = np.arange(n)
+    loss = float(np.sum(np.log(total) - shifted[rows, idx]) / n)
+    dz = e / total[:, None]
+    dz[rows, idx] -= 1.0
+    return loss, dz / n
+
+
+def _class_labels(labels: ArrayLike, n: int, k: int, func: str) -> np.ndarray:
+    arr = np.asarray(labels)
+    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(
+            f"{func}: argument 'labels' must be an array of integer class indices, got dtype {arr.dtype} "
+            "(if you hold float labels, convert them with labels.astype(int))"
+        )
+    if arr.shape != (n,):
+        raise ValueError(
+            f"{func}: argument 'labels' must have shape ({n},), one class index per row of 'logits', "
+            f"got shape {arr.shape}"
+        )
+    if np.any(arr < 0) or np.any(arr >= k):
+        raise ValueError(
+            f"{func}: argument 'labels' must lie in 0 .. {k - 1} for {k} classes, "
+            f"got values from {arr.min()} to {arr.max()}"
+        )
+    return arr.astype(np.intp)

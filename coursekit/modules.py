@@ -1,0 +1,689 @@
+r"""Layers as modules with a forward and a backward pass (the notes' module API).
+
+A network is a chain of modules. Each module turns its input :math:`u` into
+an output :math:`v` on the way forward, and on the way back turns
+:math:`\partial L/\partial v` (how much the loss blames its output) into
+:math:`\partial L/\partial u` (the blame it passes to its input):
+
+* ``forward(u) -> v`` computes the output and keeps what the backward pass
+  will need (the input, or the output);
+* ``backward(dv) -> du`` uses what ``forward`` kept; a module with weights
+  also stores the gradients of the loss with respect to them (``Linear``
+  stores ``dW`` and ``db``);
+* ``params()`` and ``grads()`` list the weight arrays and their gradients in
+  the same order, for an optimizer.
+
+Shapes follow the course convention: samples are rows, and ``Linear``
+computes :math:`Z = U W + b` with ``W`` of shape ``(n_in, n_out)``, which is
+the notes' :math:`Z = W^T A + W_0` for one column vector, applied to a batch.
+Its backward pass is the matrix-product rule
+(:math:`C = AB \Rightarrow \bar A = \bar C B^T,\ \bar B = A^T \bar C`) plus the
+rule for a broadcast bias (sum over the batch):
+
+.. math::
+
+    \frac{\partial L}{\partial W} = U^T \frac{\partial L}{\partial Z},\qquad
+    \frac{\partial L}{\partial b} = \sum_{n} \frac{\partial L}{\partial Z_{n\cdot}},\qquad
+    \frac{\partial L}{\partial U} = \frac{\partial L}{\partial Z} W^T.
+
+Elementwise activations :math:`v = g(u)` pass back :math:`g'(u) \odot
+\partial L/\partial v`.
+
+Loss modules (``SoftmaxCrossEntropy``, ``SquaredLoss``) end the chain:
+``forward(pred, target) -> loss`` and ``backward() -> dpred``.
+
+The same rules written out as plain functions, for working through backprop
+by hand before meeting the modules: :func:`matmul_backward`,
+:func:`two_layer_gradients` and :func:`exp_neuron_step`.
+
+Modules hold state (weights, caches) by design, but they never modify an
+array that is passed to them: inputs are copied before they are cached.
+
+Examples
+--------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> net = Sequential(Linear(2, 3, rng=rng), ReLU(), Linear(3, 2, rng=rng))
+>>> loss_fn = SoftmaxCrossEntropy()
+>>> loss = loss_fn.forward(net.forward(np.ones((4, 2))), np.array([0, 1, 1, 0]))
+>>> dX = net.backward(loss_fn.backward())
+>>> [g.shape for g in net.grads()]
+[(2, 3), (3,), (3, 2), (2,)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from coursekit._validate import FloatArray, as_float_array, check_positive, check_rng
+from coursekit.losses import softmax_cross_entropy, squared_loss
+
+__all__ = [
+    "Module",
+    "Linear",
+    "ReLU",
+    "Tanh",
+    "Sigmoid",
+    "Sequential",
+    "LossModule",
+    "SoftmaxCrossEntropy",
+    "SquaredLoss",
+    "matmul_backward",
+    "two_layer_gradients",
+    "exp_neuron_step",
+]
+
+
+def _no_forward_yet(owner: str) -> RuntimeError:
+    return RuntimeError(
+        f"{owner}.backward: no cached values; call forward first "
+        "(backward uses what the last forward call stored)"
+    )
+
+
+def _check_grad_shape(dv: FloatArray, shape: tuple[int, ...], owner: str, arg: str = "dv") -> None:
+    if dv.shape != shape:
+        raise ValueError(
+            f"{owner}.backward: argument '{arg}' must have the shape of the last forward output, "
+            f"{shape}, got {dv.shape}"
+        )
+
+
+class Module:
+    """Base class: a differentiable block with ``forward`` and ``backward``.
+
+    Subclasses override :meth:`forward` and :meth:`backward`; those with weights
+    also override :meth:`param_names`, :meth:`params` and :meth:`grads`.
+    """
+
+    def forward(self, u: ArrayLike) -> FloatArray:
+        """Compute the output ``v`` from the input ``u`` and cache what backward needs."""
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, dv: ArrayLike) -> FloatArray:
+        """Turn ``dv`` = dL/dv into ``du`` = dL/du (and store weight gradients, if any)."""
+        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    def param_names(self) -> list[str]:
+        """Names of the weight arrays, in the order of :meth:`params`."""
+        return []
+
+    def params(self) -> list[FloatArray]:
+        """The module's weight arrays (the arrays themselves, not copies)."""
+        return []
+
+    def grads(self) -> list[FloatArray]:
+        """The gradients of the loss for :meth:`params`, same order and shapes."""
+        return []
+
+    def set_params(self, values: Sequence[ArrayLike]) -> None:
+        """Replace the weights by copies of ``values`` (same order and shapes as :meth:`params`).
+
+        This suits the course's pure optimizers::
+
+            net.set_params([sgd_step(p, g, lr) for p, g in zip(net.params(), net.grads())])
+        """
+        owner = f"{type(self).__name__}.set_params"
+        current = self.params()
+        if isinstance(values, np.ndarray) or not isinstance(values, Iterable):
+            raise TypeError(
+                f"{owner}: argument 'values' must be a list of {len(current)} arrays "
+                f"(one per entry of params()), got {type(values).__name__}"
+            )
+        values = list(values)
+        if len(values) != len(current):
+            raise ValueError(
+                f"{owner}: argument 'values' must be a list of {len(current)} arrays "
+                f"(one per entry of params()), got {len(values)}"
+            )
+        new = []
+        for name, old, value in zip(self.param_names(), current, values, strict=True):
+            arr = as_float_array(value, f"values[{name}]", owner)
+            if arr.shape != old.shape:
+                raise ValueError(f"{owner}: '{name}' must have shape {old.shape}, got {arr.shape}")
+            new.append(arr.copy())
+        self._assign_params(new)
+
+    def _assign_params(self, values: list[FloatArray]) -> None:
+        if values:
+            raise NotImplementedError(f"{type(self).__name__} has no parameters to set")
+
+    def zero_grad(self) -> None:
+        """Reset every stored weight gradient to zeros (new arrays)."""
+        return None
+
+    def __call__(self, u: ArrayLike) -> FloatArray:
+        return self.forward(u)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Linear(Module):
+    r"""Fully connected layer :math:`Z = U W + b`.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Number of inputs and outputs per sample.
+    rng : numpy.random.Generator
+        Source of the initial weights.
+
+    Attributes
+    ----------
+    W : ndarray, shape (n_in, n_out)
+        Weights, drawn from :math:`\mathcal N(0, 1/n_{in})`: variance
+        :math:`1/n_{in}`, standard deviation :math:`1/\sqrt{n_{in}}` (LeCun's
+        initialisation). The notes write :math:`\text{Gaussian}(0, 1/m)` but
+        call :math:`1/m` the standard deviation in the sentence before; the
+        variance reading is the one that keeps :math:`\operatorname{Var} z`
+        near 1, so that is what is used here.
+    b : ndarray, shape (n_out,)
+        Biases, zeros (the notes draw them from :math:`\mathcal N(0, 1)`; zero
+        is the common choice and breaks no symmetry that the random ``W`` does
+        not already break).
+    dW : ndarray, shape (n_in, n_out)
+        :math:`\partial L/\partial W` from the last :meth:`backward` (zeros before).
+    db : ndarray, shape (n_out,)
+        :math:`\partial L/\partial b` from the last :meth:`backward` (zeros before).
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, rng: np.random.Generator) -> None:
+        for name, value in (("n_in", n_in), ("n_out", n_out)):
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise TypeError(f"Linear: argument '{name}' must be an int, got {type(value).__name__}")
+            if value < 1:
+                raise ValueError(f"Linear: argument '{name}' must be >= 1, got {value}")
+        check_rng(rng, "Linear")
+        self.n_in = int(n_in)
+        self.n_out = int(n_out)
+        self.W: FloatArray = rng.normal(0.0, np.sqrt(1.0 / self.n_in), size=(self.n_in, self.n_out))
+        self.b: FloatArray = np.zeros(self.n_out)
+        self.dW: FloatArray = np.zeros_like(self.W)
+        self.db: FloatArray = np.zeros_like(self.b)
+        self._u: FloatArray | None = None
+
+    def forward(self, u: ArrayLike) -> FloatArray:
+        r"""Return :math:`Z = U W + b`.
+
+        Parameters
+        ----------
+        u : array_like, shape (N, n_in)
+            Inputs, one sample per row (for one sample use ``x[None, :]``).
+
+        Returns
+        -------
+        ndarray, shape (N, n_out)
+        """
+        arr = as_float_array(u, "u", "Linear.forward", ndim=2)
+        if arr.shape[1] != self.n_in:
+            raise ValueError(
+                f"Linear.forward: argument 'u' must have shape (N, {self.n_in}) for a layer with "
+                f"n_in={self.n_in}, got shape {arr.shape}"
+            )
+        self._u = arr.copy()
+        return self._u @ self.W + self.b
+
+    def backward(self, dv: ArrayLike) -> FloatArray:
+        r"""Store ``dW``, ``db`` and return ``du`` for the input of the last forward.
+
+        .. math::
+
+            dW = U^T\, dZ,\qquad db = \textstyle\sum_n dZ_{n\cdot},\qquad dU = dZ\, W^T.
+
+        Parameters
+        ----------
+        dv : array_like, shape (N, n_out)
+            :math:`\partial L/\partial Z`.
+
+        Returns
+        -------
+        ndarray, shape (N, n_in)
+            :math:`\partial L/\partial U`.
+        """
+        if self._u is None:
+            raise _no_forward_yet("Linear")
+        dz = as_float_array(dv, "dv", "Linear.backward")
+        _check_grad_shape(dz, (self._u.shape[0], self.n_out), "Linear")
+        self.dW = self._u.T @ dz
+        self.db = dz.sum(axis=0)
+        return dz @ self.W.T
+
+    def param_names(self) -> list[str]:
+        return ["W", "b"]
+
+    def params(self) -> list[FloatArray]:
+        return [self.W, self.b]
+
+    def grads(self) -> list[FloatArray]:
+        return [self.dW, self.db]
+
+    def _assign_params(self, values: list[FloatArray]) -> None:
+        self.W, self.b = values
+
+    def zero_grad(self) -> None:
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+
+    def __repr__(self) -> str:
+        return f"Linear(n_in={self.n_in}, n_out={self.n_out})"
+
+
+class ReLU(Module):
+    r"""Rectified linear unit, elementwise: :math:`v = \max(0, u)`.
+
+    Backward: :math:`du = dv \odot [u > 0]`; the derivative at :math:`u = 0` is
+    taken to be 0 (the course's convention, ``relu_grad(0) = 0``).
+    """
+
+    def __init__(self) -> None:
+        self._mask: np.ndarray | None = None
+
+    def forward(self, u: ArrayLike) -> FloatArray:
+        """Return ``max(0, u)``; ``u`` may have any shape."""
+        arr = as_float_array(u, "u", "ReLU.forward")
+        self._mask = arr > 0
+        return np.where(self._mask, arr, 0.0)
+
+    def backward(self, dv: ArrayLike) -> FloatArray:
+        """Return ``dv * (u > 0)`` for the ``u`` of the last forward."""
+        if self._mask is None:
+            raise _no_forward_yet("ReLU")
+        g = as_float_array(dv, "dv", "ReLU.backward")
+        _check_grad_shape(g, self._mask.shape, "ReLU")
+        return np.where(self._mask, g, 0.0)
+
+
+class Tanh(Module):
+    r"""Hyperbolic tangent, elementwise: :math:`v = \tanh(u)`.
+
+    Backward: :math:`du = dv \odot (1 - v^2)`, written with the cached output.
+    """
+
+    def __init__(self) -> None:
+        self._v: FloatArray | None = None
+
+    def forward(self, u: ArrayLike) -> FloatArray:
+        """Return ``tanh(u)``; ``u`` may have any shape."""
+        self._v = np.tanh(as_float_array(u, "u", "Tanh.forward"))
+        return self._v.copy()
+
+    def backward(self, dv: ArrayLike) -> FloatArray:
+        """Return ``dv * (1 - v**2)`` for the output ``v`` of the last forward."""
+        if self._v is None:
+            raise _no_forward_yet("Tanh")
+        g = as_float_array(dv, "dv", "Tanh.backward")
+        _check_grad_shape(g, self._v.shape, "Tanh")
+        return g * (1.0 - self._v * self._v)
+
+
+class Sigmoid(Module):
+    r"""Logistic sigmoid, elementwise: :math:`v = \sigma(u) = 1/(1 + e^{-u})`.
+
+    Evaluated from :math:`e^{-|u|}`, which never overflows: for :math:`u < 0`
+    it uses the equal form :math:`e^{u}/(1 + e^{u})`.
+    Backward: :math:`du = dv \odot v (1 - v)`.
+    """
+
+    def __init__(self) -> None:
+        self._v: FloatArray | None = None
+
+    def forward(self, u: ArrayLike) -> FloatArray:
+        """Return ``sigmoid(u)``; ``u`` may have any shape."""
+        arr = as_float_array(u, "u", "Sigmoid.forward")
+        e = np.exp(-np.abs(arr))
+        self._v = np.where(arr >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return self._v.copy()
+
+    def backward(self, dv: ArrayLike) -> FloatArray:
+        """Return ``dv * v * (1 - v)`` for the output ``v`` of the last forward."""
+        if self._v is None:
+            raise _no_forward_yet("Sigmoid")
+        g = as_float_array(dv, "dv", "Sigmoid.backward")
+        _check_grad_shape(g, self._v.shape, "Sigmoid")
+        return g * self._v * (1.0 - self._v)
+
+
+class Sequential(Module):
+    """A chain of modules: forward runs them in order, backward in reverse order.
+
+    Parameters
+    ----------
+    *modules : Module
+        The layers, first to last.
+
+    Notes
+    -----
+    ``params()`` / ``grads()`` concatenate the layers' lists in layer order;
+    ``param_names()`` prefixes each name with the layer's index and class,
+    e.g. ``"0.Linear.W"``.
+    """
+
+    def __init__(self, *modules: Module) -> None:
+        for i, m in enumerate(modules):
+            if not isinstance(m, Module):
+                raise TypeError(
+                    f"Sequential: argument {i} must be a Module (e.g. Linear(...), ReLU()), "
+                    f"got {type(m).__name__}"
+                )
+        if not modules:
+            raise ValueError("Sequential: give at least one module")
+        self.modules: tuple[Module, ...] = tuple(modules)
+
+    def forward(self, u: ArrayLike) -> FloatArray:
+        """Feed ``u`` through every module in order and return the last output."""
+        out = as_float_array(u, "u", "Sequential.forward")
+        for m in self.modules:
+            out = m.forward(out)
+        return out
+
+    def backward(self, dv: ArrayLike) -> FloatArray:
+        """Pass ``dv`` back through the modules in reverse order; return dL/du."""
+        g = as_float_array(dv, "dv", "Sequential.backward")
+        for m in reversed(self.modules):
+            g = m.backward(g)
+        return g
+
+    def param_names(self) -> list[str]:
+        return [
+            f"{i}.{type(m).__name__}.{name}" for i, m in enumerate(self.modules) for name in m.param_names()
+        ]
+
+    def params(self) -> list[FloatArray]:
+        return [p for m in self.modules for p in m.params()]
+
+    def grads(self) -> list[FloatArray]:
+        return [g for m in self.modules for g in m.grads()]
+
+    def _assign_params(self, values: list[FloatArray]) -> None:
+        start = 0
+        for m in self.modules:
+            count = len(m.params())
+            if count:
+                m._assign_params(values[start : start + count])
+            start += count
+
+    def zero_grad(self) -> None:
+        for m in self.modules:
+            m.zero_grad()
+
+    def __len__(self) -> int:
+        return len(self.modules)
+
+    def __getitem__(self, index: int) -> Module:
+        return self.modules[index]
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.modules)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(m) for m in self.modules)
+        return f"Sequential({inner})"
+
+
+class LossModule:
+    """Base class of the losses that end a chain.
+
+    ``forward(pred, target) -> float`` returns the mean loss; ``backward() -> dpred`` its gradient.
+    """
+
+    def forward(self, pred: ArrayLike, target: ArrayLike) -> float:
+        """Return the mean loss and cache its gradient."""
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, dloss: float = 1.0) -> FloatArray:
+        """Return dL/dpred for the last forward, times ``dloss`` (1 unless the loss is scaled)."""
+        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    def __call__(self, pred: ArrayLike, target: ArrayLike) -> float:
+        return self.forward(pred, target)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def _loss_backward(cached: FloatArray | None, dloss: float, owner: str) -> FloatArray:
+    if cached is None:
+        raise _no_forward_yet(owner)
+    if isinstance(dloss, bool) or not isinstance(dloss, int | float | np.integer | np.floating):
+        raise TypeError(f"{owner}.backward: argument 'dloss' must be a number, got {type(dloss).__name__}")
+    return cached * float(dloss)
+
+
+class SoftmaxCrossEntropy(LossModule):
+    r"""Softmax output layer and multiclass NLL in one module (the notes' NLLM).
+
+    ``forward(logits, labels)`` returns the mean loss
+    :math:`\frac1N\sum_n[\log\sum_j e^{z_{nj}} - z_{n y_n}]`; ``backward()``
+    returns :math:`(\operatorname{softmax}(z) - \operatorname{onehot}(y))/N`.
+    See :func:`coursekit.losses.softmax_cross_entropy`.
+    """
+
+    def __init__(self) -> None:
+        self._dlogits: FloatArray | None = None
+
+    def forward(self, logits: ArrayLike, labels: ArrayLike) -> float:
+        """Mean loss of ``logits`` (shape (N, K)) for ``labels`` (int class indices, shape (N,))."""
+        loss, self._dlogits = softmax_cross_entropy(logits, labels)
+        return loss
+
+    def backward(self, dloss: float = 1.0) -> FloatArray:
+        """Return dL/dlogits, shape (N, K), for the last forward."""
+        return _loss_backward(self._dlogits, dloss, "SoftmaxCrossEntropy")
+
+
+class SquaredLoss(LossModule):
+    r"""Linear output and half squared error: :math:`\frac{1}{2N}\sum_n\sum_k (f_{nk}-y_{nk})^2`.
+
+    ``backward()`` returns :math:`(f - y)/N`. See :func:`coursekit.losses.squared_loss`.
+    """
+
+    def __init__(self) -> None:
+        self._dpred: FloatArray | None = None
+
+    def forward(self, pred: ArrayLike, target: ArrayLike) -> float:
+        """Mean loss of ``pred`` against ``target`` (same shape, (N,) or (N, K))."""
+        loss, self._dpred = squared_loss(pred, target)
+        return loss
+
+    def backward(self, dloss: float = 1.0) -> FloatArray:
+        """Return dL/dpred, shape of ``pred``, for the last forward."""
+        return _loss_backward(self._dpred, dloss, "SquaredLoss")
+
+
+# ---------------------------------------------------------------------------
+# Backprop by hand: the plain functions of notebook 03
+# ---------------------------------------------------------------------------
+
+
+def _matrix(value: ArrayLike, name: str, func: str) -> FloatArray:
+    return as_float_array(value, name, func, ndim=2)
+
+
+def _require_shape(arr: FloatArray, shape: tuple[int, ...], name: str, func: str, why: str) -> None:
+    if arr.shape != shape:
+        raise ValueError(f"{func}: argument '{name}' must have shape {shape} ({why}), got {arr.shape}")
+
+
+def matmul_backward(dC: ArrayLike, A: ArrayLike, B: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    r"""Gradients of a loss through a matrix product :math:`C = AB`.
+
+    Each entry :math:`C_{nm} = \sum_k A_{nk} B_{km}` depends on :math:`A_{nk}`
+    with slope :math:`B_{km}`, so summing over everything :math:`A_{nk}` touches,
+
+    .. math::
+
+        \frac{\partial L}{\partial A_{nk}} = \sum_m \frac{\partial L}{\partial C_{nm}} B_{km}
+        \ \Longrightarrow\ dA = dC\, B^T,
+        \qquad
+        dB = A^T dC.
+
+    Check the shapes: :math:`(N, M)(M, K)` and :math:`(K, N)(N, M)`.
+
+    Parameters
+    ----------
+    dC : array_like, shape (N, M)
+        :math:`\partial L/\partial C`.
+    A : array_like, shape (N, K)
+    B : array_like, shape (K, M)
+
+    Returns
+    -------
+    dA : ndarray, shape (N, K)
+    dB : ndarray, shape (K, M)
+    """
+    func = "matmul_backward"
+    a = _matrix(A, "A", func)
+    b = _matrix(B, "B", func)
+    g = _matrix(dC, "dC", func)
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"{func}: A of shape {a.shape} and B of shape {b.shape} cannot be multiplied")
+    _require_shape(g, (a.shape[0], b.shape[1]), "dC", func, "the shape of C = A @ B")
+    return g @ b.T, a.T @ g
+
+
+def two_layer_gradients(
+    X: ArrayLike, y: ArrayLike, W1: ArrayLike, b1: ArrayLike, W2: ArrayLike, b2: ArrayLike
+) -> dict[str, FloatArray]:
+    r"""Gradients of a one-hidden-layer ReLU network with squared loss, by hand.
+
+    Forward pass and loss (samples are rows):
+
+    .. math::
+
+        Z_1 = X W_1 + b_1,\quad H = \max(0, Z_1),\quad F = H W_2 + b_2,\quad
+        L = \frac{1}{2N}\sum_{n}\sum_{k} (F_{nk} - y_{nk})^2.
+
+    Backward pass, one rule per line:
+
+    .. math::
+
+        dF = (F - y)/N,\qquad dW_2 = H^T dF,\qquad db_2 = \textstyle\sum_n dF_{n\cdot},
+
+        dH = dF\, W_2^T,\qquad dZ_1 = dH \odot [Z_1 > 0],\qquad
+        dW_1 = X^T dZ_1,\qquad db_1 = \textstyle\sum_n dZ_{1,n\cdot}.
+
+    This is the notes' :math:`\partial\mathcal L/\partial W_1 = \mathbb 1(h > 0)\,
+    W_2^T (f - y)\, x^T` for one column sample, batched and transposed to the
+    course's row convention. Two things to read carefully there: the mask
+    :math:`\mathbb 1(h > 0)` multiplies *elementwise* (it is a diagonal
+    matrix, not a row of a matrix product), and the line
+    ":math:`f = W_1 h + b_2`" means :math:`f = W_2 h + b_2`. The derivative of
+    ReLU at 0 is taken as 0.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+    y : array_like, shape (N, K), or (N,) when K = 1
+    W1 : array_like, shape (D, H)
+    b1 : array_like, shape (H,)
+    W2 : array_like, shape (H, K)
+    b2 : array_like, shape (K,)
+
+    Returns
+    -------
+    dict
+        ``"dW1"``, ``"db1"``, ``"dW2"``, ``"db2"``: ndarrays with the shapes of
+        ``W1``, ``b1``, ``W2``, ``b2``.
+    """
+    func = "two_layer_gradients"
+    x = _matrix(X, "X", func)
+    w1 = _matrix(W1, "W1", func)
+    w2 = _matrix(W2, "W2", func)
+    c1 = as_float_array(b1, "b1", func, ndim=1)
+    c2 = as_float_array(b2, "b2", func, ndim=1)
+    n, d = x.shape
+    if n == 0:
+        raise ValueError(f"{func}: argument 'X' must hold at least one sample, got shape {x.shape}")
+    if w1.shape[0] != d:
+        raise ValueError(
+            f"{func}: argument 'W1' must have shape ({d}, H) since X has {d} columns, got {w1.shape}"
+        )
+    h = w1.shape[1]
+    _require_shape(c1, (h,), "b1", func, f"W1 has {h} columns")
+    if w2.shape[0] != h:
+        raise ValueError(
+            f"{func}: argument 'W2' must have shape ({h}, K) since the hidden layer has {h} units, "
+            f"got {w2.shape}"
+        )
+    k = w2.shape[1]
+    _require_shape(c2, (k,), "b2", func, f"W2 has {k} columns")
+    t = as_float_array(y, "y", func, ndim=(1, 2))
+    if t.ndim == 1 and k == 1:
+        t = t[:, None]
+    _require_shape(t, (n, k), "y", func, "one row of targets per sample")
+
+    z1 = x @ w1 + c1
+    hidden = np.maximum(z1, 0.0)
+    f = hidden @ w2 + c2
+    df = (f - t) / n
+    dz1 = (df @ w2.T) * (z1 > 0)
+    return {"dW1": x.T @ dz1, "db1": dz1.sum(axis=0), "dW2": hidden.T @ df, "db2": df.sum(axis=0)}
+
+
+def exp_neuron_step(
+    w: ArrayLike, w0: float, X: ArrayLike, y: ArrayLike, lr: float
+) -> tuple[FloatArray, float]:
+    r"""One gradient-descent step for a single neuron with activation :math:`e^z` and squared loss.
+
+    The notes' study question: with :math:`z_n = x_n^T w + w_0`,
+    :math:`a_n = e^{z_n}` and :math:`J = \frac1N \sum_n (a_n - y_n)^2`
+    (no :math:`\tfrac12` here), the chain rule gives, because
+    :math:`da/dz = e^{z} = a`,
+
+    .. math::
+
+        \frac{\partial J}{\partial w} = \frac{2}{N} \sum_n (a_n - y_n)\, a_n\, x_n,
+        \qquad
+        \frac{\partial J}{\partial w_0} = \frac{2}{N} \sum_n (a_n - y_n)\, a_n,
+
+    and the step is :math:`w \leftarrow w - \eta\,\partial J/\partial w`,
+    :math:`w_0 \leftarrow w_0 - \eta\,\partial J/\partial w_0`.
+
+    Parameters
+    ----------
+    w : array_like, shape (D,)
+    w0 : float
+    X : array_like, shape (N, D)
+    y : array_like, shape (N,)
+    lr : float
+        Step size :math:`\eta > 0`.
+
+    Returns
+    -------
+    w_new : ndarray, shape (D,)
+    w0_new : float
+
+    Raises
+    ------
+    ValueError
+        If :math:`e^{z}` or the step overflows float64 (the exponential grows
+        fast: weights or a learning rate that are too large make the step
+        diverge).
+    """
+    func = "exp_neuron_step"
+    weights = as_float_array(w, "w", func, ndim=1)
+    x = _matrix(X, "X", func)
+    t = as_float_array(y, "y", func, ndim=1)
+    bias = float(as_float_array(w0, "w0", func, ndim=0))
+    eta = check_positive(lr, "lr", func)
+    n, d = x.shape
+    if n == 0:
+        raise ValueError(f"{func}: argument 'X' must hold at least one sample, got shape {x.shape}")
+    _require_shape(weights, (d,), "w", func, f"X has {d} columns")
+    _require_shape(t, (n,), "y", func, "one target per row of X")
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            a = np.exp(x @ weights + bias)
+            delta = 2.0 * (a - t) * a / n
+            w_new = weights - eta * (x.T @ delta)
+            w0_new = bias - eta * float(np.sum(delta))
+    except FloatingPointError:
+        raise ValueError(
+            f"{func}: exp(X @ w + w0) or the step overflowed float64; "
+            "use smaller weights or a smaller learning rate"
+        ) from None
+    return w_new, w0_new
