@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import nbformat
@@ -12,7 +13,8 @@ from coursekit.grading.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
-ASSIGNMENTS = COURSE.assignments()
+# COURSEKIT_ASSIGNMENTS="01_linear_collapse 02_activations" narrows the run while writing a notebook.
+ASSIGNMENTS = COURSE.assignments(os.environ.get("COURSEKIT_ASSIGNMENTS", "").split() or None)
 
 
 def load_mistakes(assignment: str) -> dict[str, list[tuple[str, str]]]:

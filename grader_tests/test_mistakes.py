@@ -32,7 +32,7 @@ class _Kernel:
     def __init__(self, assignment: str, stack: ExitStack):
         nb = nbformat.read(COURSE.solution(assignment), as_version=4)
         self.client = NotebookClient(
-            nb, kernel_name="python3", timeout=120, extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            nb, kernel_name="python3", timeout=120, extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             resources={"metadata": {"path": str(COURSE.solution(assignment).parent)}},
         )
         old = os.environ.get("NBGRADER_EXECUTION")

@@ -46,7 +46,7 @@ def graded(tmp_path_factory):
         for sid, nb in subs.items():
             write_submission(workspace / "submitted", sid, assignment, nb)
     lines: list[str] = []
-    rows = grade(COURSE, workspace, say=lines.append)
+    rows = grade(COURSE, workspace, ASSIGNMENTS, say=lines.append)
     return workspace, {(r.student, r.assignment): r for r in rows}, lines
 
 
@@ -107,6 +107,6 @@ def test_grades_csv_lists_every_submission(graded):
 def test_rerun_grades_nothing_again_and_changes_nothing(graded):
     workspace, rows, _ = graded
     lines: list[str] = []
-    again = grade(COURSE, workspace, say=lines.append)
+    again = grade(COURSE, workspace, ASSIGNMENTS, say=lines.append)
     assert not [ln for ln in lines if "grading" in ln], lines
     assert {(r.student, r.assignment): r for r in again} == rows

@@ -1,0 +1,372 @@
+"""Classic student mistakes for notebook 02 (activations).
+
+``MISTAKES[name]`` lists ``(description, source)`` pairs: ``source`` is a complete
+replacement for the solution cell of exercise ``name`` (a full ``def`` with the
+same signature) that implements the mistake. The grading harness substitutes each
+one into the solution notebook and checks that exactly the test cell
+``test_<name>`` fails. The notebook's setup cell has already imported numpy as
+``np``; ``SELU_LAMBDA`` and ``SELU_ALPHA`` are defined in a plain cell before ``selu``.
+"""
+
+from __future__ import annotations
+
+MISTAKES: dict[str, list[tuple[str, str]]] = {
+    "step": [
+        (
+            "step(0) = 0: uses z > 0 for the branch that gives 1",
+            '''def step(z):
+    """Step with the wrong value at 0."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, 0.0)
+''',
+        ),
+        (
+            "returns a boolean array instead of floats",
+            '''def step(z):
+    """Step returning booleans."""
+    return np.asarray(z) >= 0
+''',
+        ),
+    ],
+    "relu": [
+        (
+            "uses Python's built-in max, which cannot compare an array with 0 elementwise",
+            '''def relu(z):
+    """ReLU with the built-in max."""
+    return max(z, 0)
+''',
+        ),
+        (
+            "overwrites the negative entries of the caller's array in place",
+            '''def relu(z):
+    """ReLU that mutates its argument."""
+    z[z < 0] = 0.0
+    return z
+''',
+        ),
+        (
+            "absolute value instead of the positive part",
+            '''def relu(z):
+    """|z| instead of max(0, z)."""
+    return np.abs(np.asarray(z, dtype=float))
+''',
+        ),
+    ],
+    "sigmoid": [
+        (
+            "exp(z) instead of exp(-z)",
+            '''def sigmoid(z):
+    """Sign error in the exponent."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, e / (1.0 + e), 1.0 / (1.0 + e))
+''',
+        ),
+        (
+            "the textbook formula 1 / (1 + exp(-z)): exp overflows for z = -1000",
+            '''def sigmoid(z):
+    """Naive sigmoid."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
+''',
+        ),
+        (
+            "notes 001's form exp(z) / (1 + exp(z)): inf / inf = nan at z = 1000",
+            '''def sigmoid(z):
+    """Naive sigmoid, other form."""
+    e = np.exp(np.asarray(z, dtype=float))
+    return e / (1.0 + e)
+''',
+        ),
+        (
+            "np.where over the two textbook forms: both branches are evaluated, so exp still overflows",
+            '''def sigmoid(z):
+    """A 'stable' sigmoid that is not."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z >= 0, 1.0 / (1.0 + np.exp(-z)), np.exp(z) / (1.0 + np.exp(z)))
+''',
+        ),
+    ],
+    "tanh": [
+        (
+            "the literal exponential formula: overflows for |z| > 710",
+            '''def tanh(z):
+    """Naive tanh."""
+    z = np.asarray(z, dtype=float)
+    return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))
+''',
+        ),
+        (
+            "2 sigma(z) - 1 instead of 2 sigma(2z) - 1",
+            '''def tanh(z):
+    """Rescaled sigmoid without the factor 2 inside."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    s = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return 2.0 * s - 1.0
+''',
+        ),
+    ],
+    "leaky_relu": [
+        (
+            "ignores the alpha argument (always 0.01)",
+            '''def leaky_relu(z, alpha=0.01):
+    """Hard-coded slope."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, z, 0.01 * z)
+''',
+        ),
+        (
+            "applies alpha on the positive side instead of the negative side",
+            '''def leaky_relu(z, alpha=0.01):
+    """Slope on the wrong side."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, alpha * z, z)
+''',
+        ),
+    ],
+    "elu": [
+        (
+            "np.where(z > 0, z, alpha * (exp(z) - 1)): exp is evaluated for large positive z and overflows",
+            '''def elu(z, alpha=1.0):
+    """ELU whose unused branch overflows."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, z, alpha * (np.exp(z) - 1.0))
+''',
+        ),
+        (
+            "forgets alpha on the negative side",
+            '''def elu(z, alpha=1.0):
+    """ELU without alpha."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
+''',
+        ),
+    ],
+    "selu": [
+        (
+            "lambda and alpha swapped",
+            '''def selu(z):
+    """SELU with the constants exchanged."""
+    z = np.asarray(z, dtype=float)
+    return SELU_ALPHA * np.where(z > 0, z, SELU_LAMBDA * np.expm1(np.minimum(z, 0.0)))
+''',
+        ),
+        (
+            "lambda applied only to the negative side",
+            '''def selu(z):
+    """SELU without the scale on the positive side."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, z, SELU_LAMBDA * SELU_ALPHA * np.expm1(np.minimum(z, 0.0)))
+''',
+        ),
+    ],
+    "softmax": [
+        (
+            "no max shift: exp overflows for large logits (nan)",
+            '''def softmax(z, axis=-1):
+    """Naive softmax."""
+    e = np.exp(np.asarray(z, dtype=float))
+    return e / np.sum(e, axis=axis, keepdims=True)
+''',
+        ),
+        (
+            "normalises over the whole array instead of along the axis",
+            '''def softmax(z, axis=-1):
+    """Softmax with one global sum."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+''',
+        ),
+        (
+            "ignores the axis argument (always the last axis)",
+            '''def softmax(z, axis=-1):
+    """Softmax along the last axis only."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+''',
+        ),
+        (
+            "subtracts one global maximum: rows far below it underflow to 0 / 0",
+            '''def softmax(z, axis=-1):
+    """Softmax with a global shift."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max())
+    return e / np.sum(e, axis=axis, keepdims=True)
+''',
+        ),
+    ],
+    "relu_grad": [
+        (
+            "returns 1 at z = 0 (z >= 0)",
+            '''def relu_grad(z):
+    """Right branch at the kink."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z >= 0, 1.0, 0.0)
+''',
+        ),
+        (
+            "returns relu(z) instead of its derivative",
+            '''def relu_grad(z):
+    """The function, not the derivative."""
+    return np.maximum(np.asarray(z, dtype=float), 0.0)
+''',
+        ),
+    ],
+    "sigmoid_grad": [
+        (
+            "sigma (1 - sigma) with the naive sigmoid: exp overflows at z = -1000",
+            '''def sigmoid_grad(z):
+    """Derivative through an unstable sigmoid."""
+    s = 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
+    return s * (1.0 - s)
+''',
+        ),
+        (
+            "applies a (1 - a) to the pre-activation z instead of to sigma(z)",
+            '''def sigmoid_grad(z):
+    """z (1 - z)."""
+    z = np.asarray(z, dtype=float)
+    return z * (1.0 - z)
+''',
+        ),
+        (
+            "forgets the factor (1 - sigma): returns sigma(z)",
+            '''def sigmoid_grad(z):
+    """Returns the sigmoid itself."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+''',
+        ),
+    ],
+    "tanh_grad": [
+        (
+            "1 - tanh(z): the square is missing",
+            '''def tanh_grad(z):
+    """Forgot the square."""
+    return 1.0 - np.tanh(np.asarray(z, dtype=float))
+''',
+        ),
+        (
+            "1 - z**2: the formula applied to the pre-activation",
+            '''def tanh_grad(z):
+    """1 - z^2."""
+    z = np.asarray(z, dtype=float)
+    return 1.0 - z**2
+''',
+        ),
+    ],
+    "leaky_relu_grad": [
+        (
+            "0 on the negative side (ReLU's derivative)",
+            '''def leaky_relu_grad(z, alpha=0.01):
+    """Forgets the leak."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, 0.0)
+''',
+        ),
+        (
+            "returns 1 at z = 0 (right branch at the kink)",
+            '''def leaky_relu_grad(z, alpha=0.01):
+    """Right branch at the kink."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z >= 0, 1.0, alpha)
+''',
+        ),
+        (
+            "ignores the alpha argument (always 0.01)",
+            '''def leaky_relu_grad(z, alpha=0.01):
+    """Hard-coded slope."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, 0.01)
+''',
+        ),
+    ],
+    "elu_grad": [
+        (
+            "exp of the unclipped z: overflows for large positive z",
+            '''def elu_grad(z, alpha=1.0):
+    """Unused branch overflows."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, alpha * np.exp(z))
+''',
+        ),
+        (
+            "forgets alpha on the negative side",
+            '''def elu_grad(z, alpha=1.0):
+    """Derivative without alpha."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0)))
+''',
+        ),
+        (
+            "returns ELU itself, alpha (exp(z) - 1), on the negative side",
+            '''def elu_grad(z, alpha=1.0):
+    """Function instead of derivative on the negative side."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, alpha * np.expm1(np.minimum(z, 0.0)))
+''',
+        ),
+    ],
+    "selu_grad": [
+        (
+            "forgets lambda on the positive side (returns 1 there)",
+            '''def selu_grad(z):
+    """Scale missing for z > 0."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, SELU_LAMBDA * SELU_ALPHA * np.exp(np.minimum(z, 0.0)))
+''',
+        ),
+        (
+            "forgets lambda on the negative side",
+            '''def selu_grad(z):
+    """Scale missing for z <= 0."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, SELU_LAMBDA, SELU_ALPHA * np.exp(np.minimum(z, 0.0)))
+''',
+        ),
+    ],
+    "softmax_jacobian": [
+        (
+            "returns only the diagonal diag(p)",
+            '''def softmax_jacobian(z):
+    """Off-diagonal terms missing."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max())
+    p = e / e.sum()
+    return np.diag(p)
+''',
+        ),
+        (
+            "sign flipped: outer(p, p) - diag(p)",
+            '''def softmax_jacobian(z):
+    """Wrong sign."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max())
+    p = e / e.sum()
+    return np.outer(p, p) - np.diag(p)
+''',
+        ),
+        (
+            "subtracts the scalar p . p instead of the outer product p p^T",
+            '''def softmax_jacobian(z):
+    """Inner instead of outer product."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max())
+    p = e / e.sum()
+    return np.diag(p) - p @ p
+''',
+        ),
+        (
+            "no max shift: exp overflows for large logits",
+            '''def softmax_jacobian(z):
+    """Naive softmax inside."""
+    e = np.exp(np.asarray(z, dtype=float))
+    p = e / e.sum()
+    return np.diag(p) - np.outer(p, p)
+''',
+        ),
+    ],
+}
