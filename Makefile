@@ -14,13 +14,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The grading sandbox needs bubblewrap (a Debian/Ubuntu package). Install it when missing and
+# we may (root on a Debian-like system); otherwise say what to install.
+.PHONY: sandbox-tools
+sandbox-tools:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing bubblewrap (the grading sandbox)"; \
+	    (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null; \
+	  else \
+	    echo "The grading sandbox needs bubblewrap: install it (e.g. 'sudo apt-get install bubblewrap')," \
+	         "or grade with 'coursekit grade --no-sandbox'."; exit 1; \
+	  fi; }
+
 ## course: an instructor's full round on an example class (release, autograde, feedback, grades)
-course: $(STAMP)
+course: $(STAMP) sandbox-tools
 	$(BIN)/coursekit release
 	$(BIN)/coursekit grade --example-class --workspace build/example-class
 
 ## test: every test (coursekit unit tests, notebooks under nbval, the grading pipeline)
-test: $(STAMP)
+test: $(STAMP) sandbox-tools
 	$(BIN)/python -m pytest
 
 ## lab: open the student notebooks in JupyterLab

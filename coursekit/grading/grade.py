@@ -1,30 +1,57 @@
-"""``coursekit grade``: autograde submissions, write feedback, export grades, summarise.
+"""``coursekit grade``: autograde a class in parallel and in a sandbox, with nbgrader at heart.
 
 The grading workspace (``grading/`` by default) follows nbgrader's layout::
 
-    <workspace>/submitted/<student>/<assignment>/<assignment>.ipynb   (input)
-    <workspace>/autograded/...     <workspace>/feedback/...          (nbgrader's output)
-    <workspace>/gradebook.db       <workspace>/grades.csv            (results)
+    <workspace>/submitted/<student>/<assignment>/<assignment>.ipynb   (input, never modified)
+    <workspace>/autograded/  <workspace>/feedback/  <workspace>/gradebook.db   (nbgrader's)
+    <workspace>/grades.csv   <workspace>/integrity.json                        (reports)
+    <workspace>/.coursekit/  staging copies, executed notebooks, completion records
 
-A submission is graded again only when it changed since it was last graded (its
-``timestamp.txt`` differs) or when ``force`` is given, so re-running is cheap and
-changes nothing. A submission that nbgrader cannot grade (not a notebook, say) is
-reported with its reason and does not stop the run.
+For each submission that is new or changed since it was graded (or every one with
+``force``):
+
+1. **stage** it (:mod:`coursekit.grading.collect`): repair what can be repaired, report
+   what cannot;
+2. **sanitize** it with nbgrader's autograde converter against a scratch gradebook
+   (restores locked and deleted cells, clears outputs);
+3. **scan** it (:mod:`coursekit.grading.integrity`);
+4. **execute** it on a worker, sandboxed (:mod:`coursekit.grading.sandbox`): threads that
+   drive sandboxed processes here, or a Dask cluster;
+5. **record** it with nbgrader's autograde converter against the real gradebook, handing it
+   the executed notebook; zero the exercises the scan flagged; write feedback without hidden
+   tests; and only then write the completion record.
+
+Steps 1-3 and 5 run in this process one submission at a time (they are quick); step 4 runs
+in parallel. A run killed at any point leaves no completion record for the submission it
+was on, so the next run grades that one again and nothing else: the gradebook ends up the
+same.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
-from collections.abc import Callable
-from dataclasses import dataclass
+import json
+import os
+import shutil
+import statistics
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coursekit.grading.course import Course, CourseError
+import nbformat
+
+from coursekit.grading import preprocessors
+from coursekit.grading.collect import Staged, digest, stage, unpack_zip
+from coursekit.grading.course import EXERCISES, Course, CourseError
+from coursekit.grading.integrity import Flag, scan
 from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, run_step
+from coursekit.grading.sandbox import Limits, execute_submission, sandbox_problem
 from coursekit.grading.submissions import example_class, write_submission
 
-__all__ = ["GradeRow", "grade", "read_grades", "format_table"]
+__all__ = ["GradeRow", "Report", "grade", "read_grades", "format_table", "format_summary"]
 
 
 @dataclass(frozen=True)
@@ -49,24 +76,405 @@ class GradeRow:
         return self.auto_max + self.manual_max
 
 
-def _timestamp(folder: Path) -> str | None:
-    path = folder / "timestamp.txt"
-    return path.read_text(encoding="utf-8").strip() if path.is_file() else None
+@dataclass
+class Report:
+    """What a grading run found."""
+
+    rows: list[GradeRow]
+    flags: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # "student/assignment" -> flags
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    passed: dict[str, dict[str, int]] = field(default_factory=dict)  # assignment -> exercise -> students passing
+    failing: dict[str, list[str]] = field(default_factory=dict)  # "student/assignment" -> "test_x: Error: why"
+    graded_now: int = 0
 
 
-def _needs_grading(cd: Any, student: str, assignment: str) -> bool:
-    submitted = Path(cd.format_path(cd.submitted_directory, student, assignment))
-    autograded = Path(cd.format_path(cd.autograded_directory, student, assignment))
-    if not autograded.is_dir() or not any(autograded.glob("*.ipynb")):
-        return True
-    return _timestamp(submitted) != _timestamp(autograded)
+# --- bookkeeping ------------------------------------------------------------------------------------
 
 
-def _students(cd: Any, assignment: str) -> list[str]:
-    base = Path(cd.root) / cd.submitted_directory
-    if not base.is_dir():
+class _State:
+    """The workspace's private folder: staging copies, executed notebooks, completion records."""
+
+    def __init__(self, workspace: Path):
+        self.root = workspace / ".coursekit"
+        self.staging = self.root / "staging"
+        self.sanitized = self.root / "sanitized"
+        self.executed = self.root / "executed"
+        self.done = self.root / "done"
+        for p in (self.staging, self.sanitized, self.executed, self.done):
+            p.mkdir(parents=True, exist_ok=True)
+
+    def record_path(self, student: str, assignment: str) -> Path:
+        return self.done / assignment / f"{student}.json"
+
+    def record(self, student: str, assignment: str) -> dict[str, Any] | None:
+        path = self.record_path(student, assignment)
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None
+
+    def write_record(self, student: str, assignment: str, record: dict[str, Any]) -> None:
+        path = self.record_path(student, assignment)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def cached_execution(self, student: str, assignment: str, name: str, sanitized: str) -> str | None:
+        folder = self.executed / assignment / student
+        key = folder / f"{name}.input"
+        out = folder / f"{name}.ipynb"
+        if key.is_file() and out.is_file() and key.read_text(encoding="utf-8") == sanitized:
+            return out.read_text(encoding="utf-8")
+        return None
+
+    def cache_execution(self, student: str, assignment: str, name: str, sanitized: str, executed: str) -> None:
+        folder = self.executed / assignment / student
+        folder.mkdir(parents=True, exist_ok=True)
+        for fname, text in ((f"{name}.ipynb", executed), (f"{name}.input", sanitized)):
+            tmp = folder / (fname + ".part")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, folder / fname)
+
+
+def _students(submitted: Path, assignment: str) -> list[str]:
+    if not submitted.is_dir():
         return []
-    return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir())
+    return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir() and not p.name.startswith("."))
+
+
+def _overrides(workspace: Path) -> set[tuple[str, str, str]]:
+    """(student, assignment, exercise) triples an instructor cleared in ``integrity_overrides.csv``."""
+    path = workspace / "integrity_overrides.csv"
+    if not path.is_file():
+        return set()
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {(r["student"], r["assignment"], r["exercise"]) for r in csv.DictReader(fh)}
+
+
+# --- executors --------------------------------------------------------------------------------------
+
+
+class _Executor:
+    """Runs :func:`execute_submission` on local threads (each drives a sandboxed process) or on Dask."""
+
+    def __init__(self, jobs: int, scheduler: str | None):
+        self.client = None
+        if scheduler:
+            try:
+                from distributed import Client
+            except ImportError:
+                raise CourseError("--scheduler needs Dask: pip install 'distributed'") from None
+            try:
+                self.client = Client(scheduler, timeout=30)
+            except OSError as exc:
+                raise CourseError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        else:
+            self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+
+    def submit(self, payload: dict[str, Any]) -> Any:
+        if self.client is not None:
+            return self.client.submit(execute_submission, payload, pure=False)
+        return self.pool.submit(execute_submission, payload)
+
+    def as_completed(self, futures: list[Any]) -> Iterator[Any]:
+        if self.client is not None:
+            from distributed import as_completed
+
+            return iter(as_completed(futures))
+        return concurrent.futures.as_completed(futures)
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        else:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --- the run ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Task:
+    student: str
+    assignment: str
+    staged: Staged
+    flags: list[Flag]
+    sanitized: dict[str, str]  # notebook name -> sanitized JSON text
+    executed: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+def _notebook_names(course: Course, assignment: str) -> list[str]:
+    return sorted(p.stem for p in (course.solutions / assignment).glob("*.ipynb"))
+
+
+def grade(
+    course: Course,
+    workspace: Path,
+    assignments: list[str] | None = None,
+    *,
+    example: bool = False,
+    force: bool = False,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    sandbox: bool = True,
+    limits: Limits | None = None,
+    zip_file: Path | None = None,
+    zip_regexp: str | None = None,
+    say: Callable[[str], None] = print,
+    show_progress: bool = False,
+) -> Report:
+    """Autograde every new or changed submission in ``workspace``; write feedback and reports.
+
+    Parameters
+    ----------
+    course : Course
+        The course checkout.
+    workspace : Path
+        The grading workspace (see the module docstring).
+    assignments : list of str, optional
+        Only these (default: every assignment of the course).
+    example : bool
+        First write the example class (reference, untouched and partial submissions).
+    force : bool
+        Grade every submission again, changed or not.
+    jobs : int, optional
+        Submissions executed at once (default: the number of cores).
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:port``) to execute on instead.
+    sandbox : bool
+        Execute student code in the sandbox; without it, it runs with your privileges.
+    limits : Limits, optional
+        Time and memory limits of one submission.
+    zip_file : Path, optional
+        An LMS download to unpack into ``submitted/`` first (needs exactly one assignment).
+    zip_regexp : str, optional
+        How its file names name the student (nbgrader's ``FileNameCollector.named_regexp``).
+    say : callable
+        Where one-line messages go.
+    show_progress : bool
+        Show a progress bar on stderr.
+    """
+    workspace = Path(workspace).resolve()
+    names = course.assignments(assignments)
+    limits = limits or Limits()
+    if sandbox and not scheduler and (problem := sandbox_problem()):
+        raise CourseError(f"no sandbox can be made here: {problem}. Pass --no-sandbox to grade without one "
+                          "(student code then runs with your privileges).")
+    state = _State(workspace)
+    submitted = workspace / "submitted"
+
+    cfg = load_config(course, workspace=workspace, release_dir=workspace / "release")
+    cfg.CourseDirectory.submitted_directory = str(state.staging)
+    cfg.Autograde.autograde_preprocessors = ["coursekit.grading.preprocessors.UseExecuted",
+                                             *preprocessors.AUTOGRADE_AFTER_EXECUTION]
+    api = nbgrader_api(cfg)
+    for assignment in names:
+        run_step(api, "generate_assignment", assignment, force=True, create=True)
+    scratch_db = state.root / "scratch.db"
+    shutil.copyfile(workspace / "gradebook.db", scratch_db)
+    scfg = load_config(course, workspace=workspace, release_dir=workspace / "release")
+    scfg.CourseDirectory.submitted_directory = str(state.staging)
+    scfg.CourseDirectory.autograded_directory = str(state.sanitized)
+    scfg.CourseDirectory.db_url = "sqlite:///" + str(scratch_db)
+    scfg.Autograde.autograde_preprocessors = []
+    sanitizer = nbgrader_api(scfg)
+
+    if zip_file is not None:
+        if len(names) != 1:
+            raise CourseError("--zip needs exactly one assignment name")
+        regexp = zip_regexp or cfg.get("FileNameCollector", {}).get("named_regexp") or None
+        from coursekit.grading.collect import DEFAULT_ZIP_REGEXP
+
+        found = unpack_zip(Path(zip_file), submitted, names[0], _notebook_names(course, names[0]),
+                           regexp or DEFAULT_ZIP_REGEXP)
+        say(f"{names[0]}: unpacked {len(found)} submission(s) from {Path(zip_file).name}")
+    if example:
+        for assignment in names:
+            for student, nb in example_class(course, assignment).items():
+                write_submission(submitted, student, assignment, nb)
+
+    overrides = _overrides(workspace)
+    report = Report(rows=[])
+    failures: dict[tuple[str, str], str] = {}
+    tasks: list[_Task] = []
+    for assignment in names:
+        released = {n: nbformat.read(workspace / "release" / assignment / f"{n}.ipynb", as_version=4)
+                    for n in _notebook_names(course, assignment)}
+        for student in _students(submitted, assignment):
+            fingerprint = digest(submitted / student / assignment)
+            record = state.record(student, assignment)
+            if record and record.get("digest") == fingerprint and not force:
+                if record.get("status") != "graded":
+                    failures[(student, assignment)] = record["status"]
+                _remember(report, student, assignment, record)
+                continue
+            staged = stage(submitted, state.staging, student, assignment, list(released))
+            if staged.problem:
+                status = f"failed: {staged.problem}"
+                failures[(student, assignment)] = status
+                say(f"{assignment}: {student}: {staged.problem}")
+                state.write_record(student, assignment, {"digest": fingerprint, "status": status,
+                                                         "notes": staged.notes, "flags": []})
+                continue
+            try:
+                run_step(sanitizer, "autograde", assignment, student, force=True, create=True)
+            except CourseError as exc:
+                failures[(student, assignment)] = f"failed: {_short(exc)}"
+                say(f"{assignment}: {student}: could not be prepared: {_short(exc)}")
+                continue
+            sanitized = {n: (state.sanitized / student / assignment / f"{n}.ipynb").read_text(encoding="utf-8")
+                         for n in released}
+            flags = []
+            for n in sanitized:
+                submitted_nb = nbformat.read(state.staging / student / assignment / f"{n}.ipynb", as_version=4)
+                flags += scan(submitted_nb, released[n], assignment, EXERCISES.get(assignment, ()))
+            tasks.append(_Task(student, assignment, staged, flags, sanitized))
+
+    executor = _Executor(jobs or os.cpu_count() or 1, scheduler)
+    try:
+        pending: dict[Any, tuple[_Task, str]] = {}
+        for task in tasks:
+            for name, text in task.sanitized.items():
+                cached = state.cached_execution(task.student, task.assignment, name, text)
+                if cached is not None:
+                    task.executed[name] = cached
+                    continue
+                files = {str(p.relative_to(state.staging / task.student / task.assignment)): p.read_bytes()
+                         for p in (state.staging / task.student / task.assignment).rglob("*")
+                         if p.is_file() and p.suffix != ".ipynb"}
+                payload = {"notebook": text, "name": f"{name}.ipynb", "files": files,
+                           "limits": asdict(limits), "sandbox": sandbox}
+                pending[executor.submit(payload)] = (task, name)
+        bar = _progress(len(tasks), show_progress)
+        finished: set[int] = set()
+        for i, task in enumerate(tasks):
+            if len(task.executed) == len(task.sanitized):
+                _finish(api, state, task, overrides, report, failures, say)
+                finished.add(i)
+                bar.update(1)
+        for future in executor.as_completed(list(pending)):
+            task, name = pending[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker crash fails one submission, not the run
+                result = {"error": f"the grading worker failed ({type(exc).__name__}: {exc})"}
+            if "error" in result:
+                task.error = result["error"]
+            else:
+                state.cache_execution(task.student, task.assignment, name, task.sanitized[name], result["notebook"])
+                task.executed[name] = result["notebook"]
+            idx = tasks.index(task)
+            if idx not in finished and (task.error or len(task.executed) == len(task.sanitized)):
+                _finish(api, state, task, overrides, report, failures, say)
+                finished.add(idx)
+                bar.update(1)
+        bar.close()
+    finally:
+        executor.close()
+
+    rows = read_grades(cfg.CourseDirectory.db_url, names)
+    graded = {(r.student, r.assignment) for r in rows}
+    rows = [r if (r.student, r.assignment) not in failures else
+            GradeRow(r.student, r.assignment, 0, r.auto_max, 0, r.manual_max, 0, failures[(r.student, r.assignment)])
+            for r in rows]
+    rows += [GradeRow(s, a, 0, 0, 0, 0, 0, status=why) for (s, a), why in failures.items() if (s, a) not in graded]
+    rows.sort(key=lambda r: (r.assignment, r.student))
+    report.rows = rows
+    report.passed = _passed(cfg.CourseDirectory.db_url, names)
+    write_csv(rows, workspace / "grades.csv")
+    (workspace / "integrity.json").write_text(json.dumps(report.flags, indent=1, sort_keys=True), encoding="utf-8")
+    return report
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else type(exc).__name__
+
+
+def _remember(report: Report, student: str, assignment: str, record: dict[str, Any]) -> None:
+    key = f"{student}/{assignment}"
+    for attr, name in ((report.flags, "flags"), (report.notes, "notes"), (report.failing, "failing")):
+        if record.get(name):
+            attr[key] = record[name]
+
+
+def _failing_tests(executed: dict[str, str]) -> list[str]:
+    """One line per test cell that raised: ``test_x: ErrorName: first line of the message``."""
+    out = []
+    for text in executed.values():
+        for cell in nbformat.reads(text, as_version=4).cells:
+            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if gid.startswith("test_") and errors:
+                message = (errors[0].get("evalue") or "").strip().splitlines()
+                out.append(f"{gid}: {errors[0].get('ename')}: {message[0][:160] if message else ''}".rstrip(": "))
+    return out
+
+
+def _progress(total: int, show: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="grading", unit="submission", disable=not show or total == 0,
+                file=sys.stderr, dynamic_ncols=True)
+
+
+def _finish(api: Any, state: _State, task: _Task, overrides: set[tuple[str, str, str]], report: Report,
+            failures: dict[tuple[str, str], str], say: Callable[[str], None]) -> None:
+    """Record one executed submission in the gradebook, apply flags, write feedback and the record."""
+    s, a = task.student, task.assignment
+    fingerprint = task.staged.digest
+    if task.error:
+        status = f"failed: {task.error}"
+        failures[(s, a)] = status
+        say(f"{a}: {s}: {task.error}")
+        state.write_record(s, a, {"digest": fingerprint, "status": status, "notes": task.staged.notes, "flags": []})
+        return
+    for name, text in task.executed.items():
+        preprocessors.EXECUTED[(s, a, name)] = nbformat.reads(text, as_version=4)
+    try:
+        run_step(api, "autograde", a, s, force=True, create=True)
+        applied = _apply_flags(api.coursedir.db_url, s, a, task.flags, overrides)
+        run_step(api, "generate_feedback", a, s, force=True)
+    except CourseError as exc:
+        failures[(s, a)] = f"failed: {_short(exc)}"
+        say(f"{a}: {s}: could not be recorded: {_short(exc)}")
+        return
+    finally:
+        for name in task.executed:
+            preprocessors.EXECUTED.pop((s, a, name), None)
+    failures.pop((s, a), None)
+    record = {"digest": fingerprint, "status": "graded", "notes": task.staged.notes, "flags": applied,
+              "failing": _failing_tests(task.executed)}
+    _remember(report, s, a, record)
+    for flag in applied:
+        say(f"{a}: {s}: {flag['exercise']} flagged for review: {flag['reason']}")
+    report.graded_now += 1
+    state.write_record(s, a, record)
+
+
+def _apply_flags(db_url: str, student: str, assignment: str, flags: list[Flag],
+                 overrides: set[tuple[str, str, str]]) -> list[dict[str, str]]:
+    """Zero the test cells of flagged exercises (unless overridden) and mark them for review."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    out = []
+    with Gradebook(db_url) as gb:
+        for flag in flags:
+            cleared = (student, assignment, flag.exercise) in overrides
+            out.append({"exercise": flag.exercise, "reason": flag.reason,
+                        "action": "overridden by the instructor" if cleared else "scored zero, needs review"})
+            if cleared:
+                continue
+            for nb in gb.find_submission(assignment, student).notebooks:
+                try:
+                    g = gb.find_grade(f"test_{flag.exercise}", nb.name, assignment, student)
+                except MissingEntry:
+                    continue
+                g.manual_score = 0.0
+                g.needs_manual_grade = True
+        gb.db.commit()
+    return out
 
 
 def read_grades(db_url: str, assignments: list[str]) -> list[GradeRow]:
@@ -96,6 +504,29 @@ def read_grades(db_url: str, assignments: list[str]) -> list[GradeRow]:
     return rows
 
 
+def _passed(db_url: str, assignments: list[str]) -> dict[str, dict[str, int]]:
+    """assignment -> exercise -> number of students whose test cell got full points."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    out: dict[str, dict[str, int]] = {}
+    with Gradebook(db_url) as gb:
+        for assignment in assignments:
+            counts = {e: 0 for e in EXERCISES.get(assignment, ())}
+            for student in gb.students:
+                try:
+                    sub = gb.find_submission(assignment, student.id)
+                except MissingEntry:
+                    continue
+                for nb in sub.notebooks:
+                    for g in nb.grades:
+                        if g.cell_type == "code" and g.name.startswith("test_") and g.max_score and \
+                                g.score >= g.max_score:
+                            ex = g.name[len("test_"):]
+                            counts[ex] = counts.get(ex, 0) + 1
+            out[assignment] = counts
+    return out
+
+
 def write_csv(rows: list[GradeRow], path: Path) -> None:
     """Export ``rows`` as CSV (one line per student and assignment)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,87 +539,43 @@ def write_csv(rows: list[GradeRow], path: Path) -> None:
                         f"{r.auto_max:g}", f"{r.manual_score:g}", f"{r.manual_max:g}", r.manual_pending, r.status])
 
 
-def format_table(rows: list[GradeRow]) -> str:
-    """A plain-text summary table: student, assignment, score/max, and what is pending."""
-    header = ("student", "assignment", "score/max", "autograded", "manual")
-    lines = [header]
-    for r in rows:
-        if r.manual_pending:
-            manual = f"{r.manual_pending} answer(s) to grade"
-        else:
-            manual = f"{r.manual_score:g}/{r.manual_max:g}"
-        if r.status != "graded":
-            lines.append((r.student, r.assignment, "-", r.status, ""))
-        else:
-            lines.append((r.student, r.assignment, f"{r.score:g}/{r.max_score:g}",
-                          f"{r.auto_score:g}/{r.auto_max:g}", manual))
-    widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
+def _table(lines: list[tuple[str, ...]]) -> str:
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(lines[0]))]
     out = ["  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in lines]
     out.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(out)
 
 
-def grade(
-    course: Course,
-    workspace: Path,
-    assignments: list[str] | None = None,
-    *,
-    example: bool = False,
-    force: bool = False,
-    say: Callable[[str], None] = print,
-) -> list[GradeRow]:
-    """Autograde every submission in ``workspace``, write feedback and ``grades.csv``.
+def format_table(rows: list[GradeRow]) -> str:
+    """A plain-text table: student, assignment, score/max, and what is pending."""
+    lines: list[tuple[str, ...]] = [("student", "assignment", "score/max", "autograded", "manual")]
+    for r in rows:
+        if r.status != "graded":
+            lines.append((r.student, r.assignment, f"0/{r.max_score:g}" if r.max_score else "0", r.status[:70], ""))
+            continue
+        if r.manual_pending:
+            manual = f"{r.manual_pending} answer(s) to grade"
+        else:
+            manual = f"{r.manual_score:g}/{r.manual_max:g}"
+        lines.append((r.student, r.assignment, f"{r.score:g}/{r.max_score:g}", f"{r.auto_score:g}/{r.auto_max:g}",
+                      manual))
+    return _table(lines)
 
-    Parameters
-    ----------
-    course : Course
-        The course checkout (its solution notebooks define the assignments).
-    workspace : Path
-        The grading workspace (see the module docstring).
-    assignments : list of str, optional
-        Only these (default: every assignment of the course).
-    example : bool
-        First write the example class (reference, untouched and partial submissions,
-        made from the course's own notebooks) into the workspace.
-    force : bool
-        Grade every submission again, changed or not.
-    say : callable
-        Where progress lines go.
 
-    Returns
-    -------
-    list of GradeRow
-        One row per student and assignment, failures included.
-    """
-    workspace = Path(workspace).resolve()
-    names = course.assignments(assignments)
-    cfg = load_config(course, workspace=workspace, release_dir=workspace / "release")
-    api = nbgrader_api(cfg)
-    cd = api.coursedir
-    failures: dict[tuple[str, str], str] = {}
-    for assignment in names:
-        # Record the assignment's source cells (checksums, hidden tests) in this gradebook.
-        run_step(api, "generate_assignment", assignment, force=True, create=True)
-        if example:
-            for student, nb in example_class(course, assignment).items():
-                write_submission(Path(cd.root) / cd.submitted_directory, student, assignment, nb)
-        students = _students(cd, assignment)
-        if not students:
-            say(f"{assignment}: no submissions in {Path(cd.root) / cd.submitted_directory}")
-        for student in students:
-            if not (force or _needs_grading(cd, student, assignment)):
-                continue
-            say(f"{assignment}: grading {student}")
-            try:
-                run_step(api, "autograde", assignment, student, force=True, create=True)
-                run_step(api, "generate_feedback", assignment, student, force=True)
-            except CourseError as exc:
-                reason = str(exc).splitlines()[-1] if str(exc).strip() else "nbgrader failed"
-                failures[(student, assignment)] = f"failed: {reason}"
-                say(f"{assignment}: {student} could not be graded: {reason}")
-    rows = read_grades(cd.db_url, names)
-    graded = {(r.student, r.assignment) for r in rows}
-    rows += [GradeRow(s, a, 0, 0, 0, 0, 0, status=why) for (s, a), why in failures.items() if (s, a) not in graded]
-    rows.sort(key=lambda r: (r.assignment, r.student))
-    write_csv(rows, workspace / "grades.csv")
-    return rows
+def format_summary(report: Report) -> str:
+    """Per assignment: submissions, mean and median score, failures; per exercise: students passing."""
+    parts = []
+    lines: list[tuple[str, ...]] = [("assignment", "submissions", "mean", "median", "failed", "flagged")]
+    for assignment in sorted({r.assignment for r in report.rows}):
+        rows = [r for r in report.rows if r.assignment == assignment]
+        scores = [r.score for r in rows]
+        flagged = sum(1 for key in report.flags if key.endswith("/" + assignment))
+        lines.append((assignment, str(len(rows)), f"{statistics.fmean(scores):.2f}",
+                      f"{statistics.median(scores):g}", str(sum(r.status != "graded" for r in rows)), str(flagged)))
+    parts.append(_table(lines))
+    for assignment, counts in sorted(report.passed.items()):
+        n = sum(1 for r in report.rows if r.assignment == assignment)
+        ex_lines: list[tuple[str, ...]] = [(f"{assignment}: exercise", "students passing")]
+        ex_lines += [(ex, f"{c}/{n}") for ex, c in counts.items()]
+        parts.append(_table(ex_lines))
+    return "\n\n".join(parts)

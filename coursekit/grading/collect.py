@@ -1,0 +1,160 @@
+"""Bring submissions into a clean, gradable form before nbgrader sees them.
+
+A class's submissions arrive broken in every way: a notebook saved under another name, an
+old nbformat, stray bytes that are not UTF-8, an empty file, no notebook at all. Staging
+copies each ``submitted/<student>/<assignment>/`` folder to a staging folder, repairs what
+an honest grader would repair (and says so), and reports in one line what it cannot repair.
+The submitted files themselves are never changed.
+
+LMS downloads (one zip of files named by student) are unpacked into ``submitted/`` with
+nbgrader's ``zip_collect`` conventions: a regular expression with ``student_id`` and
+``file_id`` groups (``FileNameCollector.named_regexp`` in nbgrader_config.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["Staged", "stage", "digest", "unpack_zip", "DEFAULT_ZIP_REGEXP"]
+
+#: nbgrader's documented example: ``ps1_bitdiddle_attempt_2016-01-30-15-00-00_problem1.ipynb``.
+DEFAULT_ZIP_REGEXP = r".*_(?P<student_id>\w+)_attempt_(?P<timestamp>[0-9\-]+)_(?P<file_id>\w+)"
+#: A submitted file larger than this is not copied (MiB).
+MAX_FILE_MB = 50
+
+
+@dataclass
+class Staged:
+    """The outcome of staging one submission."""
+
+    student: str
+    assignment: str
+    digest: str
+    problem: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def digest(folder: Path) -> str:
+    """A fingerprint of everything in ``folder`` (names and bytes)."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(str(path.relative_to(folder)).encode())
+        h.update(b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _read_notebook(path: Path, notes: list[str]) -> tuple[object | None, str | None]:
+    """Read a submitted notebook as nbformat 4, repairing what can honestly be repaired."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        return None, f"{path.name} is empty"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = raw.decode("utf-8", errors="replace")
+        notes.append(f"{path.name} had bytes that are not UTF-8 (at byte {exc.start}); they were replaced")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"{path.name} is not a notebook: invalid JSON at line {exc.lineno}, column {exc.colno}"
+    if not isinstance(data, dict) or "nbformat" not in data:
+        return None, f"{path.name} is not a notebook: no 'nbformat' field"
+    major = data.get("nbformat")
+    if major not in (3, 4):
+        return None, f"{path.name} has nbformat {major}; expected 4"
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for broken files
+        return None, f"{path.name} could not be read as a notebook ({type(exc).__name__})"
+    if major == 3:
+        notes.append(f"{path.name} was in nbformat 3 and was converted to nbformat 4")
+    if not isinstance(nb.get("cells"), list):
+        return None, f"{path.name} has no cells"
+    return nb, None
+
+
+def stage(submitted: Path, staging: Path, student: str, assignment: str, notebooks: list[str]) -> Staged:
+    """Copy one submission to ``staging``, repaired, and say what was wrong.
+
+    Parameters
+    ----------
+    submitted, staging : Path
+        Roots of the ``<student>/<assignment>/`` trees.
+    student, assignment : str
+        Which submission.
+    notebooks : list of str
+        Names (without ``.ipynb``) of the notebooks the assignment has.
+    """
+    src = submitted / student / assignment
+    dst = staging / student / assignment
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.mkdir(parents=True)
+    result = Staged(student, assignment, digest(src))
+    for path in sorted(p for p in src.rglob("*") if p.is_file() and p.suffix != ".ipynb"):
+        if path.stat().st_size <= MAX_FILE_MB * 2**20 and not path.is_symlink():
+            target = dst / path.relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    present = sorted(p for p in src.glob("*.ipynb") if p.is_file())
+    expected = {f"{name}.ipynb" for name in notebooks}
+    strays = [p for p in present if p.name not in expected]
+    for name in notebooks:
+        path = src / f"{name}.ipynb"
+        if not path.is_file():
+            if len(notebooks) == 1 and len(strays) == 1:
+                path = strays[0]
+                result.notes.append(f"graded {path.name} as {name}.ipynb")
+            elif strays:
+                result.problem = (f"no {name}.ipynb; found {', '.join(p.name for p in strays)} "
+                                  "(rename the right one to grade it)")
+                return result
+            else:
+                result.problem = f"no {name}.ipynb was submitted"
+                return result
+        nb, problem = _read_notebook(path, result.notes)
+        if problem:
+            result.problem = problem
+            return result
+        nbformat.write(nb, dst / f"{name}.ipynb")
+    return result
+
+
+def unpack_zip(archive: Path, submitted: Path, assignment: str, notebooks: list[str], regexp: str) -> list[str]:
+    """Unpack an LMS zip into ``submitted/<student>/<assignment>/``; return the students found.
+
+    Each file name is matched with ``regexp`` (nbgrader's ``FileNameCollector`` rules); its
+    ``file_id`` names the notebook, its optional ``timestamp`` goes to ``timestamp.txt``.
+    """
+    from nbgrader.plugins.zipcollect import FileNameCollector
+
+    collector = FileNameCollector(named_regexp=regexp)
+    students: list[str] = []
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            if info.is_dir() or info.file_size > MAX_FILE_MB * 2**20:
+                continue
+            name = Path(info.filename).name
+            found = collector.collect(name)
+            if not found or not re.match(r"^[\w.\-]+$", found["student_id"]):
+                continue
+            student = found["student_id"]
+            file_id = Path(found["file_id"]).stem
+            stem = file_id if file_id in notebooks or len(notebooks) != 1 else notebooks[0]
+            folder = submitted / student / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{stem}{Path(name).suffix}").write_bytes(zf.read(info))
+            if found.get("timestamp"):
+                (folder / "timestamp.txt").write_text(str(found["timestamp"]), encoding="utf-8")
+            if student not in students:
+                students.append(student)
+    return sorted(students)

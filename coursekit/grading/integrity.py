@@ -1,0 +1,287 @@
+"""Static integrity scan of a submitted notebook, done outside the student's kernel.
+
+It reads the code (with :mod:`ast`), never runs it, and reports, per exercise, why its
+score cannot be trusted:
+
+* **delegation**: the solution calls the ``coursekit`` reference of that very exercise,
+  under any alias and through any wrapper function defined in the notebook;
+* **monkeypatching**: code that reassigns attributes of modules (``np.allclose = ...``),
+  uses ``setattr``/``delattr`` on a module, touches ``sys.modules`` or ``builtins``, or
+  rebinds the test helpers (``assert_close`` ...); every exercise tested after that
+  cell is flagged, since its test may have been fooled;
+* **dynamic code**: ``exec``, ``eval``, ``compile``, ``__import__`` or ``importlib``, which
+  can do either of the above invisibly; flagged like monkeypatching;
+* **tampered cells**: a test or read-only cell that was edited, retyped, deleted or
+  duplicated, compared with the *released* notebook (not the instructor's version, which
+  differs from every honest submission by its hidden tests).
+
+Cells that are exactly as released are trusted and not scanned for patching.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Flag", "scan", "REFERENCE_MODULES"]
+
+#: The coursekit modules that hold each assignment's reference implementations.
+REFERENCE_MODULES: dict[str, tuple[str, ...]] = {
+    "01_linear_collapse": ("coursekit.linear",),
+    "02_activations": ("coursekit.activations",),
+    "03_backprop_by_hand": ("coursekit.losses", "coursekit.modules", "coursekit.gradcheck"),
+    "04_forward_and_reverse_mode": ("coursekit.autodiff",),
+    "05_initialisation": ("coursekit.init",),
+    "06_optimizers": ("coursekit.optim",),
+    "07_regularisation": ("coursekit.regularisation",),
+    "08_subsampling_tutorial": ("coursekit.subsampling",),
+    "09_heteroscedastic_tutorial": ("coursekit.heteroscedastic",),
+}
+
+#: Names of the test helpers that test cells rely on.
+TEST_HELPERS = {"assert_close", "assert_shape", "call", "np", "numpy"}
+_DYNAMIC = {"exec", "eval", "compile", "__import__"}
+_PATCHERS = {"setattr", "delattr"}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One reason not to trust the score of ``exercise``."""
+
+    exercise: str
+    reason: str
+
+
+def _grade_id(cell: Any) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _exercise_of(grade_id: str) -> str:
+    return grade_id[len("test_"):] if grade_id.startswith("test_") else grade_id
+
+
+def _reference_target(exercise: str) -> str:
+    """The name the reference of ``exercise`` has in its module (``Linear_backward`` -> ``Linear``)."""
+    return exercise[: -len("_backward")] if exercise.endswith("_backward") else exercise
+
+
+class _Resolver:
+    """Tracks which names stand for modules and coursekit objects, across the notebook's cells."""
+
+    def __init__(self) -> None:
+        self.alias: dict[str, str] = {}  # local name -> dotted path
+        self.calls: dict[str, set[str]] = {}  # function defined in the notebook -> dotted paths it uses
+        self.star: set[str] = set()  # modules star-imported
+
+    def resolve(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.Name):
+            return self.alias.get(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(node.value)
+            return f"{base}.{node.attr}" if base else None
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
+                and isinstance(node.args[1].value, str)):
+            base = self.resolve(node.args[0])
+            return f"{base}.{node.args[1].value}" if base else None
+        return None
+
+    def bind_imports(self, tree: ast.AST) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.asname:
+                        self.alias[a.asname] = a.name
+                    else:
+                        top = a.name.split(".")[0]
+                        self.alias[top] = top
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for a in node.names:
+                    if a.name == "*":
+                        self.star.add(node.module)
+                    else:
+                        self.alias[a.asname or a.name] = f"{node.module}.{a.name}"
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                target = self.resolve(node.value)
+                if target:
+                    self.alias[node.targets[0].id] = target
+
+    def _refs(self, tree: ast.AST, skip: str = "") -> tuple[set[str], set[str]]:
+        """(dotted paths resolved to modules or coursekit objects, other bare names) used in ``tree``."""
+        paths: set[str] = set()
+        names: set[str] = set()
+        for node in ast.walk(tree):
+            path = self.resolve(node) if isinstance(node, ast.Name | ast.Attribute | ast.Call) else None
+            if path:
+                paths.add(path)
+            elif isinstance(node, ast.Name) and node.id != skip:
+                names.add(node.id)
+        return paths, names
+
+    def record_functions(self, tree: ast.AST) -> None:
+        """Remember what each function or class defined in ``tree`` refers to."""
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                paths, names = self._refs(node, skip=node.name)
+                self.calls[node.name] = paths | {f"@{n}" for n in names}
+
+    def used_paths(self, tree: ast.AST) -> set[str]:
+        """Dotted paths that ``tree`` refers to, directly or through functions of the notebook."""
+        paths, names = self._refs(tree)
+        todo, seen = [n for n in names if n in self.calls], set()
+        while todo:
+            fn = todo.pop()
+            if fn in seen:
+                continue
+            seen.add(fn)
+            for ref in self.calls[fn]:
+                if ref.startswith("@"):
+                    if ref[1:] in self.calls:
+                        todo.append(ref[1:])
+                else:
+                    paths.add(ref)
+        return paths
+
+
+def _patching(tree: ast.AST, resolver: _Resolver) -> list[str]:
+    """Reasons why ``tree`` patches modules, builtins or test helpers, or runs dynamic code."""
+    reasons = []
+    for node in ast.walk(tree):
+        targets: Iterable[ast.AST] = ()
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        elif isinstance(node, ast.Delete):
+            targets = node.targets
+        for t in targets:
+            if isinstance(t, ast.Attribute) and resolver.resolve(t.value):
+                reasons.append(f"reassigns {resolver.resolve(t.value)}.{t.attr}")
+            elif isinstance(t, ast.Subscript) and resolver.resolve(t.value) in ("sys.modules", "builtins.__dict__"):
+                reasons.append("changes sys.modules")
+            elif isinstance(t, ast.Name) and t.id in TEST_HELPERS:
+                reasons.append(f"rebinds the test helper '{t.id}'")
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name in TEST_HELPERS:
+            reasons.append(f"redefines the test helper '{node.name}'")
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if any(m.split(".")[0] in ("builtins", "importlib", "ctypes") for m in mods):
+                reasons.append(f"imports {', '.join(mods)}")
+            if isinstance(node, ast.ImportFrom) and any((a.asname or a.name) in TEST_HELPERS - {"np", "numpy"}
+                                                        and node.module != "coursekit.checks" for a in node.names):
+                reasons.append("rebinds a test helper by an import")
+        if isinstance(node, ast.Name) and node.id in ("__builtins__", "__import__"):
+            reasons.append(f"uses {node.id}")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id in _DYNAMIC:
+                reasons.append(f"runs dynamic code with {node.func.id}()")
+            elif node.func.id in _PATCHERS and node.args and resolver.resolve(node.args[0]):
+                reasons.append(f"{node.func.id}() on the module {resolver.resolve(node.args[0])}")
+            elif node.func.id in ("globals", "vars", "locals"):
+                reasons.append(f"uses {node.func.id}()")
+        if isinstance(node, ast.Attribute) and resolver.resolve(node) in ("sys.modules",):
+            reasons.append("uses sys.modules")
+        if isinstance(node, ast.Attribute) and (resolver.resolve(node) or "").startswith("importlib"):
+            reasons.append("uses importlib")
+    return sorted(set(reasons))
+
+
+def _parse(source: str) -> ast.AST | None:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        return ast.parse(TransformerManager().transform_cell(source))
+    except (SyntaxError, ValueError):
+        return None
+
+
+def scan(submitted: Any, released: Any, assignment: str, exercises: Iterable[str]) -> list[Flag]:
+    """Flags of a submitted notebook, compared with the released one.
+
+    Parameters
+    ----------
+    submitted : NotebookNode
+        What the student handed in (nbformat 4).
+    released : NotebookNode
+        The student notebook as released.
+    assignment : str
+        The assignment's name (selects the reference modules).
+    exercises : iterable of str
+        The exercise names (grade_ids of the solution cells) to report on.
+
+    Returns
+    -------
+    list of Flag
+        Sorted by exercise; empty for an honest submission.
+    """
+    exercises = list(exercises)
+    modules = REFERENCE_MODULES.get(assignment, ())
+    released_cells = {_grade_id(c): c for c in released.cells if _grade_id(c)}
+    released_sources = {c.source.strip() for c in released.cells}
+    test_position: dict[str, int] = {}
+    flags: set[Flag] = set()
+
+    seen: dict[str, int] = {}
+    for i, cell in enumerate(submitted.cells):
+        gid = _grade_id(cell)
+        if gid:
+            seen[gid] = seen.get(gid, 0) + 1
+            if gid.startswith("test_"):
+                test_position.setdefault(_exercise_of(gid), i)
+    for gid, cell in released_cells.items():
+        meta = cell.metadata.get("nbgrader", {})
+        ex = _exercise_of(gid)
+        if ex not in exercises:
+            continue
+        if not (meta.get("grade") and not meta.get("solution")) and not meta.get("locked"):
+            continue  # answer cells are the student's to change
+        if seen.get(gid, 0) > 1:
+            flags.add(Flag(ex, f"the locked cell '{gid}' appears {seen[gid]} times"))
+        mine = [c for c in submitted.cells if _grade_id(c) == gid]
+        if not mine:
+            flags.add(Flag(ex, f"the locked cell '{gid}' was deleted"))
+            continue
+        cell_now = mine[0]
+        if cell_now.cell_type != cell.cell_type:
+            flags.add(Flag(ex, f"the locked cell '{gid}' was changed from {cell.cell_type} to {cell_now.cell_type}"))
+        elif cell_now.source.strip() != cell.source.strip():
+            flags.add(Flag(ex, f"the locked cell '{gid}' was edited"))
+        now_meta = cell_now.get("metadata", {}).get("nbgrader", {})
+        if any(now_meta.get(k) != meta.get(k) for k in ("grade", "solution", "locked", "points")):
+            flags.add(Flag(ex, f"the nbgrader metadata of '{gid}' was changed"))
+
+    resolver = _Resolver()
+    trees: list[tuple[int, Any, ast.AST]] = []
+    for i, cell in enumerate(submitted.cells):
+        if cell.cell_type != "code":
+            continue
+        tree = _parse(cell.source)
+        if tree is None:
+            continue
+        resolver.bind_imports(tree)
+        resolver.record_functions(tree)
+        trees.append((i, cell, tree))
+    for module in resolver.star:
+        if module in modules:
+            for ex in exercises:
+                flags.add(Flag(ex, f"star-imports the reference module {module}"))
+
+    for i, cell, tree in trees:
+        gid = _grade_id(cell)
+        if gid in exercises:
+            target = _reference_target(gid)
+            used = resolver.used_paths(tree)
+            for module in modules:
+                ref = f"{module}.{target}"
+                if any(p == ref or p.startswith(ref + ".") for p in used):
+                    flags.add(Flag(gid, f"delegates to the coursekit reference {ref}"))
+        if cell.source.strip() in released_sources and gid not in exercises:
+            continue  # a cell exactly as released
+        for reason in _patching(tree, resolver):
+            where = f"cell {i} ('{gid}')" if gid else f"cell {i}"
+            for ex in exercises:
+                if test_position.get(ex, len(submitted.cells)) > i:
+                    flags.add(Flag(ex, f"{where} {reason}, which can fool the tests that run after it"))
+    return sorted(flags, key=lambda f: (f.exercise, f.reason))

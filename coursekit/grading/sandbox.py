@@ -1,0 +1,253 @@
+"""Run student code in a sandbox, and execute a submission there (the grading workers' job).
+
+The sandbox is bubblewrap (``bwrap``) on Linux. Inside it the student's kernel
+
+* has no network (a new network namespace with only loopback);
+* sees a read-only system (``/usr``, ``/etc``, the Python installation and the
+  ``coursekit`` package) and one writable folder, its own copy of the submission; the
+  course (``solutions/``), other submissions and the gradebook are not there at all;
+* runs as an unprivileged user with its own temporary HOME, in its own PID namespace;
+* is limited in memory (address space), CPU time, processes (no fork bomb) and file size.
+
+:func:`execute_submission` is what a worker runs, on this machine or on a Dask worker: it
+takes the sanitized notebook and the submission's other files as data and returns the
+executed notebook as data, so it needs no shared file system.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Limits", "SandboxUnavailable", "sandbox_problem", "execute_submission"]
+
+#: The unprivileged user the sandboxed code runs as when the grader is root.
+SANDBOX_UID = 65534
+#: Where the submission's folder appears inside the sandbox.
+INNER_WORK = "/submission"
+
+
+class SandboxUnavailable(RuntimeError):
+    """No sandbox can be made on this machine (the message says what to install)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one submission's execution.
+
+    Attributes
+    ----------
+    cell_timeout : int
+        Seconds one cell may run before it is interrupted (it then scores zero).
+    cpu_seconds : int
+        CPU seconds the kernel may use for the whole notebook (then it is killed).
+    memory_mb : int
+        Address space of each process, in MiB.
+    wall_seconds : int
+        Wall-clock seconds for the whole notebook, kernel start included.
+    max_processes : int
+        Processes the sandbox user may have at once.
+    max_file_mb : int
+        Largest file the code may write, in MiB.
+    """
+
+    cell_timeout: int = 60
+    cpu_seconds: int = 300
+    memory_mb: int = 3072
+    wall_seconds: int = 600
+    max_processes: int = 256
+    max_file_mb: int = 200
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = Path(path).parts[1:-1]
+    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _system_mounts() -> list[str]:
+    """bwrap arguments for the read-only system: /usr and /etc, and /bin, /lib... as on the host."""
+    args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    return args
+
+
+def _readonly_paths() -> list[str]:
+    """What the sandboxed interpreter needs besides the system: Python and the coursekit package."""
+    import coursekit
+
+    paths = [sys.base_prefix, sys.prefix, str(Path(coursekit.__file__).resolve().parent)]
+    out: list[str] = []
+    for p in paths:
+        real = os.path.realpath(p)
+        covered = any(real == q or real.startswith(q + "/") for q in ("/usr", "/etc", *out))
+        if os.path.exists(real) and not covered:
+            out.append(real)
+    return sorted(out, key=len)
+
+
+def bwrap_command(work: str, argv: list[str], env: dict[str, str], limits: Limits) -> list[str]:
+    """The command that runs ``argv`` in the sandbox with ``work`` as its only writable folder."""
+    cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
+           "--unshare-uts", "--unshare-cgroup-try", "--clearenv"]
+    cmd += _system_mounts()
+    made: set[str] = set()
+    for path in _readonly_paths():
+        for anc in _ancestors(path):
+            if anc not in made:
+                cmd += ["--perms", "0755", "--dir", anc]
+                made.add(anc)
+        cmd += ["--ro-bind", path, path]
+    cmd += ["--bind", work, INNER_WORK, "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev",
+            "--chdir", INNER_WORK]
+    for key, value in env.items():
+        cmd += ["--setenv", key, value]
+    limit = _prlimit(limits)
+    if os.geteuid() == 0:
+        drop = [shutil.which("setpriv") or "setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}",
+                "--clear-groups", "--"]
+    else:
+        cmd.insert(1, "--unshare-user")
+        drop = []
+    return cmd + ["--", *drop, *limit, *argv]
+
+
+def _prlimit(limits: Limits) -> list[str]:
+    return [shutil.which("prlimit") or "prlimit", f"--as={limits.memory_mb * 1024 * 1024}",
+            f"--cpu={limits.cpu_seconds}", f"--nproc={limits.max_processes}",
+            f"--fsize={limits.max_file_mb * 1024 * 1024}", "--"]
+
+
+@functools.cache
+def sandbox_problem() -> str | None:
+    """Why no sandbox can be made here, or None when one can (checked once by running one)."""
+    if not sys.platform.startswith("linux"):
+        return f"the sandbox needs Linux (bubblewrap); this is {sys.platform}"
+    missing = [tool for tool in ("bwrap", "prlimit") + (("setpriv",) if os.geteuid() == 0 else ())
+               if shutil.which(tool) is None]
+    if missing:
+        return (f"{', '.join(missing)} not found: install bubblewrap and util-linux "
+                "(Debian/Ubuntu: apt-get install bubblewrap)")
+    with tempfile.TemporaryDirectory(prefix="coursekit-sandbox-check-") as tmp:
+        _open_up(tmp)
+        cmd = bwrap_command(tmp, [sys.executable, "-c", "import numpy, coursekit"], _inner_env(), Limits())
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"bubblewrap could not start a sandbox: {exc}"
+        if out.returncode != 0:
+            return f"bubblewrap could not start a sandbox: {out.stderr.strip()[-300:]}"
+    return None
+
+
+def _open_up(folder: str) -> None:
+    """Make ``folder`` (and what is in it) writable by the sandbox user."""
+    if os.geteuid() != 0:
+        return
+    for root, _dirs, files in os.walk(folder):
+        os.chown(root, SANDBOX_UID, SANDBOX_UID)
+        for name in files:
+            os.chown(os.path.join(root, name), SANDBOX_UID, SANDBOX_UID)
+
+
+def _inner_env(home: str = INNER_WORK + "/.home") -> dict[str, str]:
+    return {
+        "HOME": home,
+        "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "MPLCONFIGDIR": home + "/.matplotlib",
+        "JUPYTER_RUNTIME_DIR": home + "/.runtime",
+        "IPYTHONDIR": home + "/.ipython",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "NBGRADER_EXECUTION": "autograde",
+    }
+
+
+def _seed_matplotlib_cache(home: Path) -> None:
+    """Copy the grader's matplotlib font cache in, so the kernel does not rebuild it each time."""
+    try:
+        import matplotlib
+
+        cache = Path(matplotlib.get_cachedir())
+    except Exception:  # noqa: BLE001 - a missing cache only costs time
+        return
+    target = home / ".matplotlib"
+    target.mkdir(parents=True, exist_ok=True)
+    for f in cache.glob("fontlist-*.json"):
+        shutil.copy(f, target / f.name)
+
+
+def execute_submission(payload: dict[str, Any]) -> dict[str, Any]:
+    """Execute one sanitized notebook; runs on a grading worker.
+
+    Parameters
+    ----------
+    payload : dict
+        ``notebook`` (the sanitized notebook as JSON text), ``name`` (its file name),
+        ``files`` (relative path -> bytes of the submission's other files), ``limits``
+        (a :class:`Limits` as a dict) and ``sandbox`` (bool).
+
+    Returns
+    -------
+    dict
+        ``notebook``: the executed notebook as JSON text, or ``error``: a one-line reason.
+    """
+    limits = Limits(**payload.get("limits", {}))
+    use_sandbox = payload.get("sandbox", True)
+    if use_sandbox and (problem := sandbox_problem()):
+        return {"error": f"no sandbox: {problem}"}
+    name = payload.get("name", "submission.ipynb")
+    with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as tmp:
+        work = Path(tmp) / "work"
+        work.mkdir()
+        for rel, data in payload.get("files", {}).items():
+            dest = (work / rel).resolve()
+            if work.resolve() not in dest.parents:
+                continue  # a path escaping the folder is ignored
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+        (work / name).write_text(payload["notebook"], encoding="utf-8")
+        home = work / ".home"
+        home.mkdir()
+        _seed_matplotlib_cache(home)
+        _open_up(str(work))
+        out_name = f".{name}.executed"
+        argv = [sys.executable, "-m", "coursekit.grading.runner", name, out_name,
+                f"--cell-timeout={limits.cell_timeout}"]
+        if use_sandbox:
+            cmd, env = bwrap_command(str(work), argv, _inner_env(), limits), None
+        else:  # --no-sandbox: the limits still apply, the isolation does not
+            limits = Limits(**{**asdict(limits), "max_processes": 4096})
+            cmd, env = _prlimit(limits) + argv, {**os.environ, **_inner_env(str(home))}
+        try:
+            proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    start_new_session=True, env=env)
+            try:
+                _, err = proc.communicate(timeout=limits.wall_seconds)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+                return {"error": f"the notebook ran for more than {limits.wall_seconds} s in total and was stopped"}
+        except OSError as exc:
+            return {"error": f"could not start the grading process: {exc}"}
+        executed = work / out_name
+        if not executed.is_file():
+            tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+            return {"error": f"the grading process ended without a result ({tail[0][:200]})"}
+        return {"notebook": executed.read_text(encoding="utf-8")}
+
