@@ -13,6 +13,7 @@ nbgrader's ``zip_collect`` conventions: a regular expression with ``student_id``
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -20,6 +21,7 @@ import shutil
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -40,6 +42,8 @@ class Staged:
     digest: str
     problem: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: notebook name -> the notebook as submitted (repaired, but before duplicates are resolved)
+    notebooks: dict[str, Any] = field(default_factory=dict)
 
 
 def digest(folder: Path) -> str:
@@ -125,8 +129,26 @@ def stage(submitted: Path, staging: Path, student: str, assignment: str, noteboo
         if problem:
             result.problem = problem
             return result
-        nbformat.write(nb, dst / f"{name}.ipynb")
+        result.notebooks[name] = copy.deepcopy(nb)
+        nbformat.write(_first_copies_only(nb, result.notes), dst / f"{name}.ipynb")
     return result
+
+
+def _first_copies_only(nb: Any, notes: list[str]) -> Any:
+    """Keep the nbgrader role of the first cell with each grade_id; later copies become plain cells.
+
+    nbgrader itself stops with a KeyError on such notebooks.
+    """
+    seen: set[str] = set()
+    for cell in nb.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid is None:
+            continue
+        if gid in seen:
+            del cell.metadata["nbgrader"]
+            notes.append(f"the cell '{gid}' appears more than once; only the first copy is graded")
+        seen.add(gid)
+    return nb
 
 
 def unpack_zip(archive: Path, submitted: Path, assignment: str, notebooks: list[str], regexp: str) -> list[str]:

@@ -328,8 +328,7 @@ def grade(
                          for n in released}
             flags = []
             for n in sanitized:
-                submitted_nb = nbformat.read(state.staging / student / assignment / f"{n}.ipynb", as_version=4)
-                flags += scan(submitted_nb, released[n], assignment, EXERCISES.get(assignment, ()))
+                flags += scan(staged.notebooks[n], released[n], assignment, EXERCISES.get(assignment, ()))
             tasks.append(_Task(student, assignment, staged, flags, sanitized))
 
     executor = _Executor(jobs or os.cpu_count() or 1, scheduler)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from typing import Any
 
 import nbformat
@@ -87,6 +88,7 @@ def execute(nb: Any, cwd: str, cell_timeout: int) -> Any:
     with client.setup_kernel():
         for pos, index in enumerate(code_cells):
             cell = nb.cells[index]
+            started = time.monotonic()
             try:
                 client.execute_cell(cell, index)
             except CellExecutionError:  # pragma: no cover - allow_errors=True records errors instead
@@ -97,7 +99,20 @@ def execute(nb: Any, cwd: str, cell_timeout: int) -> Any:
                 for later in code_cells[pos + 1:]:
                     nb.cells[later].outputs = [_error("DeadKernelError", "not run: the kernel died in an earlier cell")]
                 break
+            if time.monotonic() - started >= cell_timeout:
+                _explain_timeout(cell, cell_timeout)
     return nb
+
+
+def _explain_timeout(cell: Any, cell_timeout: int) -> None:
+    """Say that a cell stopped by the timeout was stopped by the timeout (the kernel says KeyboardInterrupt)."""
+    message = f"the cell ran for more than {cell_timeout} s and was stopped"
+    errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+    for out in errors:
+        if out.get("ename") == "KeyboardInterrupt":
+            out.update(ename="CellTimeoutError", evalue=message, traceback=[f"CellTimeoutError: {message}"])
+    if not errors:
+        cell.outputs.append(_error("CellTimeoutError", message))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -29,8 +30,13 @@ from typing import Any
 
 __all__ = ["Limits", "SandboxUnavailable", "sandbox_problem", "execute_submission"]
 
-#: The unprivileged user the sandboxed code runs as when the grader is root.
-SANDBOX_UID = 65534
+#: When the grader is root, each sandbox runs as its own unprivileged user, drawn from this range,
+#: so that the process limit (counted per user) of one submission cannot starve another.
+SANDBOX_UIDS = range(200_000, 1_000_000)
+
+
+def _new_uid() -> int:
+    return SANDBOX_UIDS[secrets.randbelow(len(SANDBOX_UIDS))]
 #: Where the submission's folder appears inside the sandbox.
 INNER_WORK = "/submission"
 
@@ -97,8 +103,11 @@ def _readonly_paths() -> list[str]:
     return sorted(out, key=len)
 
 
-def bwrap_command(work: str, argv: list[str], env: dict[str, str], limits: Limits) -> list[str]:
-    """The command that runs ``argv`` in the sandbox with ``work`` as its only writable folder."""
+def bwrap_command(work: str, argv: list[str], env: dict[str, str], limits: Limits, uid: int) -> list[str]:
+    """The command that runs ``argv`` in the sandbox with ``work`` as its only writable folder.
+
+    As root, the code runs as the unprivileged ``uid`` (which must own ``work``).
+    """
     cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
            "--unshare-uts", "--unshare-cgroup-try", "--clearenv"]
     cmd += _system_mounts()
@@ -115,7 +124,7 @@ def bwrap_command(work: str, argv: list[str], env: dict[str, str], limits: Limit
         cmd += ["--setenv", key, value]
     limit = _prlimit(limits)
     if os.geteuid() == 0:
-        drop = [shutil.which("setpriv") or "setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}",
+        drop = [shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}",
                 "--clear-groups", "--"]
     else:
         cmd.insert(1, "--unshare-user")
@@ -140,8 +149,9 @@ def sandbox_problem() -> str | None:
         return (f"{', '.join(missing)} not found: install bubblewrap and util-linux "
                 "(Debian/Ubuntu: apt-get install bubblewrap)")
     with tempfile.TemporaryDirectory(prefix="coursekit-sandbox-check-") as tmp:
-        _open_up(tmp)
-        cmd = bwrap_command(tmp, [sys.executable, "-c", "import numpy, coursekit"], _inner_env(), Limits())
+        uid = _new_uid()
+        _open_up(tmp, uid)
+        cmd = bwrap_command(tmp, [sys.executable, "-c", "import numpy, coursekit"], _inner_env(), Limits(), uid)
         try:
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -151,14 +161,14 @@ def sandbox_problem() -> str | None:
     return None
 
 
-def _open_up(folder: str) -> None:
-    """Make ``folder`` (and what is in it) writable by the sandbox user."""
+def _open_up(folder: str, uid: int) -> None:
+    """Give ``folder`` (and what is in it) to the sandbox user ``uid``."""
     if os.geteuid() != 0:
         return
     for root, _dirs, files in os.walk(folder):
-        os.chown(root, SANDBOX_UID, SANDBOX_UID)
+        os.chown(root, uid, uid)
         for name in files:
-            os.chown(os.path.join(root, name), SANDBOX_UID, SANDBOX_UID)
+            os.chown(os.path.join(root, name), uid, uid)
 
 
 def _inner_env(home: str = INNER_WORK + "/.home") -> dict[str, str]:
@@ -225,12 +235,13 @@ def execute_submission(payload: dict[str, Any]) -> dict[str, Any]:
         home = work / ".home"
         home.mkdir()
         _seed_matplotlib_cache(home)
-        _open_up(str(work))
+        uid = _new_uid()
+        _open_up(str(work), uid)
         out_name = f".{name}.executed"
         argv = [sys.executable, "-m", "coursekit.grading.runner", name, out_name,
                 f"--cell-timeout={limits.cell_timeout}"]
         if use_sandbox:
-            cmd, env = bwrap_command(str(work), argv, _inner_env(), limits), None
+            cmd, env = bwrap_command(str(work), argv, _inner_env(), limits, uid), None
         else:  # --no-sandbox: the limits still apply, the isolation does not
             limits = Limits(**{**asdict(limits), "max_processes": 4096})
             cmd, env = _prlimit(limits) + argv, {**os.environ, **_inner_env(str(home))}
