@@ -21,13 +21,14 @@ it is given, so the same seed gives the same matrix. :func:`constant_init` and
 :func:`normal_init` are the two naive choices the notebook starts from.
 
 :func:`activation_stats` pushes a batch through a stack of layers and reports, per
-layer, the mean and spread of the activations and the fraction of saturated units.
+layer, the mean and spread of the activations and the fraction of saturated units;
+:func:`preactivations` returns the pre-activations themselves, for histograms.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from numbers import Integral
 from typing import Any
 
@@ -45,6 +46,7 @@ __all__ = [
     "he_normal",
     "lecun_normal",
     "normal_init",
+    "preactivations",
 ]
 
 #: A unit counts as saturated when its slope :math:`|f'(z)|` is below this fraction of
@@ -279,6 +281,69 @@ def _slope(f: Callable[[FloatArray], Any], z: FloatArray, layer: int) -> FloatAr
     return (_apply(f, z + _FD_STEP, layer) - _apply(f, z - _FD_STEP, layer)) / (2 * _FD_STEP)
 
 
+def _check_stack(
+    X: ArrayLike, weights: Any, activation: Any, func: str
+) -> tuple[FloatArray, list[FloatArray], float]:
+    """Check the arguments of a stack; return (X, weight matrices, max |f'| for a callable f)."""
+    A = as_float_array(X, "X", func, ndim=2)
+    if A.size == 0:
+        raise ValueError(
+            f"{func}: argument 'X' must hold at least one sample and one feature, got shape {A.shape}"
+        )
+    if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or isinstance(weights, str):
+        raise TypeError(
+            f"{func}: argument 'weights' must be a list of 2-D weight matrices, got {type(weights).__name__}"
+        )
+    if len(weights) == 0:
+        raise ValueError(
+            f"{func}: argument 'weights' must contain at least one weight matrix, got an empty list"
+        )
+    Ws = [as_float_array(W, f"weights[{i}]", func, ndim=2) for i, W in enumerate(weights)]
+    n_prev, source = A.shape[1], f"X has {A.shape[1]} columns"
+    for i, W in enumerate(Ws):
+        if W.shape[1] == 0:
+            raise ValueError(f"{func}: weights[{i}] has shape {W.shape}; a layer needs at least one unit")
+        if W.shape[0] != n_prev:
+            raise ValueError(
+                f"{func}: weights[{i}] has shape {W.shape} but {source}; "
+                f"it needs {n_prev} rows (shape ({n_prev}, n_out))"
+            )
+        n_prev, source = W.shape[1], f"weights[{i}] has {W.shape[1]} columns"
+
+    if isinstance(activation, str):
+        if activation not in _NAMED_ACTIVATIONS:
+            raise ValueError(
+                f"{func}: argument 'activation' must be one of {', '.join(map(repr, _NAMED_ACTIVATIONS))} "
+                f"or a function, got {activation!r}"
+            )
+        max_slope = 0.0
+    elif callable(activation):
+        max_slope = float(np.max(np.abs(_slope(activation, _SLOPE_GRID, 0))))
+    else:
+        raise TypeError(
+            f"{func}: argument 'activation' must be a name such as 'tanh' or a function, "
+            f"got {type(activation).__name__}"
+        )
+    return A, Ws, max_slope
+
+
+def _propagate(
+    A: FloatArray, Ws: list[FloatArray], activation: str | Callable[[FloatArray], Any], max_slope: float
+) -> Iterator[tuple[FloatArray, FloatArray, np.ndarray]]:
+    """Yield (Z, A, saturated mask) layer by layer for an already checked stack."""
+    # A stack with large weights can overflow float64; then the values become inf or nan
+    # (the honest answer) rather than the computation printing a warning.
+    for layer, W in enumerate(Ws, start=1):
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = A @ W
+            if isinstance(activation, str):
+                A, saturated = _named_layer(Z, activation)
+            else:
+                A = _apply(activation, Z, layer)
+                saturated = np.abs(_slope(activation, Z, layer)) < SATURATION_THRESHOLD * max_slope
+        yield Z, A, saturated
+
+
 def activation_stats(
     X: ArrayLike,
     weights: Sequence[ArrayLike],
@@ -342,67 +407,14 @@ def activation_stats(
     >>> round(stats[-1]["z_std"], 1)  # variance 1/fan_in keeps the scale: about 1
     1.0
     """
-    func = "activation_stats"
-    A = as_float_array(X, "X", func, ndim=2)
-    if A.size == 0:
-        raise ValueError(
-            f"{func}: argument 'X' must hold at least one sample and one feature, got shape {A.shape}"
-        )
-    if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or isinstance(weights, str):
-        raise TypeError(
-            f"{func}: argument 'weights' must be a list of 2-D weight matrices, got {type(weights).__name__}"
-        )
-    if len(weights) == 0:
-        raise ValueError(
-            f"{func}: argument 'weights' must contain at least one weight matrix, got an empty list"
-        )
-    Ws = [as_float_array(W, f"weights[{i}]", func, ndim=2) for i, W in enumerate(weights)]
-    n_prev, source = A.shape[1], f"X has {A.shape[1]} columns"
-    for i, W in enumerate(Ws):
-        if W.shape[1] == 0:
-            raise ValueError(f"{func}: weights[{i}] has shape {W.shape}; a layer needs at least one unit")
-        if W.shape[0] != n_prev:
-            raise ValueError(
-                f"{func}: weights[{i}] has shape {W.shape} but {source}; "
-                f"it needs {n_prev} rows (shape ({n_prev}, n_out))"
-            )
-        n_prev, source = W.shape[1], f"weights[{i}] has {W.shape[1]} columns"
-
-    if isinstance(activation, str):
-        if activation not in _NAMED_ACTIVATIONS:
-            raise ValueError(
-                f"{func}: argument 'activation' must be one of {', '.join(map(repr, _NAMED_ACTIVATIONS))} "
-                f"or a function, got {activation!r}"
-            )
-        max_slope = 0.0
-    elif callable(activation):
-        max_slope = float(np.max(np.abs(_slope(activation, _SLOPE_GRID, 0))))
-    else:
-        raise TypeError(
-            f"{func}: argument 'activation' must be a name such as 'tanh' or a function, "
-            f"got {type(activation).__name__}"
-        )
+    A, Ws, max_slope = _check_stack(X, weights, activation, "activation_stats")
 
     stats: list[dict[str, float]] = []
-    # A stack with large weights can overflow float64; then the statistics say inf or nan
-    # (the honest answer) rather than the computation printing a warning.
-    with np.errstate(over="ignore", invalid="ignore"):
-        for layer, W in enumerate(Ws, start=1):
-            Z = A @ W
-            if isinstance(activation, str):
-                A, saturated = _named_layer(Z, activation)
-            else:
-                A = _apply(activation, Z, layer)
-                saturated = np.abs(_slope(activation, Z, layer)) < SATURATION_THRESHOLD * max_slope
-            a_mean, a_std = _moments(A)
-            stats.append(
-                {
-                    "mean": a_mean,
-                    "std": a_std,
-                    "saturated": float(np.mean(saturated)),
-                    "z_std": _moments(Z)[1],
-                }
-            )
+    for Z, A_l, saturated in _propagate(A, Ws, activation, max_slope):
+        with np.errstate(over="ignore", invalid="ignore"):
+            a_mean, a_std = _moments(A_l)
+            z_std = _moments(Z)[1]
+        stats.append({"mean": a_mean, "std": a_std, "saturated": float(np.mean(saturated)), "z_std": z_std})
     return stats
 
 
@@ -415,3 +427,32 @@ def _moments(x: FloatArray) -> tuple[float, float]:
         return float(np.mean(x)), float(np.std(x))
     y = x / scale
     return scale * float(np.mean(y)), scale * float(np.std(y))
+
+
+def preactivations(
+    X: ArrayLike,
+    weights: Sequence[ArrayLike],
+    activation: str | Callable[[FloatArray], FloatArray],
+) -> list[FloatArray]:
+    r"""The pre-activations :math:`Z^1, \dots, Z^L` of the stack of :func:`activation_stats`.
+
+    :math:`A^0 = X`, :math:`Z^l = A^{l-1} W^l`, :math:`A^l = f(Z^l)`; for histograms of
+    what each layer feeds into its nonlinearity.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, n_0)
+        A batch of N inputs (samples are rows).
+    weights : sequence of array_like, shapes (n_0, n_1), ..., (n_{L-1}, n_L)
+        The weight matrices, first layer first.
+    activation : {"sigmoid", "tanh", "relu", "linear"} or callable
+        The nonlinearity applied after every layer, as in :func:`activation_stats`.
+
+    Returns
+    -------
+    Zs : list of ndarray, length L
+        ``Zs[l-1]`` has shape (N, n_l); new arrays (the inputs are not modified).
+    """
+    A, Ws, max_slope = _check_stack(X, weights, activation, "preactivations")
+    return [Z for Z, _, _ in _propagate(A, Ws, activation, max_slope)]
+

@@ -21,6 +21,7 @@ from coursekit.init import (
     he_normal,
     lecun_normal,
     normal_init,
+    preactivations,
 )
 
 NORMAL_INITS = {
@@ -312,3 +313,43 @@ def test_activation_stats_error_messages():
         activation_stats(np.zeros(3), [np.zeros((3, 3))], "tanh")
     with pytest.raises(ValueError, match=r"must act elementwise"):
         activation_stats(X, [np.zeros((3, 3))], lambda z: z.sum(axis=-1))
+
+
+# ----------------------------------------------------------------------------- preactivations
+
+
+@pytest.mark.parametrize(
+    ("name", "f"),
+    [("sigmoid", special.expit), ("tanh", np.tanh), ("relu", lambda z: np.where(z > 0, z, 0.0)),
+     ("linear", lambda z: z)],
+)
+def test_preactivations_match_a_direct_forward_pass(name, f):
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((7, 4))
+    Ws = [rng.standard_normal((4, 6)), rng.standard_normal((6, 3)), rng.standard_normal((3, 2))]
+    X0, W0 = X.copy(), [W.copy() for W in Ws]
+    Zs = preactivations(X, Ws, name)
+    expected, A = [], X
+    for W in Ws:
+        expected.append(np.einsum("ni,ij->nj", A, W))
+        A = f(expected[-1])
+    assert [Z.shape for Z in Zs] == [(7, 6), (7, 3), (7, 2)]
+    for Z, E in zip(Zs, expected, strict=True):
+        np.testing.assert_allclose(Z, E, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(X, X0)
+    for W, W_before in zip(Ws, W0, strict=True):
+        np.testing.assert_array_equal(W, W_before)
+    # the pre-activations are what activation_stats summarises
+    stats = activation_stats(X, Ws, name)
+    np.testing.assert_allclose([d["z_std"] for d in stats], [E.std() for E in expected], rtol=1e-12)
+
+
+def test_preactivations_callable_and_error_messages():
+    X = np.ones((3, 2))
+    Zs = preactivations(X, [np.eye(2), 2.0 * np.eye(2)], lambda z: z**2)
+    np.testing.assert_array_equal(Zs[1], np.full((3, 2), 2.0))
+    with pytest.raises(ValueError, match=r"preactivations: weights\[0\] has shape \(3, 3\) but X has 2 columns"):
+        preactivations(X, [np.eye(3)], "tanh")
+    with pytest.raises(ValueError, match=r"preactivations: argument 'activation' must be one of"):
+        preactivations(X, [np.eye(2)], "gelu")
+
