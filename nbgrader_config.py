@@ -32,7 +32,8 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Grading: a cell may run for 60 s at most; it is then interrupted and scores zero.
 c.Execute.timeout = 60
 # Keep hidden tests out of tracebacks (minimal exception mode shows only the message) and
-# stop the student kernel from writing an IPython history database; the kernel keeps its own log (TCP warnings, shutdown notices) quiet.
+# stop the student kernel from writing an IPython history database; the kernel keeps its own log
+# (TCP warnings, shutdown notices) quiet.
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--InteractiveShell.xmode=Minimal",
                               "--IPKernelApp.log_level=CRITICAL"]
 # A deleted test cell is restored from the gradebook instead of silently scoring zero.

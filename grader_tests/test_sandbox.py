@@ -1,0 +1,72 @@
+"""The sandbox a student's kernel runs in: what it can and cannot see and do."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import nbformat
+import pytest
+
+from conftest import COURSE, ROOT
+from coursekit.grading import grade as grade_module
+from coursekit.grading.course import CourseError
+from coursekit.grading.sandbox import Limits, execute_submission, sandbox_problem
+
+needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox: {sandbox_problem()}")
+
+PROBE = r'''
+import json, os, socket
+facts = {"uid": os.getuid(), "home": os.environ.get("HOME"), "cwd": os.getcwd()}
+facts["sees_course"] = os.path.exists(ROOT_FILE)
+facts["sees_solutions"] = os.path.exists(SOLUTIONS)
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=3)
+    facts["network"] = True
+except OSError:
+    facts["network"] = False
+for name, path in (("write_usr", "/usr/pwned"), ("write_package", PACKAGE_FILE)):
+    try:
+        open(path, "w").write("x")
+        facts[name] = True
+    except OSError:
+        facts[name] = False
+open("own-file.txt", "w").write("mine")
+facts["write_own"] = open("own-file.txt").read() == "mine"
+facts["data_file"] = open("data.csv").read()
+try:
+    bytearray(8 * 2**30)
+    facts["memory"] = True
+except MemoryError:
+    facts["memory"] = False
+print(json.dumps(facts))
+'''
+
+
+@needs_sandbox
+def test_sandboxed_kernel_is_confined(tmp_path):
+    code = (f"ROOT_FILE = {str(ROOT / 'nbgrader_config.py')!r}\nSOLUTIONS = {str(ROOT / 'solutions')!r}\n"
+            f"PACKAGE_FILE = {str(ROOT / 'coursekit' / 'pwned.py')!r}\n" + PROBE)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    result = execute_submission({"notebook": nbformat.writes(nb), "name": "probe.ipynb",
+                                 "files": {"data.csv": b"a,b\n1,2\n"},
+                                 "limits": asdict(Limits(cell_timeout=60, memory_mb=2048)), "sandbox": True})
+    assert "notebook" in result, result
+    outputs = nbformat.reads(result["notebook"], as_version=4).cells[0].outputs
+    assert outputs and outputs[0].get("name") == "stdout", outputs
+    facts = json.loads(outputs[0]["text"])
+    assert facts["uid"] != 0
+    assert not facts["sees_course"] and not facts["sees_solutions"]
+    assert not facts["network"]
+    assert not facts["write_usr"] and not facts["write_package"]
+    assert facts["write_own"] and facts["data_file"] == "a,b\n1,2\n"
+    assert facts["home"].startswith(facts["cwd"])
+    assert not facts["memory"]
+    assert not (ROOT / "coursekit" / "pwned.py").exists()
+
+
+def test_grading_stops_with_a_clear_message_without_a_sandbox(monkeypatch, tmp_path):
+    monkeypatch.setattr(grade_module, "sandbox_problem", lambda: "bwrap not found: install bubblewrap")
+    with pytest.raises(CourseError, match="no sandbox can be made here: bwrap not found.*--no-sandbox"):
+        grade_module.grade(COURSE, tmp_path, COURSE.assignments()[:1], say=lambda _: None)
