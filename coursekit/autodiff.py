@@ -27,8 +27,12 @@ then walks the graph from the output back, building
 :math:`v` is used twice: they are *added*), :math:`\bar u = 2u\,\bar v`. One
 backward pass gives the derivative of one output with respect to *every* input
 (a vector-Jacobian product :func:`vjp`), which is why training uses it:
-:func:`grad_reverse`. A :class:`Var` is a node of that graph. It works on
-floats and on numpy arrays, with the matrix rules of the notes:
+:func:`grad_reverse`. For a whole Jacobian of shape ``(m, n)`` forward mode
+needs ``n`` passes and reverse mode ``m`` sweeps (:func:`jacobian_forward`,
+:func:`jacobian_reverse`): which is cheaper depends on the shape. A
+:class:`Var` is a node of that graph (:func:`topological_order` lists a
+recorded graph). It works on floats and on numpy arrays, with the matrix rules
+of the notes:
 
 * :math:`C = AB`: :math:`\bar A = \bar C B^T`, :math:`\bar B = A^T \bar C`;
 * :math:`C = A + B`: :math:`\bar A = \bar C`, :math:`\bar B = \bar C`, where a
@@ -50,6 +54,16 @@ and this module's ``sin, cos, exp, log, tanh`` (and ``relu``) on them. For
 ``grad_*`` it returns one scalar; for ``jvp`` / ``vjp`` it returns a sequence of
 ``m`` scalars (a single scalar counts as ``m = 1``).
 
+The functions ``sin, cos, exp, log, tanh, relu`` dispatch on their argument: a
+Dual or a Var gets its method of that name (``x.sin()``), a number or an array
+gets the plain value. Any other object that has such a method is served the same
+way (duck typing, as ``numpy.sin`` does for objects), so the dual numbers and
+graph nodes that students write in notebook 04 work with these functions too.
+
+Scalars are the common case in the course's demos and timings, so operations on
+Python floats take a short path (``math`` instead of numpy, no broadcasting to
+undo); arrays take the general one. Both give the same numbers.
+
 Examples
 --------
 >>> grad_forward(lambda x: exp(sin(x[0] ** 2) * log(x[0] ** 2)), [1.5]).round(6)
@@ -63,6 +77,7 @@ array([-0.922389])
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from functools import reduce
 from numbers import Real
@@ -83,16 +98,24 @@ __all__ = [
     "tanh",
     "relu",
     "sum_",
+    "topological_order",
     "grad_forward",
     "grad_reverse",
     "jvp",
     "vjp",
+    "jacobian_forward",
+    "jacobian_reverse",
 ]
 
 #: Largest x with a finite exp(x) in float64 (about 709.78).
 _EXP_MAX = float(np.log(np.finfo(np.float64).max))
 
 Value = float | FloatArray
+
+# isinstance with a tuple of types: building a ``A | B`` union on every call costs about a microsecond.
+_REAL = (Real, np.integer, np.floating)
+_BOOL = (bool, np.bool_)
+_NOT_NODES = (Real, np.generic, np.ndarray, list, tuple, str, bytes)
 
 
 # ---------------------------------------------------------------------------
@@ -101,7 +124,9 @@ Value = float | FloatArray
 
 
 def _is_real_number(x: object) -> bool:
-    return isinstance(x, Real | np.integer | np.floating) and not isinstance(x, bool | np.bool_)
+    if type(x) is float or type(x) is int:  # the common cases, checked first: isinstance on ABCs is slow
+        return True
+    return isinstance(x, _REAL) and not isinstance(x, _BOOL)
 
 
 def _clean(x: Any) -> Value:
@@ -116,7 +141,14 @@ def _zeros_like(v: Value) -> Value:
     return 0.0 if type(v) is float else np.zeros(v.shape)
 
 
+def _elementwise(v: Value, scalar: Callable[[float], float], array: np.ufunc) -> Value:
+    """``scalar(v)`` for a Python float (math is much faster there), else ``array(v)`` as float64."""
+    return scalar(v) if type(v) is float else _clean(array(v))
+
+
 def _exp_value(v: Value, func: str) -> Value:
+    if type(v) is float and v <= _EXP_MAX:  # the common scalar case, without numpy's overhead
+        return math.exp(v)
     if np.any(np.asarray(v) > _EXP_MAX):
         raise OverflowError(
             f"{func}: exp of {np.max(v):.6g} overflows float64 (largest finite argument is about 709.78)"
@@ -125,13 +157,15 @@ def _exp_value(v: Value, func: str) -> Value:
 
 
 def _log_value(v: Value, func: str) -> Value:
+    if type(v) is float and v > 0:
+        return math.log(v)
     if np.any(np.asarray(v) <= 0):
         raise ValueError(f"{func}: log needs a positive argument, got {np.min(v):.6g}")
     return _clean(np.log(v))
 
 
 def _check_divisor(v: Value, func: str) -> None:
-    if np.any(np.asarray(v) == 0):
+    if (v == 0) if type(v) is float else np.any(np.asarray(v) == 0):
         raise ZeroDivisionError(f"{func}: division by zero")
 
 
@@ -223,7 +257,7 @@ class Dual:
 
     @staticmethod
     def _number(x: object, name: str) -> float:
-        if isinstance(x, Dual | Var):
+        if isinstance(x, _NODES):
             raise TypeError(f"Dual: argument '{name}' must be a plain number, got a {type(x).__name__}")
         if not _is_real_number(x):
             if isinstance(x, np.ndarray) and x.ndim == 0 and not isinstance(x.item(), bool):
@@ -299,7 +333,7 @@ class Dual:
                     "for a constant exponent use a plain number"
                 )
             p = self.value**other.value
-            la = float(np.log(self.value))
+            la = math.log(self.value)
             return Dual._make(p, p * (other.deriv * la + other.value * self.deriv / self.value))
         if isinstance(other, Var):
             raise TypeError("Dual ** Var: forward mode (Dual) and reverse mode (Var) cannot be mixed")
@@ -318,7 +352,7 @@ class Dual:
         c = float(other)  # type: ignore[arg-type]
         _check_base(c, "number ** Dual")
         p = c**self.value
-        return Dual._make(p, p * float(np.log(c)) * self.deriv)
+        return Dual._make(p, p * math.log(c) * self.deriv)
 
     def __neg__(self) -> Dual:
         return Dual._make(-self.value, -self.deriv)
@@ -339,15 +373,15 @@ class Dual:
 
     def sin(self) -> Dual:
         r""":math:`(\sin a,\ \cos(a)\,\dot a)`."""
-        return Dual._make(float(np.sin(self.value)), float(np.cos(self.value)) * self.deriv)
+        return Dual._make(math.sin(self.value), math.cos(self.value) * self.deriv)
 
     def cos(self) -> Dual:
         r""":math:`(\cos a,\ -\sin(a)\,\dot a)`."""
-        return Dual._make(float(np.cos(self.value)), -float(np.sin(self.value)) * self.deriv)
+        return Dual._make(math.cos(self.value), -math.sin(self.value) * self.deriv)
 
     def tanh(self) -> Dual:
         r""":math:`(\tanh a,\ (1 - \tanh^2 a)\,\dot a)`."""
-        t = float(np.tanh(self.value))
+        t = math.tanh(self.value)
         return Dual._make(t, (1.0 - t * t) * self.deriv)
 
     def relu(self) -> Dual:
@@ -368,7 +402,7 @@ Backward = Callable[[Value], Value]
 def _unbroadcast(g: Any, shape: tuple[int, ...]) -> Value:
     """Sum ``g`` over the axes along which an operand of ``shape`` was broadcast."""
     if not shape:
-        return float(g) if isinstance(g, float) else float(np.sum(g))
+        return g if type(g) is float else float(np.sum(g))
     arr = np.asarray(g, dtype=np.float64)
     while arr.ndim > len(shape):
         arr = arr.sum(axis=0)
@@ -376,6 +410,21 @@ def _unbroadcast(g: Any, shape: tuple[int, ...]) -> Value:
         if size == 1 and arr.shape[axis] != 1:
             arr = arr.sum(axis=axis, keepdims=True)
     return _clean(arr.reshape(shape))
+
+
+def _same(g: Value) -> Value:
+    """Local derivative 1: the gradient passes through unchanged."""
+    return g
+
+
+def _negated(g: Value) -> Value:
+    """Local derivative -1."""
+    return -g
+
+
+def _scalar_parents(a: Var, back_a: Backward, b: Var | None, back_b: Backward) -> list[tuple[Var, Backward]]:
+    """Parents of a binary operation on scalars; ``b`` is None when the second operand is a constant."""
+    return [(a, back_a)] if b is None else [(a, back_a), (b, back_b)]
 
 
 def _var_operand(x: object, op: str) -> tuple[Value, Var | None] | None:
@@ -456,11 +505,11 @@ class Var:
     __array_ufunc__ = None
 
     def __init__(self, value: ArrayLike) -> None:
-        if isinstance(value, Var | Dual):
+        if isinstance(value, _NODES):
             raise TypeError(
                 f"Var: argument 'value' must be a number or an array, got a {type(value).__name__}"
             )
-        if isinstance(value, bool | np.bool_):
+        if isinstance(value, _BOOL):
             raise TypeError("Var: argument 'value' must be a real number, got bool")
         self.value: Value = _clean(as_float_array(value, "value", "Var").copy())
         self.grad: Value = _zeros_like(self.value)
@@ -470,8 +519,12 @@ class Var:
     @classmethod
     def _node(cls, value: Any, parents: Sequence[tuple[Var, Backward]], op: str) -> Var:
         v = object.__new__(cls)
-        v.value = _clean(value)
-        v.grad = _zeros_like(v.value)
+        if type(value) is float:  # the scalar fast path
+            v.value = value
+            v.grad = 0.0
+        else:
+            v.value = _clean(value)
+            v.grad = _zeros_like(v.value)
         v.op = op
         v._parents = tuple(parents)
         return v
@@ -496,20 +549,18 @@ class Var:
     def _topological_order(self) -> list[Var]:
         """Every node reachable from self, each after all of its parents (iterative DFS)."""
         order: list[Var] = []
-        visited: set[int] = set()
-        stack: list[tuple[Var, bool]] = [(self, False)]
+        visited = {id(self)}
+        stack = [(self, iter(self._parents))]
         while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if id(node) in visited:
-                continue
-            visited.add(id(node))
-            stack.append((node, True))
-            for parent, _ in reversed(node._parents):
+            node, pending = stack[-1]
+            for parent, _ in pending:
                 if id(parent) not in visited:
-                    stack.append((parent, False))
+                    visited.add(id(parent))
+                    stack.append((parent, iter(parent._parents)))
+                    break
+            else:  # every parent is placed: the node may follow them
+                stack.pop()
+                order.append(node)
         return order
 
     def backward(self, grad: ArrayLike | None = None) -> None:
@@ -549,8 +600,9 @@ class Var:
             node.grad = _zeros_like(node.value)
         self.grad = seed
         for node in reversed(order):
+            g = node.grad
             for parent, local in node._parents:
-                parent.grad = parent.grad + local(node.grad)
+                parent.grad = parent.grad + local(g)
 
     # arithmetic --------------------------------------------------------------
     def __add__(self, other: object) -> Var:
@@ -558,12 +610,14 @@ class Var:
         if o is None:
             return NotImplemented
         b, bnode = o
+        if type(self.value) is float and type(b) is float:  # scalars: nothing to unbroadcast
+            return Var._node(self.value + b, _scalar_parents(self, _same, bnode, _same), "+")
         a_shape = self.shape
         parents: list[tuple[Var, Backward]] = [(self, lambda g: _unbroadcast(g, a_shape))]
         if bnode is not None:
             b_shape = bnode.shape
             parents.append((bnode, lambda g: _unbroadcast(g, b_shape)))
-        return Var._node(np.add(self.value, b), parents, "+")
+        return Var._node(self.value + b, parents, "+")
 
     def __radd__(self, other: object) -> Var:
         return self.__add__(other)
@@ -573,12 +627,14 @@ class Var:
         if o is None:
             return NotImplemented
         b, bnode = o
+        if type(self.value) is float and type(b) is float:
+            return Var._node(self.value - b, _scalar_parents(self, _same, bnode, _negated), "-")
         a_shape = self.shape
         parents: list[tuple[Var, Backward]] = [(self, lambda g: _unbroadcast(g, a_shape))]
         if bnode is not None:
             b_shape = bnode.shape
-            parents.append((bnode, lambda g: _unbroadcast(-np.asarray(g), b_shape)))
-        return Var._node(np.subtract(self.value, b), parents, "-")
+            parents.append((bnode, lambda g: _unbroadcast(-g, b_shape)))
+        return Var._node(self.value - b, parents, "-")
 
     def __rsub__(self, other: object) -> Var:
         o = _var_operand(other, "-")
@@ -587,21 +643,24 @@ class Var:
         a_shape = self.shape
 
         def back(g: Value) -> Value:
-            return _unbroadcast(-np.asarray(g), a_shape)
+            return _unbroadcast(-g, a_shape)
 
-        return Var._node(np.subtract(o[0], self.value), [(self, back)], "-")
+        return Var._node(o[0] - self.value, [(self, back)], "-")
 
     def __mul__(self, other: object) -> Var:
         o = _var_operand(other, "*")
         if o is None:
             return NotImplemented
         b, bnode = o
-        a, a_shape = self.value, self.shape
-        parents: list[tuple[Var, Backward]] = [(self, lambda g: _unbroadcast(np.multiply(g, b), a_shape))]
+        a = self.value
+        if type(a) is float and type(b) is float:
+            return Var._node(a * b, _scalar_parents(self, lambda g: g * b, bnode, lambda g: g * a), "*")
+        a_shape = self.shape
+        parents: list[tuple[Var, Backward]] = [(self, lambda g: _unbroadcast(g * b, a_shape))]
         if bnode is not None:
             b_shape = bnode.shape
-            parents.append((bnode, lambda g: _unbroadcast(np.multiply(g, a), b_shape)))
-        return Var._node(np.multiply(a, b), parents, "*")
+            parents.append((bnode, lambda g: _unbroadcast(g * a, b_shape)))
+        return Var._node(a * b, parents, "*")
 
     def __rmul__(self, other: object) -> Var:
         return self.__mul__(other)
@@ -613,11 +672,13 @@ class Var:
         b, bnode = o
         _check_divisor(b, "Var /")
         a, a_shape = self.value, self.shape
-        q = np.divide(a, b)
-        parents: list[tuple[Var, Backward]] = [(self, lambda g: _unbroadcast(np.divide(g, b), a_shape))]
+        q = a / b
+        if type(a) is float and type(b) is float:
+            return Var._node(q, _scalar_parents(self, lambda g: g / b, bnode, lambda g: -g * q / b), "/")
+        parents: list[tuple[Var, Backward]] = [(self, lambda g: _unbroadcast(g / b, a_shape))]
         if bnode is not None:
             b_shape = bnode.shape
-            parents.append((bnode, lambda g: _unbroadcast(-np.multiply(g, q) / b, b_shape)))
+            parents.append((bnode, lambda g: _unbroadcast(-(g * q) / b, b_shape)))
         return Var._node(q, parents, "/")
 
     def __rtruediv__(self, other: object) -> Var:
@@ -627,8 +688,8 @@ class Var:
         c = o[0]
         a, a_shape = self.value, self.shape
         _check_divisor(a, "Var /")
-        q = np.divide(c, a)
-        return Var._node(q, [(self, lambda g: _unbroadcast(-np.multiply(g, q) / a, a_shape))], "/")
+        q = c / a
+        return Var._node(q, [(self, lambda g: _unbroadcast(-(g * q) / a, a_shape))], "/")
 
     def __matmul__(self, other: object) -> Var:
         o = _var_operand(other, "@")
@@ -660,7 +721,7 @@ class Var:
         a = self.value
         _check_power(a, c, "Var **")
         slope = _power_slope(a, c)
-        return Var._node(_power_value(a, c), [(self, lambda g: _clean(np.multiply(g, slope)))], f"**{c:g}")
+        return Var._node(_power_value(a, c), [(self, lambda g: _clean(g * slope))], f"**{c:g}")
 
     def __rpow__(self, other: object) -> Var:
         if not _is_real_number(other):
@@ -669,10 +730,10 @@ class Var:
         _check_base(c, "number ** Var")
         out = _exp_value(np.multiply(self.value, np.log(c)), "number ** Var")
         lc = float(np.log(c))
-        return Var._node(out, [(self, lambda g: _clean(np.multiply(g, out) * lc))], "c**")
+        return Var._node(out, [(self, lambda g: _clean(g * out * lc))], "c**")
 
     def __neg__(self) -> Var:
-        return Var._node(np.negative(self.value), [(self, lambda g: _clean(np.negative(g)))], "neg")
+        return Var._node(-self.value, [(self, lambda g: -g)], "neg")
 
     def __pos__(self) -> Var:
         return self
@@ -705,18 +766,19 @@ class Var:
     def exp(self) -> Var:
         r""":math:`e^a`; local derivative :math:`e^a` (the output itself)."""
         out = _exp_value(self.value, "exp")
-        return Var._node(out, [(self, lambda g: _clean(np.multiply(g, out)))], "exp")
+        return Var._node(out, [(self, lambda g: _clean(g * out))], "exp")
 
     def log(self) -> Var:
         r""":math:`\log a` for :math:`a > 0`; local derivative :math:`1/a`."""
         a = self.value
         out = _log_value(a, "log")
-        return Var._node(out, [(self, lambda g: _clean(np.divide(g, a)))], "log")
+        return Var._node(out, [(self, lambda g: _clean(g / a))], "log")
 
     def tanh(self) -> Var:
         r""":math:`\tanh a`; local derivative :math:`1 - \tanh^2 a`."""
-        t = _clean(np.tanh(self.value))
-        return Var._node(t, [(self, lambda g: _clean(np.multiply(g, 1.0 - np.square(t))))], "tanh")
+        t = _elementwise(self.value, math.tanh, np.tanh)
+        slope = 1.0 - t * t
+        return Var._node(t, [(self, lambda g: _clean(g * slope))], "tanh")
 
     def relu(self) -> Var:
         r""":math:`\max(0, a)`; local derivative :math:`[a > 0]` (0 at 0)."""
@@ -728,16 +790,43 @@ class Var:
     def sin(self) -> Var:
         r""":math:`\sin a`; local derivative :math:`\cos a`."""
         a = self.value
-        return Var._node(np.sin(a), [(self, lambda g: _clean(np.multiply(g, np.cos(a))))], "sin")
+        slope = _elementwise(a, math.cos, np.cos)
+        return Var._node(_elementwise(a, math.sin, np.sin), [(self, lambda g: _clean(g * slope))], "sin")
 
     def cos(self) -> Var:
         r""":math:`\cos a`; local derivative :math:`-\sin a`."""
         a = self.value
-        return Var._node(np.cos(a), [(self, lambda g: _clean(-np.multiply(g, np.sin(a))))], "cos")
+        slope = -_elementwise(a, math.sin, np.sin)
+        return Var._node(_elementwise(a, math.cos, np.cos), [(self, lambda g: _clean(g * slope))], "cos")
 
     def __repr__(self) -> str:
         op = f", op={self.op!r}" if self.op else ""
         return f"Var({self.value!r}, grad={self.grad!r}{op})"
+
+
+#: The two node types of this module (a tuple: see _REAL).
+_NODES = (Dual, Var)
+
+
+def topological_order(output: Var) -> list[Var]:
+    """Every node that ``output`` was computed from (itself included), each listed after its parents.
+
+    This is the order of the forward pass; :meth:`Var.backward` walks it backwards. The list is
+    also the record that reverse mode keeps in memory: its length is the number of graph nodes.
+
+    Parameters
+    ----------
+    output : Var
+        The last node of the graph (typically a scalar loss).
+
+    Returns
+    -------
+    list of Var
+        Inputs first, ``output`` last; a node used several times appears once.
+    """
+    if not isinstance(output, Var):
+        raise TypeError(f"topological_order: argument 'output' must be a Var, got {type(output).__name__}")
+    return output._topological_order()
 
 
 def _normalise_axis(axis: int | tuple[int, ...] | None, ndim: int, func: str) -> tuple[int, ...] | None:
@@ -760,7 +849,9 @@ def _normalise_axis(axis: int | tuple[int, ...] | None, ndim: int, func: str) ->
 
 
 def _plain(x: object, func: str) -> Value:
-    if isinstance(x, bool | np.bool_):
+    if type(x) is float:
+        return x  # type: ignore[return-value]
+    if isinstance(x, _BOOL):
         raise TypeError(f"{func}: argument must be a number, an array, a Dual or a Var, got bool")
     try:
         return _clean(as_float_array(x, "x", func, finite=False))  # type: ignore[arg-type]
@@ -770,47 +861,61 @@ def _plain(x: object, func: str) -> Value:
         ) from None
 
 
+def _method(x: object, name: str) -> Callable[[], Any] | None:
+    """The bound method ``x.<name>`` of a Dual, a Var or any other object that defines it, else None.
+
+    Other classes are served by duck typing (as ``numpy.sin`` does for objects), so that the
+    dual numbers and graph nodes that students write in notebook 04 work with these functions.
+    """
+    if isinstance(x, _NODES):
+        return getattr(x, name)  # type: ignore[no-any-return]
+    if type(x) is float or isinstance(x, _NOT_NODES):
+        return None
+    method = getattr(x, name, None)
+    return method if callable(method) else None
+
+
 def exp(x: Any) -> Any:
     r"""Exponential :math:`e^x` of a Dual, a Var, a number or an array (dispatches on the type)."""
-    if isinstance(x, Dual | Var):
-        return x.exp()
+    if (method := _method(x, "exp")) is not None:
+        return method()
     return _exp_value(_plain(x, "exp"), "exp")
 
 
 def log(x: Any) -> Any:
     r"""Natural logarithm :math:`\log x`, :math:`x > 0`, of a Dual, a Var, a number or an array."""
-    if isinstance(x, Dual | Var):
-        return x.log()
+    if (method := _method(x, "log")) is not None:
+        return method()
     return _log_value(_plain(x, "log"), "log")
 
 
 def sin(x: Any) -> Any:
     r""":math:`\sin x` of a Dual, a Var, a number or an array."""
-    if isinstance(x, Dual | Var):
-        return x.sin()
-    return _clean(np.sin(_plain(x, "sin")))
+    if (method := _method(x, "sin")) is not None:
+        return method()
+    return _elementwise(_plain(x, "sin"), math.sin, np.sin)
 
 
 def cos(x: Any) -> Any:
     r""":math:`\cos x` of a Dual, a Var, a number or an array."""
-    if isinstance(x, Dual | Var):
-        return x.cos()
-    return _clean(np.cos(_plain(x, "cos")))
+    if (method := _method(x, "cos")) is not None:
+        return method()
+    return _elementwise(_plain(x, "cos"), math.cos, np.cos)
 
 
 def tanh(x: Any) -> Any:
     r""":math:`\tanh x` of a Dual, a Var, a number or an array."""
-    if isinstance(x, Dual | Var):
-        return x.tanh()
-    return _clean(np.tanh(_plain(x, "tanh")))
+    if (method := _method(x, "tanh")) is not None:
+        return method()
+    return _elementwise(_plain(x, "tanh"), math.tanh, np.tanh)
 
 
 def relu(x: Any) -> Any:
     r""":math:`\max(0, x)` of a Dual, a Var, a number or an array (slope 0 at 0)."""
-    if isinstance(x, Dual | Var):
-        return x.relu()
+    if (method := _method(x, "relu")) is not None:
+        return method()
     v = _plain(x, "relu")
-    return _clean(np.maximum(v, 0.0))
+    return max(v, 0.0) if type(v) is float else _clean(np.maximum(v, 0.0))
 
 
 def sum_(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
@@ -821,7 +926,7 @@ def sum_(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = Fal
     """
     if isinstance(x, Var):
         return x.sum(axis=axis, keepdims=keepdims)
-    if isinstance(x, list | tuple) and any(isinstance(t, Dual | Var) for t in x):
+    if isinstance(x, list | tuple) and any(isinstance(t, _NODES) for t in x):
         if axis is not None or keepdims:
             raise ValueError("sum_: 'axis' and 'keepdims' apply to a Var or an array, not to a list")
         return reduce(lambda s, t: s + t, x)
@@ -838,7 +943,7 @@ def _point(x: ArrayLike, func: str) -> FloatArray:
 
 
 def _outputs(out: object, func: str) -> list[object]:
-    if isinstance(out, Dual | Var) or _is_real_number(out):
+    if isinstance(out, _NODES) or _is_real_number(out):
         return [out]
     if isinstance(out, np.ndarray) and out.dtype != object:
         return list(out.ravel())
@@ -910,7 +1015,7 @@ def grad_reverse(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike) -> FloatArra
     if not callable(f):
         raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
     point = _point(x, func)
-    xs = tuple(Var(float(v)) for v in point)
+    xs = tuple(Var._node(float(v), (), "") for v in point)
     out = f(xs)
     if isinstance(out, Var):
         if np.size(out.value) != 1:
@@ -982,7 +1087,7 @@ def vjp(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike, u: ArrayLike) -> Floa
         raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
     point = _point(x, func)
     weights = as_float_array(u, "u", func, ndim=1)
-    xs = tuple(Var(float(p)) for p in point)
+    xs = tuple(Var._node(float(p), (), "") for p in point)
     outs = _outputs(f(xs), func)
     if len(outs) != weights.shape[0]:
         raise ValueError(f"{func}: f returned {len(outs)} outputs but 'u' has {weights.shape[0]} entries")
@@ -1000,3 +1105,74 @@ def vjp(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike, u: ArrayLike) -> Floa
     if total is not None:
         total.backward()
     return np.array([float(v.grad) for v in xs], dtype=np.float64)
+
+
+def jacobian_forward(f: Callable[[tuple[Dual, ...]], Any], x: ArrayLike) -> FloatArray:
+    r"""The whole Jacobian :math:`J_{ki} = \partial f_k/\partial x_i` by forward mode: one pass per input.
+
+    Pass :math:`i` seeds :math:`\dot x = e_i` and yields column :math:`i` for every output at
+    once, so the cost is :math:`n` evaluations of ``f`` (with dual numbers), whatever :math:`m`.
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`jvp`: a tuple of ``n`` Duals in, ``m`` Duals or numbers out.
+    x : array_like, shape (n,)
+        The point.
+
+    Returns
+    -------
+    ndarray, shape (m, n)
+    """
+    func = "jacobian_forward"
+    if not callable(f):
+        raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
+    point = _point(x, func)
+    n = point.shape[0]
+    if n == 0:
+        raise ValueError(f"{func}: argument 'x' must have at least one entry")
+    columns = []
+    for i in range(n):
+        xs = tuple(Dual._make(point[j], 1.0 if j == i else 0.0) for j in range(n))
+        columns.append([_dual_deriv(o, func) for o in _outputs(f(xs), func)])
+    return np.array(columns, dtype=np.float64).T
+
+
+def jacobian_reverse(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike) -> FloatArray:
+    r"""The whole Jacobian :math:`J_{ki} = \partial f_k/\partial x_i` by reverse mode: one backward pass per output.
+
+    ``f`` runs once and its graph is recorded; then a backward pass from output :math:`k`
+    yields row :math:`k` for every input at once. Each pass visits the part of the graph
+    that output :math:`k` depends on, so the cost is up to :math:`m` times that of one gradient.
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`vjp`: a tuple of ``n`` scalar Vars in, ``m`` scalar Vars or numbers out.
+    x : array_like, shape (n,)
+        The point.
+
+    Returns
+    -------
+    ndarray, shape (m, n)
+    """
+    func = "jacobian_reverse"
+    if not callable(f):
+        raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
+    point = _point(x, func)
+    xs = tuple(Var._node(float(p), (), "") for p in point)
+    outs = _outputs(f(xs), func)
+    J = np.zeros((len(outs), len(xs)))
+    for k, o in enumerate(outs):
+        if isinstance(o, Var):
+            if np.size(o.value) != 1:
+                raise ValueError(
+                    f"{func}: every output of f must be a single number, got a Var of shape {o.shape}"
+                )
+            for v in xs:  # inputs that output k does not reach keep a stale gradient otherwise
+                v.grad = 0.0
+            o.backward()
+            J[k] = [float(v.grad) for v in xs]
+        elif not _is_real_number(o):
+            raise TypeError(f"{func}: f must return Vars or numbers, got {type(o).__name__}")
+    return J

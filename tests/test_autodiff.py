@@ -2,7 +2,9 @@
 
 References: derivatives worked out by hand (the notes' z = exp(sin(u^2) log(u^2))), central
 differences evaluated with the math module (not with coursekit), agreement of forward and
-reverse mode on random expression trees, and the module backprop of coursekit.modules for an MLP.
+reverse mode on random expression trees (hypothesis: 1 to 6 inputs, scalars and arrays, gradients,
+JVPs, VJPs and whole Jacobians), exact counts of passes and recorded nodes (what notebook 04's
+timings measure), and the module backprop of coursekit.modules for an MLP.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from coursekit.autodiff import (
     exp,
     grad_forward,
     grad_reverse,
+    jacobian_forward,
+    jacobian_reverse,
     jvp,
     log,
     relu,
     sin,
     sum_,
     tanh,
+    topological_order,
     vjp,
 )
 from coursekit.modules import Linear, ReLU, Sequential, SoftmaxCrossEntropy
@@ -216,6 +221,54 @@ def test_dual_errors():
         np.ones(2) + Dual(1.0)
 
 
+class Jet:
+    """A minimal dual number written elsewhere (as students do in notebook 04): methods only."""
+
+    def __init__(self, value, deriv):
+        self.value, self.deriv = value, deriv
+
+    def sin(self):
+        return Jet(math.sin(self.value), math.cos(self.value) * self.deriv)
+
+    def cos(self):
+        return Jet(math.cos(self.value), -math.sin(self.value) * self.deriv)
+
+    def exp(self):
+        return Jet(math.exp(self.value), math.exp(self.value) * self.deriv)
+
+    def log(self):
+        return Jet(math.log(self.value), self.deriv / self.value)
+
+    def tanh(self):
+        return Jet(math.tanh(self.value), (1 - math.tanh(self.value) ** 2) * self.deriv)
+
+    def relu(self):
+        return Jet(max(self.value, 0.0), self.deriv if self.value > 0 else 0.0)
+
+
+@pytest.mark.parametrize(
+    ("func", "value", "deriv"),
+    [
+        (sin, math.sin(0.7), math.cos(0.7)),
+        (cos, math.cos(0.7), -math.sin(0.7)),
+        (exp, math.exp(0.7), math.exp(0.7)),
+        (log, math.log(0.7), 1 / 0.7),
+        (tanh, math.tanh(0.7), 1 / math.cosh(0.7) ** 2),
+        (relu, 0.7, 1.0),
+    ],
+)
+def test_functions_call_the_method_of_any_class_that_has_one(func, value, deriv):
+    out = func(Jet(0.7, 1.0))
+    assert isinstance(out, Jet)
+    assert out.value == pytest.approx(value, rel=1e-15) and out.deriv == pytest.approx(deriv, rel=1e-15)
+    # numbers, numpy scalars, lists and arrays still get plain values
+    assert func(0.7) == pytest.approx(value, rel=1e-15)
+    assert func(np.float64(0.7)) == pytest.approx(value, rel=1e-15)
+    np.testing.assert_allclose(func([0.7, 0.7]), [value, value], rtol=1e-15)
+    with pytest.raises(TypeError, match=rf"{func.__name__}: argument must be a number, an array, a Dual or a Var"):
+        func(object())
+
+
 # ---------------------------------------------------------------------------
 # Random expression trees: forward = reverse = finite differences
 # ---------------------------------------------------------------------------
@@ -328,6 +381,45 @@ def test_random_jvp_vjp_against_finite_difference_jacobian(trees_, x, data):
     assert float(u @ jv) == pytest.approx(float(uj @ v), rel=1e-9, abs=1e-10 * scale)
 
 
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), n=st.integers(1, 6))
+def test_random_trees_with_one_to_six_inputs(data, n):
+    """Forward = reverse = central differences, for functions of 1 to 6 variables."""
+    tree = data.draw(trees(n))
+    x = data.draw(st.lists(st.floats(-2.0, 2.0), min_size=n, max_size=n))
+
+    def f(xs):
+        return evaluate(tree, xs, AutoLib)
+
+    gf, gr = grad_forward(f, x), grad_reverse(f, x)
+    assert gf.shape == gr.shape == (n,)
+    scale = 1.0 + float(np.max(np.abs(gf)))
+    np.testing.assert_allclose(gf, gr, rtol=1e-9, atol=1e-12 * scale)
+    np.testing.assert_allclose(gf, central_diff(lambda p: evaluate(tree, p, MathLib), x), rtol=1e-5, atol=1e-6 * scale)
+
+
+@settings(max_examples=40, deadline=None)
+@given(tree=trees(2), seed=seeds, k=st.integers(1, 4))
+def test_random_trees_on_arrays_match_finite_differences(tree, seed, k):
+    """The same expressions on Vars holding arrays of k entries (the array code path, elementwise).
+
+    Entry j of the gradient of sum(tree(X0, X1)) is the derivative of tree at (X0[j], X1[j]).
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-2.0, 2.0, size=(2, k))
+    xs = (Var(X[0]), Var(X[1]))
+    out = evaluate(tree, xs, AutoLib)
+    if not isinstance(out, Var):  # the tree uses no variable: a constant
+        return
+    assert out.shape == (k,)
+    out.sum().backward()
+    for j in range(k):
+        fd = central_diff(lambda p: evaluate(tree, p, MathLib), X[:, j])
+        scale = 1.0 + float(np.max(np.abs(fd)))
+        got = np.array([np.broadcast_to(v.grad, (k,))[j] for v in xs])
+        np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-6 * scale)
+
+
 def test_jvp_vjp_known_jacobian():
     def f(x):
         return (x[0] * x[1] + sin(x[2]), exp(x[0]) / (1 + x[2] ** 2))
@@ -348,11 +440,99 @@ def test_jvp_vjp_known_jacobian():
     np.testing.assert_allclose(vjp(lambda x: x[0] * x[1], [2.0, 3.0], [2.0]), [6.0, 4.0])
 
 
+@settings(max_examples=40, deadline=None)
+@given(trees_=st.lists(trees(3), min_size=1, max_size=4), x=st.lists(st.floats(-2.0, 2.0), min_size=3, max_size=3))
+def test_random_jacobians_both_modes_against_finite_differences(trees_, x):
+    def f(xs):
+        return [evaluate(t, xs, AutoLib) for t in trees_]
+
+    J = np.array([central_diff(lambda p, t=t: evaluate(t, p, MathLib), x) for t in trees_])
+    Jf, Jr = jacobian_forward(f, x), jacobian_reverse(f, x)
+    assert Jf.shape == Jr.shape == (len(trees_), 3)
+    scale = 1.0 + float(np.max(np.abs(J)))
+    np.testing.assert_allclose(Jf, J, rtol=1e-5, atol=1e-5 * scale)
+    np.testing.assert_allclose(Jr, Jf, rtol=1e-9, atol=1e-12 * scale)
+
+
+def test_jacobians_of_a_trajectory_and_of_a_known_map():
+    """R -> R^m (one input, many outputs) and the 2 x 3 map of test_jvp_vjp_known_jacobian."""
+
+    def trajectory(t):  # h_k = k t: dh_k/dt = k
+        h, out = 0.0, []
+        for _ in range(5):
+            h = h + t[0]
+            out.append(h)
+        return out
+
+    np.testing.assert_array_equal(jacobian_forward(trajectory, [0.3]), np.arange(1.0, 6.0)[:, None])
+    np.testing.assert_array_equal(jacobian_reverse(trajectory, [0.3]), np.arange(1.0, 6.0)[:, None])
+
+    def f(x):
+        return (x[0] * x[1] + sin(x[2]), 2.0, exp(x[0]) / (1 + x[2] ** 2))
+
+    x = np.array([0.5, -1.2, 0.8])
+    J = np.array(
+        [
+            [x[1], x[0], math.cos(x[2])],
+            [0.0, 0.0, 0.0],
+            [math.exp(x[0]) / (1 + x[2] ** 2), 0.0, -2 * x[2] * math.exp(x[0]) / (1 + x[2] ** 2) ** 2],
+        ]
+    )
+    np.testing.assert_allclose(jacobian_forward(f, x), J, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(jacobian_reverse(f, x), J, rtol=1e-13, atol=1e-15)
+    # an output that reaches only x[0] must not keep x[1]'s gradient from an earlier row
+    np.testing.assert_array_equal(jacobian_reverse(lambda x: (x[1] * 3.0, x[0] * 2.0), [1.0, 1.0]), [[0, 3], [2, 0]])
+    with pytest.raises(TypeError, match=r"jacobian_forward: argument 'f' must be callable"):
+        jacobian_forward(None, [1.0])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"jacobian_forward: argument .x. must have at least one entry"):
+        jacobian_forward(lambda x: [1.0], [])
+    with pytest.raises(ValueError, match=r"jacobian_reverse: every output of f must be a single number"):
+        jacobian_reverse(lambda x: [x[0] * np.ones(2)], [1.0])
+    with pytest.raises(TypeError, match=r"jacobian_reverse: f must return Vars or numbers, got str"):
+        jacobian_reverse(lambda x: [x[0], "a"], [1.0])
+
+
 def test_gradients_of_constant_functions_are_zero():
     np.testing.assert_array_equal(grad_forward(lambda x: 3.0, [1.0, 2.0]), [0.0, 0.0])
     np.testing.assert_array_equal(grad_reverse(lambda x: 3.0, [1.0, 2.0]), [0.0, 0.0])
     np.testing.assert_array_equal(vjp(lambda x: [1.0, x[0]], [4.0], [5.0, 2.0]), [2.0])
     np.testing.assert_array_equal(jvp(lambda x: [1.0, x[0]], [4.0], [5.0]), [0.0, 5.0])
+
+
+def chain_sum(x):
+    """The benchmark's f: sum of sin(x_i) x_{i+1}; gradient sin(x_1)... in closed form below."""
+    s = 0.0
+    for i in range(len(x) - 1):
+        s = s + sin(x[i]) * x[i + 1]
+    return s
+
+
+def chain_sum_grad(x):
+    x = np.asarray(x, dtype=float)
+    g = np.zeros_like(x)
+    g[:-1] += np.cos(x[:-1]) * x[1:]
+    g[1:] += np.sin(x[:-1])
+    return g
+
+
+@pytest.mark.parametrize("n", [2, 7, 50])
+def test_cost_forward_mode_makes_n_passes_reverse_mode_one(n):
+    """What the notebook's timings measure, counted exactly: passes through f and recorded nodes."""
+    x = np.linspace(-1.0, 1.5, n)
+    calls = []
+
+    def counted(xs):
+        calls.append(type(xs[0]))
+        return chain_sum(xs)
+
+    np.testing.assert_allclose(grad_forward(counted, x), chain_sum_grad(x), rtol=1e-12, atol=1e-14)
+    assert calls == [Dual] * n
+    calls.clear()
+    np.testing.assert_allclose(grad_reverse(counted, x), chain_sum_grad(x), rtol=1e-12, atol=1e-14)
+    assert calls == [Var]
+    # the graph reverse mode keeps: n inputs, then sin, * and + per term (the first + adds the constant 0.0)
+    xs = [Var(float(v)) for v in x]
+    assert len(topological_order(chain_sum(xs))) == n + 3 * (n - 1)
 
 
 def test_grad_functions_accept_builtin_sum_and_return_float_arrays():
@@ -426,6 +606,23 @@ def test_parents_are_ordered_and_recorded():
     assert d.parents[0] is b and d.parents[1] is a
     assert (a * 2.0).parents == (a,) or (a * 2.0).parents[0] is a
     assert a.parents == () and a.op == "" and c.op == "*"
+
+
+def test_topological_order_lists_parents_first_and_each_node_once():
+    u = Var(1.5)
+    v = u**2
+    w, x = sin(v), log(v)
+    y = w * x
+    z = exp(y)
+    order = topological_order(z)
+    assert order[0] is u and order[-1] is z and len(order) == 6
+    position = {id(node): i for i, node in enumerate(order)}
+    for node in order:
+        for parent in node.parents:
+            assert position[id(parent)] < position[id(node)]
+    assert topological_order(u) == [u]
+    with pytest.raises(TypeError, match=r"topological_order: argument 'output' must be a Var, got float"):
+        topological_order(1.0)  # type: ignore[arg-type]
 
 
 def test_ten_thousand_node_chain_no_recursion_error():

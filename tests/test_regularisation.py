@@ -1,6 +1,8 @@
 """Tests for coursekit.regularisation: finite differences for the backward passes and for weight
 decay, statistical checks of dropout and input noise with fixed seeds, hand-made validation curves
-for early stopping, closed forms for batch normalisation, purity and input checks."""
+for early stopping, closed forms for batch normalisation, purity and input checks; for the digits
+experiments, scikit-learn's own loader, a hand-written forward pass and finite differences of the
+training network's gradients."""
 
 from __future__ import annotations
 
@@ -13,12 +15,17 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from coursekit.regularisation import (
+    MLPWeights,
+    _Net,
     add_input_noise,
     batchnorm_backward,
     batchnorm_forward,
     dropout_backward,
     dropout_forward,
     early_stopping,
+    load_digits_split,
+    mlp_logits,
+    train_mlp,
     weight_decay_step,
 )
 
@@ -354,3 +361,183 @@ def test_batchnorm_errors():
         batchnorm_backward(np.zeros((5, 3)), cache)
     with pytest.raises(TypeError, match=r"argument 'cache' must be the tuple \(z_bar, gamma, std\)"):
         batchnorm_backward(np.zeros((4, 3)), cache[:2])
+
+
+# ----------------------------------------------------------------------------- the digits experiments
+
+
+@pytest.fixture(autouse=True)
+def _quiet_progress(monkeypatch):
+    """train_mlp's progress bar is silent while 'grading', which keeps the test output clean."""
+    monkeypatch.setenv("NBGRADER_EXECUTION", "tests")
+
+
+def test_load_digits_split_is_a_partition_of_sklearns_digits():
+    from sklearn.datasets import load_digits  # the independent oracle: scikit-learn's own loader
+
+    data = load_digits()
+    split = load_digits_split(300, 400, np.random.default_rng(0))
+    assert split.X_train.shape == (300, 64) and split.X_val.shape == (400, 64) and split.X_test.shape == (1097, 64)
+    assert split.y_train.dtype == np.int64 and not split.flipped.any()
+    X = np.concatenate([split.X_train, split.X_val, split.X_test]) * 16.0
+    y = np.concatenate([split.y_train, split.y_val, split.y_test])
+    order_ours = np.lexsort(np.column_stack([X, y]).T)
+    order_theirs = np.lexsort(np.column_stack([data.data, data.target]).T)
+    np.testing.assert_array_equal(X[order_ours], data.data[order_theirs])
+    np.testing.assert_array_equal(y[order_ours], data.target[order_theirs])
+    assert 0.0 <= split.X_train.min() and split.X_train.max() <= 1.0
+    again = load_digits_split(300, 400, np.random.default_rng(0))
+    np.testing.assert_array_equal(again.X_val, split.X_val)
+    split.X_train[0, 0] = 99.0  # arrays are the caller's own: the cache stays intact
+    assert load_digits_split(300, 400, np.random.default_rng(0)).X_train[0, 0] != 99.0
+
+
+def test_load_digits_split_label_noise_flips_to_a_different_digit():
+    clean = load_digits_split(1000, 100, np.random.default_rng(3))
+    noisy = load_digits_split(1000, 100, np.random.default_rng(3), label_noise=0.3)
+    np.testing.assert_array_equal(noisy.X_train, clean.X_train)  # the shuffle comes first
+    np.testing.assert_array_equal(noisy.y_val, clean.y_val)
+    changed = noisy.y_train != clean.y_train
+    np.testing.assert_array_equal(changed, noisy.flipped)  # every flip lands on another digit
+    assert abs(changed.mean() - 0.3) < 5 * math.sqrt(0.3 * 0.7 / 1000)
+    assert set(np.unique(noisy.y_train[changed])) <= set(range(10))
+    # the wrong digit is uniform over the nine others: all nine offsets occur
+    offsets = (noisy.y_train[changed] - clean.y_train[changed]) % 10
+    assert set(np.unique(offsets)) == set(range(1, 10))
+
+
+def test_load_digits_split_errors():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match=r"load_digits_split: n_train \+ n_val must leave images for the test set"):
+        load_digits_split(1000, 797, rng)
+    with pytest.raises(ValueError, match=r"load_digits_split: argument 'n_train' must be a positive integer"):
+        load_digits_split(0, 10, rng)
+    with pytest.raises(ValueError, match=r"load_digits_split: argument 'label_noise' must lie in \[0, 1\)"):
+        load_digits_split(10, 10, rng, label_noise=1.0)
+    with pytest.raises(TypeError, match=r"load_digits_split: argument 'rng' must be a numpy.random.Generator"):
+        load_digits_split(10, 10, 0)
+
+
+def _manual_logits(X, Ws, bs, bn=None, eps=1e-5):
+    A = X
+    for layer in range(len(Ws) - 1):
+        Z = A @ Ws[layer] + bs[layer]
+        if bn is not None:
+            g, be, m, v = bn[layer]
+            Z = g * (Z - m) / np.sqrt(v + eps) + be
+        A = np.maximum(Z, 0.0)
+    return A @ Ws[-1] + bs[-1]
+
+
+def test_mlp_logits_matches_a_hand_written_forward_pass():
+    rng = np.random.default_rng(1)
+    Ws = (rng.standard_normal((4, 5)), rng.standard_normal((5, 3)), rng.standard_normal((3, 2)))
+    bs = (rng.standard_normal(5), rng.standard_normal(3), rng.standard_normal(2))
+    X = rng.standard_normal((7, 4))
+    np.testing.assert_allclose(mlp_logits(MLPWeights(Ws, bs, None), X), _manual_logits(X, Ws, bs), rtol=1e-12)
+    bn = tuple((rng.normal(1, 0.1, n), rng.standard_normal(n), rng.standard_normal(n), rng.uniform(0.5, 2, n))
+               for n in (5, 3))
+    np.testing.assert_allclose(mlp_logits(MLPWeights(Ws, bs, bn), X), _manual_logits(X, Ws, bs, bn), rtol=1e-12)
+    # a one-layer "network" is a linear map
+    W, b = rng.standard_normal((4, 2)), rng.standard_normal(2)
+    np.testing.assert_allclose(mlp_logits(MLPWeights((W,), (b,), None), X), X @ W + b, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("batchnorm", "p"), [(False, 0.0), (True, 0.0), (False, 0.4), (True, 0.5)])
+def test_training_network_gradients_match_finite_differences(batchnorm, p):
+    rng = np.random.default_rng(2)
+    net = _Net([6, 5, 4, 3], batchnorm, rng)
+    for layer in range(2):  # make the BN parameters non-trivial
+        net.gamma[layer] = rng.normal(1.0, 0.3, net.gamma[layer].shape)
+        net.beta[layer] = rng.standard_normal(net.beta[layer].shape)
+    # nonzero biases: with zero biases, an example whose units are all dropped sits exactly on ReLU's kink
+    net.b = [rng.normal(0.0, 0.5, b.shape) for b in net.b]
+    X, y = rng.standard_normal((8, 6)), rng.integers(0, 3, 8)
+
+    def loss() -> float:  # mean cross-entropy, computed independently of the network's gradient code
+        logits = net.forward(X, p=p, rng=np.random.default_rng(99), track=False)  # same mask every call
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        return float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(8), y]))
+
+    logits = net.forward(X, p=p, rng=np.random.default_rng(99), track=False)
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    dlogits = (probs - np.eye(3)[y]) / 8
+    grads = net.backward(dlogits)
+    for name in ("W", "b") + (("gamma", "beta") if batchnorm else ()):
+        for layer, param in enumerate(getattr(net, name)):
+            def f(value, name=name, layer=layer):
+                saved = getattr(net, name)[layer]
+                getattr(net, name)[layer] = value
+                try:
+                    return loss()
+                finally:
+                    getattr(net, name)[layer] = saved
+
+            numeric = _central_diff(f, param)
+            # atol: a bias in front of batch norm has gradient exactly 0 (batch norm removes the mean)
+            np.testing.assert_allclose(grads[name][layer], numeric, rtol=1e-5, atol=1e-8, err_msg=f"{name}[{layer}]")
+
+
+def test_train_mlp_learns_clean_digits_and_is_reproducible():
+    split = load_digits_split(400, 300, np.random.default_rng(4))
+    X0 = split.X_train.copy()
+    kwargs = dict(hidden=(32,), epochs=6, lr=0.2, batch_size=25, keep_weights=True)
+    h1 = train_mlp(split.X_train, split.y_train, split.X_val, split.y_val, np.random.default_rng(5), **kwargs)
+    h2 = train_mlp(split.X_train, split.y_train, split.X_val, split.y_val, np.random.default_rng(5), **kwargs)
+    np.testing.assert_array_equal(split.X_train, X0)
+    for curve in (h1.train_loss, h1.val_loss, h1.train_acc, h1.val_acc):
+        assert curve.shape == (6,)
+    np.testing.assert_array_equal(h1.val_loss, h2.val_loss)
+    assert h1.val_acc[-1] > 0.85 and h1.train_loss[-1] < h1.train_loss[0]
+    assert len(h1.weights) == 6
+    # the stored weights reproduce the recorded validation accuracy
+    acc = np.mean(np.argmax(mlp_logits(h1.weights[-1], split.X_val), axis=1) == split.y_val)
+    assert acc == h1.val_acc[-1]
+    # the recorded loss is the mean cross-entropy of those weights (independent formula)
+    logits = mlp_logits(h1.weights[2], split.X_val)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    ce = np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(split.y_val)), split.y_val])
+    assert math.isclose(ce, h1.val_loss[2], rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("extra", [dict(dropout=0.3), dict(batchnorm=True), dict(input_noise=0.2)])
+def test_train_mlp_regularised_variants_run_and_learn(extra):
+    split = load_digits_split(300, 200, np.random.default_rng(6))
+    h = train_mlp(split.X_train, split.y_train, split.X_val, split.y_val, np.random.default_rng(7),
+                  hidden=(64, 32), epochs=6, lr=0.3, batch_size=30, keep_weights=True, **extra)
+    assert np.all(np.isfinite(h.train_loss)) and h.train_loss[-1] < 0.7 * h.train_loss[0]
+    assert h.val_acc[-1] > 0.5  # chance is 0.1
+    if extra.get("batchnorm"):
+        assert h.weights[-1].bn is not None and len(h.weights[-1].bn) == 2
+    else:
+        assert h.weights[-1].bn is None
+
+
+def test_train_mlp_weight_decay_shrinks_the_weights():
+    split = load_digits_split(200, 100, np.random.default_rng(8))
+    norms = []
+    for lam in (0.0, 0.01):
+        h = train_mlp(split.X_train, split.y_train, split.X_val, split.y_val, np.random.default_rng(9),
+                      hidden=(32,), epochs=10, lr=0.2, weight_decay=lam, keep_weights=True)
+        norms.append(sum(float(np.sum(W**2)) for W in h.weights[-1].W))
+    assert norms[1] < 0.8 * norms[0]
+
+
+def test_train_mlp_errors():
+    X, y = np.zeros((4, 3)), np.array([0, 1, 0, 1])
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match=r"train_mlp: argument 'y_train' must hold integer class labels of shape"):
+        train_mlp(X, y.astype(float), X, y, rng)
+    with pytest.raises(ValueError, match=r"train_mlp: argument 'X_val' must have 3 columns"):
+        train_mlp(X, y, np.zeros((4, 2)), y, rng)
+    with pytest.raises(ValueError, match=r"train_mlp: argument 'hidden' must list the widths of at least one layer"):
+        train_mlp(X, y, X, y, rng, hidden=())
+    with pytest.raises(ValueError, match=r"train_mlp: argument 'epochs' must be a positive integer"):
+        train_mlp(X, y, X, y, rng, epochs=0)
+    with pytest.raises(ValueError, match=r"train_mlp: argument 'dropout' must lie in \[0, 1\)"):
+        train_mlp(X, y, X, y, rng, dropout=1.0)
+    with pytest.raises(TypeError, match=r"train_mlp: argument 'batchnorm' must be True or False"):
+        train_mlp(X, y, X, y, rng, batchnorm="yes")
+    with pytest.raises(TypeError, match=r"train_mlp: argument 'rng' must be a numpy.random.Generator"):
+        train_mlp(X, y, X, y, 1)

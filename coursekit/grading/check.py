@@ -60,7 +60,9 @@ def _check_cells(name: str, nb: Any) -> list[str]:
         elif not solution_region(sol.source).strip():
             problems.append(f"{name}: solution cell '{exercise}' has no ### BEGIN/END SOLUTION region")
         else:
-            defined = exercise.split("_backward")[0] if exercise.endswith("_backward") else exercise
+            # "Linear_backward" is the method Linear.backward: the cell defines class Linear
+            method = exercise.endswith("_backward") and exercise[0].isupper()
+            defined = exercise[: -len("_backward")] if method else exercise
             if not re.search(rf"^(def|class)\s+{re.escape(defined)}\b", sol.source, re.M):
                 problems.append(f"{name}: solution cell '{exercise}' does not define '{defined}'")
         test = cells.get(f"test_{exercise}")
