@@ -19,11 +19,13 @@ This module holds
 * :func:`gaussian_nll` and :func:`gaussian_nll_grads`: the loss and its
   gradients with respect to the mean and the log-variance;
 * :class:`HeteroscedasticMLP`: one shared hidden layer with a mean head and a
-  log-variance head, with a hand-written backward pass;
+  log-variance head, with a hand-written backward pass (the notes' module
+  API: ``forward(X) -> (f, a)``, ``backward(df, da) -> dX``);
 * :func:`fit_heteroscedastic`: gradient descent with a separate step size for
   the variance head;
 * :func:`fit_log_residuals`: the tutorial's alternative, a regression of the
-  log squared residuals, with the bias of that approach corrected;
+  log squared residuals on radial basis functions (:func:`rbf_features`),
+  with the bias of that approach corrected;
 * :func:`make_heteroscedastic_data`, :func:`true_mean`, :func:`true_std`: 1-D
   data whose mean and noise level are known.
 
@@ -45,7 +47,9 @@ __all__ = [
     "gaussian_nll_grads",
     "HeteroscedasticMLP",
     "fit_heteroscedastic",
+    "TrainingDiverged",
     "fit_log_residuals",
+    "rbf_features",
     "LogVarianceFit",
     "E_LOG_CHI2_1",
     "make_heteroscedastic_data",
@@ -132,11 +136,15 @@ def gaussian_nll(y: ArrayLike, f: ArrayLike, log_var: ArrayLike) -> float:
         :math:`C`, in nats. ``inf`` (without a warning) if a term is too large
         for float64, e.g. a nonzero residual with ``log_var < -745``.
     """
-    ya, fa, aa = _targets(y, f, log_var, "gaussian_nll")
-    r = ya - fa
-    quad = _times_exp_neg(r * r, aa)
+    return _mean_nll(*_targets(y, f, log_var, "gaussian_nll"))
+
+
+def _mean_nll(y: FloatArray, f: FloatArray, a: FloatArray) -> float:
+    """:func:`gaussian_nll` without the input checks."""
+    r = y - f
+    quad = _times_exp_neg(r * r, a)
     with np.errstate(over="ignore"):
-        return float(np.mean(0.5 * aa + 0.5 * quad) + _HALF_LOG_2PI)
+        return float(np.mean(0.5 * a + 0.5 * quad) + _HALF_LOG_2PI)
 
 
 def gaussian_nll_grads(y: ArrayLike, f: ArrayLike, log_var: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -179,11 +187,15 @@ def gaussian_nll_grads(y: ArrayLike, f: ArrayLike, log_var: ArrayLike) -> tuple[
     dlog_var : ndarray, shape (N,)
         :math:`\partial C / \partial a_n`.
     """
-    ya, fa, aa = _targets(y, f, log_var, "gaussian_nll_grads")
-    n = ya.shape[0]
-    r = fa - ya
-    df = _times_exp_neg(r, aa) / n
-    dlog_var = (0.5 - 0.5 * _times_exp_neg(r * r, aa)) / n
+    return _nll_grads(*_targets(y, f, log_var, "gaussian_nll_grads"))
+
+
+def _nll_grads(y: FloatArray, f: FloatArray, a: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """:func:`gaussian_nll_grads` without the input checks."""
+    n = y.shape[0]
+    r = f - y
+    df = _times_exp_neg(r, a) / n
+    dlog_var = (0.5 - 0.5 * _times_exp_neg(r * r, a)) / n
     return df, dlog_var
 
 
@@ -205,9 +217,11 @@ class HeteroscedasticMLP:
     :math:`h` (N, H), :math:`w_f, w_a` (H,), :math:`b_f, b_a` (1,),
     :math:`f, a` (N,).
 
-    The loss is the mean Gaussian NLL :math:`C` of :func:`gaussian_nll`.
-    Backward pass (:math:`\bar{\cdot}` is the gradient of :math:`C`; the
-    per-example :math:`\bar f, \bar a` come from :func:`gaussian_nll_grads`):
+    The module API of the notes: :meth:`forward` maps inputs to outputs
+    ``(f, a)``; :meth:`backward` takes the gradients of a scalar loss with
+    respect to those outputs, :math:`\bar f` and :math:`\bar a` (for the mean
+    Gaussian NLL they come from :func:`gaussian_nll_grads`), stores the
+    parameter gradients on the model and returns :math:`\bar X`:
 
     .. math::
 
@@ -218,7 +232,8 @@ class HeteroscedasticMLP:
         \quad\text{(the two heads share } h\text{, so their contributions add)},
 
         \bar Z_1 = \bar h \odot \phi'(Z_1), \quad
-        \bar W_1 = X^\top \bar Z_1, \quad \bar b_1 = \textstyle\sum_n \bar Z_{1,n},
+        \bar W_1 = X^\top \bar Z_1, \quad \bar b_1 = \textstyle\sum_n \bar Z_{1,n}, \quad
+        \bar X = \bar Z_1 W_1^\top,
 
     with :math:`\phi'(Z_1) = 1 - h^2` for tanh and :math:`[Z_1 > 0]` for ReLU
     (0 at 0).
@@ -268,7 +283,7 @@ class HeteroscedasticMLP:
         self.dbf = np.zeros_like(self.bf)
         self.dwa = np.zeros_like(self.wa)
         self.dba = np.zeros_like(self.ba)
-        self._cache: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray] | None = None
+        self._cache: tuple[FloatArray, FloatArray, FloatArray] | None = None
 
     # -- forward -----------------------------------------------------------------------
     def _hidden(self, X: ArrayLike, func: str) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -297,41 +312,55 @@ class HeteroscedasticMLP:
             Log-variances :math:`a(x_n) = \\log v(x_n)`.
         """
         Xa, z1, h = self._hidden(X, "HeteroscedasticMLP.forward")
-        f = h @ self.wf + self.bf
-        a = h @ self.wa + self.ba
-        self._cache = (Xa, z1, h, f, a)
-        return f, a
+        self._cache = (Xa, z1, h)
+        return h @ self.wf + self.bf, h @ self.wa + self.ba
 
-    def backward(self, y: ArrayLike) -> None:
-        """Gradients of the mean Gaussian NLL for targets ``y`` at the last :meth:`forward`.
+    def backward(self, df: ArrayLike, dlog_var: ArrayLike) -> FloatArray:
+        r"""Back-propagate output gradients :math:`(\bar f, \bar a)` through the last :meth:`forward`.
 
         Stores ``dW1, db1, dwf, dbf, dwa, dba`` on the model (formulas in the
-        class docstring); returns nothing.
+        class docstring).
 
         Parameters
         ----------
-        y : array_like, shape (N,)
-            Targets for the inputs of the last call to :meth:`forward`.
+        df : array_like, shape (N,)
+            :math:`\partial C / \partial f_n` for the outputs of the last forward pass.
+        dlog_var : array_like, shape (N,)
+            :math:`\partial C / \partial a_n`.
+
+        Returns
+        -------
+        dX : ndarray, shape (N, d)
+            :math:`\partial C / \partial X`.
         """
         func = "HeteroscedasticMLP.backward"
         if self._cache is None:
-            raise RuntimeError(f"{func}: call forward(X) before backward(y)")
-        Xa, z1, h, f, a = self._cache
-        ya = as_float_array(y, "y", func, ndim=1)
-        if ya.shape != f.shape:
-            raise ValueError(
-                f"{func}: argument 'y' must have shape {f.shape} (one target per row of the last X), "
-                f"got {ya.shape}"
-            )
-        df, da = gaussian_nll_grads(ya, f, a)
+            raise RuntimeError(f"{func}: call forward(X) before backward(df, dlog_var)")
+        Xa, z1, h = self._cache
+        n = Xa.shape[0]
+        dfa = as_float_array(df, "df", func, ndim=1)
+        daa = as_float_array(dlog_var, "dlog_var", func, ndim=1)
+        for name, g in (("df", dfa), ("dlog_var", daa)):
+            if g.shape != (n,):
+                raise ValueError(
+                    f"{func}: argument '{name}' must have shape ({n},) (one entry per row of the last X), "
+                    f"got {g.shape}"
+                )
+        return self._backward(dfa, daa)
+
+    def _backward(self, df: FloatArray, da: FloatArray) -> FloatArray:
+        """:meth:`backward` without the input checks (used in training loops)."""
+        assert self._cache is not None
+        Xa, z1, h = self._cache
         self.dwf = h.T @ df
         self.dbf = np.array([df.sum()])
         self.dwa = h.T @ da
         self.dba = np.array([da.sum()])
-        dh = np.outer(df, self.wf) + np.outer(da, self.wa)
+        dh = df[:, None] * self.wf + da[:, None] * self.wa
         dz1 = dh * (1.0 - h * h) if self.activation == "tanh" else dh * (z1 > 0.0)
         self.dW1 = Xa.T @ dz1
         self.db1 = dz1.sum(axis=0)
+        return dz1 @ self.W1.T
 
     # -- conveniences ------------------------------------------------------------------
     def loss(self, X: ArrayLike, y: ArrayLike) -> float:
@@ -355,6 +384,9 @@ class HeteroscedasticMLP:
         return [self.dW1, self.db1, self.dwf, self.dbf, self.dwa, self.dba]
 
 
+_MODEL_API = ("forward", "backward", "params", "grads")
+
+
 def fit_heteroscedastic(
     model: HeteroscedasticMLP,
     X: ArrayLike,
@@ -367,14 +399,16 @@ def fit_heteroscedastic(
     batch_size: int | None = None,
     optimizer: str = "adam",
     warmup_epochs: int = 0,
+    loss_grads: Callable[[FloatArray, FloatArray, FloatArray], tuple[FloatArray, FloatArray]] | None = None,
 ) -> FloatArray:
     r"""Train ``model`` in place by gradient descent on the mean Gaussian NLL.
 
-    Every step computes the gradients :math:`\bar\theta` of the mean NLL on a
-    batch (:meth:`HeteroscedasticMLP.backward`) and updates each parameter with
-    step size :math:`\eta` = ``lr`` for the shared layer and the mean head
-    (:math:`W_1, b_1, w_f, b_f`) and :math:`\eta` = ``lr_var`` for the
-    variance head (:math:`w_a, b_a`):
+    Every step runs ``f, a = model.forward(X_batch)``, gets
+    :math:`(\bar f, \bar a)` from ``loss_grads(y_batch, f, a)``
+    (default :func:`gaussian_nll_grads`), calls ``model.backward(df, da)``
+    and updates each parameter with step size :math:`\eta` = ``lr`` for the
+    shared layer and the mean head (:math:`W_1, b_1, w_f, b_f`) and
+    :math:`\eta` = ``lr_var`` for the variance head (:math:`w_a, b_a`):
 
     * ``optimizer="sgd"``: :math:`\theta \leftarrow \theta - \eta\,\bar\theta`;
     * ``optimizer="adam"`` (default): Adam with :math:`\beta_1 = 0.9`,
@@ -386,18 +420,23 @@ def fit_heteroscedastic(
     The notes warn that the variance head is the hard part. Where the
     predicted variance :math:`v` is much smaller than the squared residual
     :math:`r^2`, :math:`\partial C/\partial a = (1 - r^2/v)/(2N)` is large,
-    and :math:`\partial C/\partial f = -r/(vN)` is large too; plain gradient
-    descent with a fixed step then overshoots and the loss blows up (this
-    function raises ``RuntimeError`` when that happens). Three remedies are
-    offered: a smaller ``lr_var``; Adam, whose steps do not grow with the
-    gradient's scale; and ``warmup_epochs``, which keeps the variance head at
-    its initial value (:math:`v = 1` for a fresh model, so the first epochs are
-    plain least squares) until the mean is roughly right.
+    and :math:`\partial C/\partial f = -r/(vN)` is large too: the mean is
+    effectively trained with step :math:`\eta / v`. Plain gradient descent
+    with a step that suits least squares then overshoots wherever the noise
+    is small, and the loss blows up (this function raises ``RuntimeError``
+    when that happens). Three remedies are offered: a smaller ``lr_var`` (and
+    ``lr``); Adam, whose steps do not grow with the gradient's scale; and
+    ``warmup_epochs``, which keeps the variance head at its initial value
+    (:math:`v = 1` for a fresh model, so the first epochs are plain least
+    squares) until the mean is roughly right.
 
     Parameters
     ----------
-    model : HeteroscedasticMLP
-        The network; its parameters are overwritten.
+    model : HeteroscedasticMLP or an object with the same API
+        ``forward(X) -> (f, a)``, ``backward(df, da)``, and ``params()`` /
+        ``grads()`` returning the six arrays ``[W1, b1, wf, bf, wa, ba]`` /
+        their gradients in that order (the last two are the variance head).
+        Its parameters are overwritten.
     X : array_like, shape (N, d)
         Inputs.
     y : array_like, shape (N,)
@@ -416,20 +455,28 @@ def fit_heteroscedastic(
         Update rule (above).
     warmup_epochs : int
         Number of first epochs in which the variance head is frozen (default 0).
+        With ``warmup_epochs >= epochs`` the whole run is least squares.
+    loss_grads : callable, optional
+        ``loss_grads(y, f, log_var) -> (df, dlog_var)``, the gradients of the
+        mean NLL (default :func:`gaussian_nll_grads`); a notebook passes its own.
 
     Returns
     -------
     ndarray, shape (epochs,)
-        The mean NLL on all of ``(X, y)`` after each epoch.
+        The mean NLL (:func:`gaussian_nll`) on all of ``(X, y)`` after each epoch.
 
     Raises
     ------
-    RuntimeError
-        If the loss stops being finite (the step sizes are too large).
+    TrainingDiverged
+        A ``RuntimeError`` raised if the loss stops being finite (the step
+        sizes are too large); its ``history`` holds the losses up to then.
     """
     func = "fit_heteroscedastic"
-    if not isinstance(model, HeteroscedasticMLP):
-        raise TypeError(f"{func}: argument 'model' must be a HeteroscedasticMLP, got {type(model).__name__}")
+    if isinstance(model, type) or not all(callable(getattr(model, m, None)) for m in _MODEL_API):
+        raise TypeError(
+            f"{func}: argument 'model' must be a HeteroscedasticMLP (an object with methods "
+            f"forward, backward, params and grads), got {type(model).__name__}"
+        )
     Xa = as_float_array(X, "X", func, ndim=2)
     ya = as_float_array(y, "y", func, ndim=1)
     n = Xa.shape[0]
@@ -438,9 +485,12 @@ def fit_heteroscedastic(
             f"{func}: arguments 'X' and 'y' must have the same (nonzero) number of rows, "
             f"got shapes {Xa.shape} and {ya.shape}"
         )
-    if Xa.shape[1] != model.W1.shape[0]:
+    params = list(model.params())
+    if len(params) != 6:
+        raise ValueError(f"{func}: model.params() must return 6 arrays [W1, b1, wf, bf, wa, ba], got {len(params)}")
+    if Xa.shape[1] != params[0].shape[0]:
         raise ValueError(
-            f"{func}: argument 'X' must have {model.W1.shape[0]} column(s) (the model's n_in), "
+            f"{func}: argument 'X' must have {params[0].shape[0]} column(s) (the model's n_in), "
             f"got shape {Xa.shape}"
         )
     lr = check_positive(lr, "lr", func)
@@ -452,49 +502,83 @@ def fit_heteroscedastic(
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"{func}: argument 'optimizer' must be 'adam' or 'sgd', got {optimizer!r}")
     warmup_epochs = _check_int(warmup_epochs, "warmup_epochs", func, 0)
+    if loss_grads is None:
+        loss_grads = _nll_grads
+    elif not callable(loss_grads):
+        raise TypeError(f"{func}: argument 'loss_grads' must be callable, got {type(loss_grads).__name__}")
+    # The reference model skips its per-call input checks inside the loop (inputs are checked above).
+    backward = model._backward if isinstance(model, HeteroscedasticMLP) else model.backward
 
     rates = [lr, lr, lr, lr, lr_var, lr_var]
-    params = model.params()
     adam_m = [np.zeros_like(p) for p in params]
     adam_v = [np.zeros_like(p) for p in params]
     steps = [0] * len(params)  # Adam's t, per parameter (the variance head may start late)
-    history = np.empty(epochs)
-    for epoch in range(epochs):
-        if batch_size is None or batch_size >= n:
-            batches = [np.arange(n)]
-        else:
-            order = rng.permutation(n)
-            batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
-        warm = epoch < warmup_epochs
-        loss = np.inf
-        with np.errstate(over="raise", invalid="raise", divide="raise"):
-            try:
+    full_batch = batch_size is None or batch_size >= n
+    losses: list[float] = []  # mean NLL on all data after each completed epoch
+    epoch = 0
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        try:
+            for epoch in range(epochs):
+                if full_batch:
+                    batches = [slice(None)]
+                else:
+                    order = rng.permutation(n)
+                    batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+                n_params = 4 if epoch < warmup_epochs else 6
                 for idx in batches:
-                    model.forward(Xa[idx])
-                    model.backward(ya[idx])
-                    for i, (p, g) in enumerate(zip(params, model.grads(), strict=True)):
-                        if warm and i >= 4:
-                            continue
+                    f, a = model.forward(Xa[idx])
+                    if full_batch and epoch > 0:
+                        # this forward pass also gives the loss after the previous epoch
+                        _record(losses, _mean_nll(ya, f, a), func)
+                    df, da = loss_grads(ya[idx], f, a)
+                    backward(df, da)
+                    for i, (p, g) in enumerate(zip(params[:n_params], model.grads(), strict=False)):
                         if optimizer == "sgd":
                             p -= rates[i] * g
                         else:
                             steps[i] += 1
                             adam_m[i] = 0.9 * adam_m[i] + 0.1 * g
-                            adam_v[i] = 0.999 * adam_v[i] + 0.001 * g * g
+                            adam_v[i] = 0.999 * adam_v[i] + 0.001 * (g * g)
                             m_hat = adam_m[i] / (1.0 - 0.9 ** steps[i])
                             v_hat = adam_v[i] / (1.0 - 0.999 ** steps[i])
                             p -= rates[i] * m_hat / (np.sqrt(v_hat) + 1e-8)
-                loss = model.loss(Xa, ya)
-            except (FloatingPointError, ValueError):
-                # Inputs were checked above, so a ValueError here means NaN/inf crept into the model.
-                loss = np.inf
-        if not np.isfinite(loss):
-            raise RuntimeError(
-                f"{func}: training diverged in epoch {epoch + 1} (the loss is no longer finite); "
-                "use smaller step sizes lr and lr_var"
-            )
-        history[epoch] = loss
-    return history
+                if not full_batch or epoch == epochs - 1:
+                    f, a = model.forward(Xa)
+                    _record(losses, _mean_nll(ya, f, a), func)
+        except FloatingPointError as exc:
+            # Inputs were checked above, so this means inf/NaN crept into the model.
+            raise TrainingDiverged(
+                f"{func}: training diverged in epoch {epoch + 1} (the numbers overflowed: {exc}); "
+                "use smaller step sizes lr and lr_var",
+                np.array(losses),
+            ) from None
+    return np.array(losses)
+
+
+class TrainingDiverged(RuntimeError):
+    """Raised by :func:`fit_heteroscedastic` when the loss stops being finite.
+
+    Attributes
+    ----------
+    history : ndarray, shape (k,)
+        The mean NLL after each of the ``k`` epochs completed before the failure
+        (all finite).
+    """
+
+    def __init__(self, message: str, history: FloatArray) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+def _record(losses: list[float], loss: float, func: str) -> None:
+    """Append the loss after the next epoch, or raise :class:`TrainingDiverged` if it is not finite."""
+    if not np.isfinite(loss):
+        raise TrainingDiverged(
+            f"{func}: training diverged in epoch {len(losses) + 1} (the loss is no longer finite); "
+            "use smaller step sizes lr and lr_var",
+            np.array(losses),
+        )
+    losses.append(loss)
 
 
 # --------------------------------------------------------------------------- log residuals
@@ -534,7 +618,7 @@ class LogVarianceFit:
     offset: float
 
     def features(self, X: ArrayLike) -> FloatArray:
-        """RBF features, shape (M, K)."""
+        """RBF features :func:`rbf_features` of ``X`` (M, d), shape (M, K)."""
         Xa = as_float_array(X, "X", "LogVarianceFit", ndim=2)
         if Xa.shape[1] != self.centres.shape[1]:
             raise ValueError(
@@ -558,30 +642,68 @@ def _rbf(X: FloatArray, centres: FloatArray, width: float) -> FloatArray:
     return np.exp(-sq / (2.0 * width * width))
 
 
+def rbf_features(X: ArrayLike, centres: ArrayLike, width: float) -> FloatArray:
+    r"""Gaussian radial basis functions: a hidden layer with fixed weights.
+
+    .. math::
+
+        \Phi_{nk} = \exp\!\Big(-\frac{\lVert x_n - c_k\rVert^2}{2 s^2}\Big).
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Inputs.
+    centres : array_like, shape (K, d)
+        Centres :math:`c_k`.
+    width : float
+        Width :math:`s > 0`.
+
+    Returns
+    -------
+    ndarray, shape (N, K)
+        :math:`\Phi`, entries in (0, 1].
+    """
+    func = "rbf_features"
+    Xa = as_float_array(X, "X", func, ndim=2)
+    c = as_float_array(centres, "centres", func, ndim=2)
+    if c.shape[1] != Xa.shape[1] or c.shape[0] < 1:
+        raise ValueError(
+            f"{func}: argument 'centres' must have shape (K, {Xa.shape[1]}) like the columns of X, got {c.shape}"
+        )
+    s = check_positive(width, "width", func)
+    return _rbf(Xa, c, s)
+
+
 def fit_log_residuals(
     X: ArrayLike,
     residuals: ArrayLike,
-    *,
-    n_centres: int = 12,
     centres: ArrayLike | None = None,
     width: float | None = None,
+    *,
     ridge: float = 1e-3,
     correct_bias: bool = True,
     floor: float = 1e-12,
+    n_centres: int = 12,
 ) -> LogVarianceFit:
     r"""Fit the log squared residuals to get a log-variance model (the tutorial's alternative).
 
     Instead of training a variance head by maximum likelihood, take the
     residuals :math:`r_n = y_n - \hat f(x_n)` of a fitted mean model and
-    regress :math:`t_n = \log r_n^2` on :math:`x_n`. Here the regression is a
-    ridge regression on Gaussian radial basis functions (closed form,
-    deterministic):
+    regress :math:`t_n = \log r_n^2` on :math:`x_n`. The regression is a ridge
+    regression on Gaussian radial basis functions :math:`\Phi` =
+    :func:`rbf_features` ``(X, centres, width)``, i.e. a network whose one
+    hidden layer is fixed and whose output layer is fitted in closed form:
 
     .. math::
 
-        \min_{\beta, \beta_0} \sum_n \big(t_n - \phi(x_n)^\top \beta - \beta_0\big)^2
-            + \lambda N \lVert \beta \rVert^2,
-        \qquad \phi_k(x) = \exp\!\Big(-\frac{\lVert x - c_k\rVert^2}{2 s^2}\Big).
+        (\hat\beta, \hat\beta_0) = \arg\min_{\beta, \beta_0}
+            \sum_{n=1}^{N} \big(t_n - \Phi_n \beta - \beta_0\big)^2 + \lambda N \lVert \beta \rVert^2,
+        \qquad
+        \hat a(x) = \phi(x)^\top \hat\beta + \hat\beta_0 + \delta,
+
+    with :math:`\delta = \gamma + \log 2 \approx 1.2704` if ``correct_bias``
+    and :math:`\delta = 0` otherwise. The intercept :math:`\beta_0` is not
+    penalised.
 
     **The bias.** If :math:`r = \sigma(x)\,\varepsilon` with
     :math:`\varepsilon \sim \mathcal N(0,1)`, then
@@ -590,40 +712,45 @@ def fit_log_residuals(
     :math:`\psi(1/2) + \log 2 = -\gamma - \log 2 \approx -1.2704`
     (:data:`E_LOG_CHI2_1`). The regression estimates
     :math:`E[\log r^2 \mid x] = \log\sigma(x)^2 - 1.2704`, i.e. it
-    underestimates the variance by a factor :math:`e^{1.27} \approx 3.6`.
-    With ``correct_bias=True`` (default) the fitted model adds 1.2704 back.
-    The correction assumes Gaussian noise. Residuals of a mean model
-    fitted to the same data are also slightly too small on average
-    (the fit has absorbed some noise), which this does not correct.
+    underestimates the variance by a factor :math:`e^{1.27} \approx 3.6`;
+    :math:`\delta` adds the 1.2704 back. The correction assumes Gaussian noise.
+    Residuals of a mean model fitted to the same data are also slightly too
+    small on average (the fit has absorbed some noise), which this does not
+    correct.
+
+    **Zero residuals.** :math:`r_n^2` is replaced by :math:`\max(r_n^2,\
+    \text{floor} \cdot \overline{r^2})`, with :math:`\overline{r^2}` the mean of
+    all squared residuals, before the log, so an exactly zero residual gives a
+    finite (very negative) target instead of :math:`-\infty`.
 
     Parameters
     ----------
     X : array_like, shape (N, d)
         Inputs.
     residuals : array_like, shape (N,)
-        Residuals :math:`r_n`.
-    n_centres : int
-        For 1-D inputs without ``centres``: ``K`` centres evenly spaced from
-        the smallest to the largest input.
+        Residuals :math:`r_n`, not all zero.
     centres : array_like, shape (K, d), optional
-        RBF centres; required when ``d > 1``.
+        RBF centres :math:`c_k`. Default (1-D inputs only): ``n_centres``
+        centres evenly spaced from the smallest to the largest input.
     width : float, optional
-        RBF width :math:`s`. Default: the spacing of the evenly spaced centres,
-        or the median distance from each given centre to its nearest neighbour.
+        RBF width :math:`s > 0`. Default: the spacing of the evenly spaced
+        centres, or the median distance from each given centre to its nearest
+        neighbour.
     ridge : float
         :math:`\lambda \ge 0` (scaled by :math:`N`, so its effect does not
-        depend on the data size). The intercept is not penalised.
+        depend on the data size).
     correct_bias : bool
-        Add :math:`-E[\log \varepsilon^2] \approx 1.2704` to the predictions.
+        Add :math:`-E[\log \varepsilon^2] = \gamma + \log 2 \approx 1.2704` to the predictions.
     floor : float
-        :math:`r_n^2` is replaced by :math:`\max(r_n^2, \text{floor} \cdot
-        \overline{r^2})` before the log, so an exactly zero residual gives a
-        finite (very negative) target instead of :math:`-\infty`.
+        Relative floor for the squared residuals (above).
+    n_centres : int
+        Number of default centres (used only when ``centres`` is None).
 
     Returns
     -------
     LogVarianceFit
-        Callable: ``fit(X_new)`` gives the predicted log-variance, shape (M,).
+        Callable: ``fit(X_new)`` with ``X_new`` of shape (M, d) gives the
+        predicted log-variance :math:`\hat a`, shape (M,).
     """
     func = "fit_log_residuals"
     Xa = as_float_array(X, "X", func, ndim=2)
@@ -672,7 +799,8 @@ def fit_log_residuals(
     t_mean = float(t.mean())
     Pc = Phi - phi_mean
     K = c.shape[0]
-    # Tiny jitter keeps the system solvable when ridge = 0 and features are collinear.
+    # Centring removes the unpenalised intercept; a tiny jitter keeps the system solvable
+    # when ridge = 0 and features are collinear.
     gram = Pc.T @ Pc + (ridge * n + 1e-12 * n) * np.eye(K)
     coef = np.linalg.solve(gram, Pc.T @ (t - t_mean))
     intercept = t_mean - float(phi_mean @ coef)

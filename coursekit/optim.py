@@ -12,35 +12,53 @@ state as new arrays and never changes its arguments::
 The state starts at zero (``np.zeros_like(w)``) and has ``w``'s shape. ``w`` may have any
 shape: a weight matrix, a bias vector, or a point in the plane for the 2-D test problems
 below (:func:`ill_conditioned_quadratic`, :func:`rosenbrock`), which
-:func:`run_optimizer` turns into a path to draw.
+:func:`run_optimizer` turns into a path and :func:`plot_paths` draws over the loss's
+contour lines.
+
+For a real network, :func:`train_mlp` trains a small ReLU classifier (built from
+:mod:`coursekit.modules`) with any of the update rules, one state per weight array, on
+mini-batches from :func:`minibatch_indices`; :func:`digits_dataset` supplies
+scikit-learn's bundled 8x8 handwritten digits and :func:`plot_losses` the curves.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from numbers import Integral, Real
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from coursekit._validate import FloatArray, as_float_array, check_positive, check_rng
 
+if TYPE_CHECKING:  # matplotlib is imported lazily, only by the plotting helpers
+    from matplotlib.axes import Axes
+
+IntArray = NDArray[np.int64]
+
 __all__ = [
     "Quadratic",
+    "TrainingHistory",
     "adadelta_step",
     "adam_step",
+    "digits_dataset",
     "ill_conditioned_quadratic",
     "minibatch_indices",
     "momentum_step",
     "momentum_step_ema",
     "moving_average",
+    "plot_losses",
+    "plot_paths",
     "rosenbrock",
     "rosenbrock_grad",
     "run_optimizer",
     "running_mean",
     "sgd_step",
+    "train_mlp",
 ]
 
 
@@ -579,6 +597,61 @@ def rosenbrock_grad(w: ArrayLike, a: float = 1.0, b: float = 100.0) -> FloatArra
     return np.stack([-2.0 * (a - x) - 4.0 * b * x * (y - x**2), 2.0 * b * (y - x**2)], axis=-1)
 
 
+def _call_step(
+    step_fn: Callable[..., Any],
+    w: FloatArray,
+    dw: FloatArray,
+    s: tuple[FloatArray, ...],
+    t: int | None,
+    hyper: dict[str, Any],
+    func: str,
+) -> tuple[Any, tuple[FloatArray, ...]]:
+    """One call of an update rule with the calling conventions of :func:`run_optimizer`.
+
+    Returns the new weights (unchecked) and the new state; raises with an explanation when the
+    rule's signature or return value does not fit ``state`` / ``pass_t``.
+    """
+    extra = () if t is None else (t,)
+    try:
+        out = step_fn(w, dw, *s, *extra, **hyper)
+    except TypeError as exc:
+        names = ["w", "dw"] + [f"state{i}" for i in range(len(s))] + ["t"] * len(extra)
+        shown = ", ".join(names + [f"{k}=..." for k in hyper])
+        raise TypeError(
+            f"{func}: calling step_fn({shown}) failed ({exc}). Pass "
+            f"state=<number of state arrays> (momentum and adadelta: 1, adam: 2) and, "
+            f"for Adam, pass_t=True"
+        ) from exc
+    if s:
+        if not isinstance(out, tuple) or len(out) != len(s) + 1:
+            got = f"a tuple of length {len(out)}" if isinstance(out, tuple) else type(out).__name__
+            raise ValueError(
+                f"{func}: step_fn must return (w, {len(s)} state array(s)) when state={len(s)}, got {got}"
+            )
+        return out[0], tuple(np.asarray(x, dtype=np.float64) for x in out[1:])
+    if isinstance(out, tuple):
+        raise ValueError(
+            f"{func}: step_fn returned a tuple of {len(out)}; if it keeps state, "
+            f"pass state=<number of state arrays> (momentum: 1, adam: 2)"
+        )
+    return out, s
+
+
+def _initial_state(state: Any, w: FloatArray, func: str) -> tuple[FloatArray, ...]:
+    """``state`` (a count or a tuple of arrays) as a tuple of float arrays of ``w``'s shape."""
+    if isinstance(state, Integral) and not isinstance(state, bool):
+        if state < 0:
+            raise ValueError(
+                f"{func}: argument 'state' must be a count >= 0 or a tuple of arrays, got {state}"
+            )
+        return tuple(np.zeros_like(w) for _ in range(int(state)))
+    if isinstance(state, tuple | list):
+        return tuple(_like(x, f"state[{i}]", w, func).copy() for i, x in enumerate(state))
+    raise TypeError(
+        f"{func}: argument 'state' must be an int or a tuple of arrays, got {type(state).__name__}"
+    )
+
+
 def run_optimizer(
     step_fn: Callable[..., Any],
     w0: ArrayLike,
@@ -640,18 +713,7 @@ def run_optimizer(
         raise TypeError(f"{func}: argument 'grad_fn' must be a function returning the gradient at w")
     w = as_float_array(w0, "w0", func, ndim=1).copy()
     n = _check_int(n_steps, "n_steps", func, minimum=0)
-    if isinstance(state, Integral) and not isinstance(state, bool):
-        if state < 0:
-            raise ValueError(
-                f"{func}: argument 'state' must be a count >= 0 or a tuple of arrays, got {state}"
-            )
-        s = tuple(np.zeros_like(w) for _ in range(int(state)))
-    elif isinstance(state, tuple | list):
-        s = tuple(_like(x, f"state[{i}]", w, func).copy() for i, x in enumerate(state))
-    else:
-        raise TypeError(
-            f"{func}: argument 'state' must be an int or a tuple of arrays, got {type(state).__name__}"
-        )
+    s = _initial_state(state, w, func)
     if not isinstance(pass_t, bool):
         raise TypeError(f"{func}: argument 'pass_t' must be True or False, got {pass_t!r}")
 
@@ -659,42 +721,20 @@ def run_optimizer(
     path[0] = w
     for t in range(1, n + 1):
         with np.errstate(over="ignore", invalid="ignore"):
-            dw = as_float_array(grad_fn(w), f"grad_fn(w) at step {t}", func, finite=False)
+            dw = grad_fn(w)
+            if not (isinstance(dw, np.ndarray) and dw.dtype == np.float64):  # the fast path skips the checks
+                dw = as_float_array(dw, f"grad_fn(w) at step {t}", func, finite=False)
             if dw.shape != w.shape:
                 raise ValueError(
                     f"{func}: grad_fn(w) at step {t} returned shape {dw.shape}, "
                     f"expected the shape of w, {w.shape}"
                 )
-            if not np.all(np.isfinite(dw)):
+            if not np.isfinite(dw).all():
                 raise ValueError(
                     f"{func}: the gradient became infinite or NaN at step {t}; the step size is probably "
                     f"too large for this problem"
                 )
-            extra = (t,) if pass_t else ()
-            try:
-                out = step_fn(w, dw, *s, *extra, **hyper)
-            except TypeError as exc:
-                names = ["w", "dw"] + [f"state{i}" for i in range(len(s))] + ["t"] * pass_t
-                shown = ", ".join(names + [f"{k}=..." for k in hyper])
-                raise TypeError(
-                    f"{func}: calling step_fn({shown}) failed ({exc}). Pass "
-                    f"state=<number of state arrays> (momentum and adadelta: 1, adam: 2) and, "
-                    f"for Adam, pass_t=True"
-                ) from exc
-        if s:
-            if not isinstance(out, tuple) or len(out) != len(s) + 1:
-                got = f"a tuple of length {len(out)}" if isinstance(out, tuple) else type(out).__name__
-                raise ValueError(
-                    f"{func}: step_fn must return (w, {len(s)} state array(s)) when state={len(s)}, got {got}"
-                )
-            w_new, s = out[0], tuple(np.asarray(x, dtype=np.float64) for x in out[1:])
-        else:
-            if isinstance(out, tuple):
-                raise ValueError(
-                    f"{func}: step_fn returned a tuple of {len(out)}; if it keeps state, "
-                    f"pass state=<number of state arrays> (momentum: 1, adam: 2)"
-                )
-            w_new = out
+            w_new, s = _call_step(step_fn, w, dw, s, t if pass_t else None, hyper, func)
         if w_new is None:
             raise ValueError(f"{func}: step_fn returned None as the new weights; is a 'return' missing?")
         w = np.array(w_new, dtype=np.float64)
@@ -702,10 +742,354 @@ def run_optimizer(
             raise ValueError(
                 f"{func}: step_fn returned weights of shape {w.shape}, expected {path.shape[1:]}"
             )
-        if not np.all(np.isfinite(w)):
+        if not np.isfinite(w).all():
             raise ValueError(
                 f"{func}: the weights became infinite or NaN at step {t}; the step size is probably "
                 f"too large for this problem"
             )
         path[t] = w
     return path
+
+
+# ----------------------------------------------------------------------------- real data: the 8x8 digits
+
+
+def digits_dataset() -> tuple[FloatArray, IntArray]:
+    r"""scikit-learn's bundled 8x8 handwritten digits, read without importing scikit-learn.
+
+    1797 greyscale images of the digits 0-9 (about 180 of each), 8x8 pixels with intensities
+    0..16, flattened row by row. The file ships inside scikit-learn (no download); reading it
+    with numpy takes milliseconds, whereas ``import sklearn.datasets`` costs seconds, which
+    matters while nbgrader grades. Falls back to :func:`sklearn.datasets.load_digits` if
+    the file is not where scikit-learn keeps it.
+
+    Returns
+    -------
+    X : ndarray, shape (1797, 64)
+        Pixel intensities (float64, 0..16), one image per row.
+    y : ndarray of int64, shape (1797,)
+        The digit shown in each image.
+    """
+    spec = importlib.util.find_spec("sklearn")  # locates the package without importing it
+    path = None if spec is None or spec.origin is None else Path(spec.origin).parent / _DIGITS_FILE
+    if path is not None and path.is_file():
+        data = np.loadtxt(path, delimiter=",")
+        X, y = data[:, :-1], data[:, -1].astype(np.int64)
+    else:  # pragma: no cover - only if scikit-learn moves its data file
+        from sklearn.datasets import load_digits
+
+        bunch = load_digits()
+        X, y = np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
+    return X, y
+
+
+_DIGITS_FILE = Path("datasets") / "data" / "digits.csv.gz"
+
+
+# ----------------------------------------------------------------------------- training an MLP
+
+
+class TrainingHistory(NamedTuple):
+    """What :func:`train_mlp` records while it trains."""
+
+    batch_loss: FloatArray
+    """Shape (n_updates,): the mini-batch loss computed for each update (before the update)."""
+    train_loss: FloatArray
+    """Shape (epochs + 1,): mean loss on the whole training set, at the start and after each epoch."""
+    val_loss: FloatArray
+    """Shape (epochs + 1,): the same on the validation set (empty without one)."""
+    val_accuracy: FloatArray
+    """Shape (epochs + 1,): fraction of validation samples classified correctly (empty without one)."""
+
+
+def _labels(y: ArrayLike, n: int, name: str, func: str) -> IntArray:
+    arr = np.asarray(y)
+    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{func}: argument '{name}' must hold integer class labels, got dtype {arr.dtype}")
+    if arr.shape != (n,):
+        raise ValueError(f"{func}: argument '{name}' must have shape ({n},), one label per row, got {arr.shape}")
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"{func}: argument '{name}' must hold labels 0, 1, ..., got {int(arr.min())}")
+    return arr.astype(np.int64)
+
+
+def _diverged(func: str, where: str) -> ValueError:
+    return ValueError(
+        f"{func}: the loss became infinite or NaN {where}; the step size is probably too large"
+    )
+
+
+def _evaluate(net: Any, loss_fn: Any, X: FloatArray, y: IntArray, func: str) -> tuple[float, float]:
+    logits = net.forward(X)
+    if not np.isfinite(logits).all():
+        raise _diverged(func, "on the whole data set")
+    return float(loss_fn.forward(logits, y)), float(np.mean(np.argmax(logits, axis=1) == y))
+
+
+def train_mlp(
+    step_fn: Callable[..., Any],
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    rng: np.random.Generator,
+    hidden: int = 32,
+    epochs: int = 10,
+    batch_size: int = 32,
+    state: int = 0,
+    pass_t: bool = False,
+    X_val: ArrayLike | None = None,
+    y_val: ArrayLike | None = None,
+    batch_fn: Callable[[int, int, np.random.Generator], list[np.ndarray]] | None = None,
+    **hyper: Any,
+) -> TrainingHistory:
+    r"""Train a one-hidden-layer ReLU network for classification with mini-batches and an update rule.
+
+    The network is ``Linear(d, hidden) -> ReLU -> Linear(hidden, K)`` with a softmax
+    cross-entropy loss (mean over the batch), built from :mod:`coursekit.modules`. Each epoch
+    cuts the shuffled training set into mini-batches with ``batch_fn(n, batch_size, rng)``
+    and makes one update per batch: for every weight array :math:`W` (two matrices and two
+    bias vectors), with its own optimizer state,
+
+    ``W, *state_W = step_fn(W, dW, *state_W[, t], **hyper)``
+
+    where ``t`` = 1, 2, ... counts the updates (only passed with ``pass_t=True``). The calling
+    convention is that of :func:`run_optimizer`::
+
+        train_mlp(sgd_step, X, y, rng=rng, lr=0.1)
+        train_mlp(momentum_step, X, y, rng=rng, state=1, lr=0.01, gamma=0.9)
+        train_mlp(adam_step, X, y, rng=rng, state=2, pass_t=True, lr=1e-3)
+
+    Parameters
+    ----------
+    step_fn : callable
+        An update rule with the signature of :func:`sgd_step`, :func:`momentum_step`,
+        :func:`adadelta_step` or :func:`adam_step`.
+    X : array_like, shape (n, d)
+        Training inputs, one sample per row.
+    y : array_like of int, shape (n,)
+        Class labels 0..K-1.
+    rng : numpy.random.Generator
+        Draws the initial weights, then the shuffles; the same seed gives the same run.
+    hidden : int
+        Number of hidden units.
+    epochs : int
+        Passes over the training set (>= 0).
+    batch_size : int
+        Mini-batch size k (>= 1); k >= n is full-batch gradient descent.
+    state : int
+        Number of state arrays the rule keeps per weight array (momentum 1, adam 2); they start at zero.
+    pass_t : bool
+        Pass the 1-based update counter (Adam).
+    X_val, y_val : array_like, optional
+        A validation set, shapes (m, d) and (m,), evaluated after every epoch.
+    batch_fn : callable, optional
+        ``batch_fn(n, k, rng) -> list of index arrays``; :func:`minibatch_indices` by default.
+    **hyper
+        Keyword arguments for ``step_fn`` (``lr=...``, ``gamma=...``).
+
+    Returns
+    -------
+    TrainingHistory
+        Per-update mini-batch losses and per-epoch training/validation loss and accuracy.
+
+    Raises
+    ------
+    ValueError
+        When the loss stops being finite (the step size is probably too large).
+    """
+    from coursekit.modules import Linear, ReLU, Sequential, SoftmaxCrossEntropy
+
+    func = "train_mlp"
+    if not callable(step_fn):
+        raise TypeError(f"{func}: argument 'step_fn' must be a function such as sgd_step")
+    X = as_float_array(X, "X", func, ndim=2)
+    n, d = X.shape
+    labels = _labels(y, n, "y", func)
+    check_rng(rng, func)
+    hidden = _check_int(hidden, "hidden", func, minimum=1)
+    epochs = _check_int(epochs, "epochs", func, minimum=0)
+    batch_size = _check_int(batch_size, "batch_size", func, minimum=1)
+    state = _check_int(state, "state", func, minimum=0)
+    if not isinstance(pass_t, bool):
+        raise TypeError(f"{func}: argument 'pass_t' must be True or False, got {pass_t!r}")
+    if (X_val is None) != (y_val is None):
+        raise ValueError(f"{func}: give both 'X_val' and 'y_val', or neither")
+    if X_val is not None:
+        Xv = as_float_array(X_val, "X_val", func, ndim=2)
+        if Xv.shape[1] != d:
+            raise ValueError(f"{func}: argument 'X_val' must have {d} columns like X, got shape {Xv.shape}")
+        yv = _labels(y_val, Xv.shape[0], "y_val", func)
+    n_classes = int(labels.max()) + 1 if X_val is None else int(max(labels.max(), yv.max())) + 1
+    get_batches = minibatch_indices if batch_fn is None else batch_fn
+    if not callable(get_batches):
+        raise TypeError(f"{func}: argument 'batch_fn' must be a function like minibatch_indices")
+
+    net = Sequential(Linear(d, hidden, rng=rng), ReLU(), Linear(hidden, n_classes, rng=rng))
+    loss_fn = SoftmaxCrossEntropy()
+    states = [_initial_state(state, p, func) for p in net.params()]
+    batch_loss: list[float] = []
+    train_loss, val_loss, val_acc = [], [], []
+
+    def record() -> None:
+        train_loss.append(_evaluate(net, loss_fn, X, labels, func)[0])
+        if X_val is not None:
+            loss_v, acc_v = _evaluate(net, loss_fn, Xv, yv, func)
+            val_loss.append(loss_v)
+            val_acc.append(acc_v)
+
+    t = 0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        record()
+        for epoch in range(1, epochs + 1):
+            batches = get_batches(n, batch_size, rng)
+            for idx in batches:
+                idx = np.asarray(idx)
+                t += 1
+                logits = net.forward(X[idx])
+                if not np.isfinite(logits).all():
+                    raise _diverged(func, f"at update {t} (epoch {epoch})")
+                loss = loss_fn.forward(logits, labels[idx])
+                batch_loss.append(loss)
+                net.backward(loss_fn.backward())
+                new_params = []
+                for i, (p, g) in enumerate(zip(net.params(), net.grads(), strict=True)):
+                    p_new, states[i] = _call_step(step_fn, p, g, states[i], t if pass_t else None, hyper, func)
+                    p_new = np.asarray(p_new, dtype=np.float64)
+                    if p_new.shape != p.shape or not np.all(np.isfinite(p_new)):
+                        raise ValueError(
+                            f"{func}: step_fn returned weights of shape {p_new.shape} (expected {p.shape}) "
+                            f"or with NaN/infinity at update {t}; the step size is probably too large"
+                        )
+                    new_params.append(p_new)
+                net.set_params(new_params)
+            record()
+    return TrainingHistory(np.array(batch_loss), np.array(train_loss), np.array(val_loss), np.array(val_acc))
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def plot_paths(
+    f: Callable[[FloatArray], ArrayLike],
+    paths: Mapping[str, ArrayLike],
+    *,
+    bounds: tuple[float, float, float, float],
+    title: str,
+    ax: Axes | None = None,
+    minimiser: ArrayLike | None = None,
+    n_levels: int = 18,
+    resolution: int = 150,
+) -> Axes:
+    r"""Contour lines of a loss on the plane with the paths of several optimizers on top.
+
+    Contour levels are spaced geometrically between the smallest and largest value on the grid
+    (losses such as the Rosenbrock function span many orders of magnitude), so the floor of a
+    valley shows as well as its walls. Paths are told apart by line style and marker as well as
+    colour; each starts at a square.
+
+    Parameters
+    ----------
+    f : callable
+        The loss, evaluated on a grid of points of shape (resolution, resolution, 2); it must be >= 0.
+    paths : mapping of str to array_like of shape (T_i, 2)
+        Legend label -> iterates (e.g. from :func:`run_optimizer`).
+    bounds : (x_min, x_max, y_min, y_max)
+        The window; parts of paths outside it are clipped.
+    title : str
+        Figure title.
+    ax : matplotlib Axes, optional
+        Where to draw; the current axes by default.
+    minimiser : array_like, shape (2,), optional
+        Marked with a star.
+    n_levels : int
+        Number of contour lines.
+    resolution : int
+        Grid points per axis.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from coursekit.plotting import LINESTYLES, MARKERS
+
+    func = "plot_paths"
+    x_min, x_max, y_min, y_max = (float(b) for b in bounds)
+    if not (x_min < x_max and y_min < y_max):
+        raise ValueError(f"{func}: argument 'bounds' must be (x_min, x_max, y_min, y_max) with min < max, got {bounds}")
+    gx, gy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
+    values = as_float_array(f(np.stack([gx, gy], axis=-1)), "f(grid)", func)
+    if values.shape != gx.shape or np.any(values < 0):
+        raise ValueError(f"{func}: f must map points of shape (..., 2) to non-negative values of shape (...)")
+    lo = max(float(values.min()), 1e-12 * float(values.max()), 1e-300)
+    levels = np.unique(np.geomspace(lo, max(float(values.max()), 2 * lo), n_levels))
+    ax = plt.gca() if ax is None else ax
+    ax.contour(gx, gy, values, levels=levels, colors="0.6", linewidths=0.7)
+    for i, (label, path) in enumerate(paths.items()):
+        pts = as_float_array(path, f"paths[{label!r}]", func, ndim=2)
+        if pts.shape[1] != 2:
+            raise ValueError(f"{func}: path {label!r} must have shape (T, 2), got {pts.shape}")
+        line = ax.plot(pts[:, 0], pts[:, 1], linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.6,
+                       marker=MARKERS[i % len(MARKERS)], markersize=4, markevery=max(1, len(pts) // 12),
+                       label=label)[0]
+        ax.plot(pts[0, 0], pts[0, 1], "s", color=line.get_color(), markeredgecolor="k", markersize=7)
+        ax.plot(pts[-1, 0], pts[-1, 1], MARKERS[i % len(MARKERS)], color=line.get_color(), markeredgecolor="k",
+                markersize=10)
+    if minimiser is not None:
+        star = as_float_array(minimiser, "minimiser", func, ndim=1)
+        ax.plot(star[0], star[1], "*", color="k", markersize=14, label="minimum")
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(y_min, y_max)
+    ax.set_title(title)
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_losses(
+    curves: Mapping[str, ArrayLike],
+    *,
+    title: str,
+    xlabel: str = "step",
+    ylabel: str = "loss",
+    ax: Axes | None = None,
+    log: bool = True,
+) -> Axes:
+    """Loss curves of several runs on one set of axes, by default with a logarithmic loss axis.
+
+    Parameters
+    ----------
+    curves : mapping of str to array_like of shape (T_i,)
+        Legend label -> loss values at steps 0, 1, ...; values must be > 0 when ``log``.
+    title, xlabel, ylabel : str
+        Figure text.
+    ax : matplotlib Axes, optional
+        Where to draw; the current axes by default.
+    log : bool
+        Logarithmic y-axis.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from coursekit.plotting import LINESTYLES, MARKERS
+
+    func = "plot_losses"
+    ax = plt.gca() if ax is None else ax
+    for i, (label, values) in enumerate(curves.items()):
+        v = as_float_array(values, f"curves[{label!r}]", func, ndim=1)
+        if log and np.any(v <= 0):
+            raise ValueError(f"{func}: curve {label!r} has values <= 0, which a log axis cannot show; use log=False")
+        ax.plot(np.arange(v.size), v, linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.8,
+                marker=MARKERS[i % len(MARKERS)], markersize=4, markevery=max(1, v.size // 10), label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize="small")
+    return ax

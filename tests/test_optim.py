@@ -1,6 +1,7 @@
 """Tests for coursekit.optim against closed forms (sums of geometric series, gradient descent on a
-quadratic), scipy.signal.lfilter for the moving average, finite differences for the test problems,
-and checks of inputs, shapes and purity."""
+quadratic), scipy.signal.lfilter for the moving average, finite differences for the test problems
+and for a training step of the MLP, scikit-learn's own loader for the digits, and checks of inputs,
+shapes and purity."""
 
 from __future__ import annotations
 
@@ -17,16 +18,20 @@ from coursekit.optim import (
     Quadratic,
     adadelta_step,
     adam_step,
+    digits_dataset,
     ill_conditioned_quadratic,
     minibatch_indices,
     momentum_step,
     momentum_step_ema,
     moving_average,
+    plot_losses,
+    plot_paths,
     rosenbrock,
     rosenbrock_grad,
     run_optimizer,
     running_mean,
     sgd_step,
+    train_mlp,
 )
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
@@ -409,3 +414,175 @@ def test_run_optimizer_errors_are_explained():
         run_optimizer(sgd_step, w0, q.grad, -1, lr=0.1)
     with pytest.raises(ValueError, match=r"grad_fn\(w\) at step 1 returned shape \(3,\), expected the shape"):
         run_optimizer(sgd_step, w0, lambda w: np.zeros(3), 3, lr=0.1)
+
+
+# ----------------------------------------------------------------------------- the digits data
+
+
+def test_digits_dataset_matches_scikit_learn():
+    from sklearn.datasets import load_digits  # the oracle: scikit-learn's own loader
+
+    X, y = digits_dataset()
+    bunch = load_digits()
+    assert X.shape == (1797, 64) and X.dtype == np.float64
+    assert y.shape == (1797,) and y.dtype == np.int64
+    np.testing.assert_array_equal(X, bunch.data)
+    np.testing.assert_array_equal(y, bunch.target)
+    assert X.min() == 0.0 and X.max() == 16.0
+    np.testing.assert_array_equal(np.unique(y), np.arange(10))
+
+
+# ----------------------------------------------------------------------------- train_mlp
+
+
+def _plain_mlp_loss(params, X, y):
+    """Mean softmax cross-entropy of ReLU(X W1 + b1) W2 + b2, written out with scipy's logsumexp."""
+    from scipy.special import logsumexp
+
+    W1, b1, W2, b2 = params
+    Z = np.maximum(X @ W1 + b1, 0.0) @ W2 + b2
+    return float(np.mean(logsumexp(Z, axis=1) - Z[np.arange(len(y)), y]))
+
+
+def _initial_params(seed, d, hidden, k):
+    """The weights train_mlp draws from default_rng(seed): N(0, 1/n_in) matrices, zero biases."""
+    r = np.random.default_rng(seed)
+    W1 = r.normal(0.0, np.sqrt(1.0 / d), size=(d, hidden))
+    W2 = r.normal(0.0, np.sqrt(1.0 / hidden), size=(hidden, k))
+    return [W1, np.zeros(hidden), W2, np.zeros(k)]
+
+
+def _toy_classes(n=24, d=3, k=3, seed=0):
+    r = np.random.default_rng(seed)
+    y = np.arange(n) % k
+    X = r.standard_normal((n, d)) + 4.0 * np.eye(k, d)[y]
+    return X, y
+
+
+def test_train_mlp_full_batch_sgd_step_matches_finite_differences():
+    # One epoch with k >= n is one step of gradient descent on the mean loss; the gradient comes
+    # from central differences of an independent numpy forward pass.
+    X, y = _toy_classes()
+    params = _initial_params(5, 3, 4, 3)
+    lr = 0.3
+    hist = train_mlp(sgd_step, X, y, rng=np.random.default_rng(5), hidden=4, epochs=1, batch_size=100, lr=lr)
+    np.testing.assert_allclose(hist.train_loss[0], _plain_mlp_loss(params, X, y), rtol=1e-12)
+    stepped = []
+    for i, p in enumerate(params):
+        g = np.zeros_like(p)
+        for j in range(p.size):
+            plus = [q.copy() for q in params]
+            minus = [q.copy() for q in params]
+            plus[i].flat[j] += 1e-6
+            minus[i].flat[j] -= 1e-6
+            g.flat[j] = (_plain_mlp_loss(plus, X, y) - _plain_mlp_loss(minus, X, y)) / 2e-6
+        stepped.append(p - lr * g)
+    np.testing.assert_allclose(hist.train_loss[1], _plain_mlp_loss(stepped, X, y), rtol=1e-7)
+    np.testing.assert_allclose(hist.batch_loss, hist.train_loss[:1], rtol=1e-12)
+
+
+def test_train_mlp_passes_state_and_counter_per_weight_array():
+    X, y = _toy_classes(n=20)
+    calls = []
+
+    def recording_step(w, dw, a, b, t, lr):
+        calls.append((w.shape, a.shape, float(np.abs(a).sum()), t))
+        return w - lr * dw, a + 1.0, b
+
+    hist = train_mlp(recording_step, X, y, rng=np.random.default_rng(1), hidden=5, epochs=2, batch_size=6,
+                     state=2, pass_t=True, lr=0.01)
+    n_updates = 2 * math.ceil(20 / 6)
+    assert hist.batch_loss.shape == (n_updates,)
+    assert hist.train_loss.shape == (3,) and hist.val_loss.size == 0 and hist.val_accuracy.size == 0
+    assert len(calls) == 4 * n_updates
+    assert [c[0] for c in calls[:4]] == [(3, 5), (5,), (5, 3), (3,)]
+    assert all(c[0] == c[1] for c in calls)  # each weight array has state of its own shape
+    assert [c[3] for c in calls] == [t for t in range(1, n_updates + 1) for _ in range(4)]
+    # the state of each array is its own: after u updates it holds u in every entry
+    for u in range(n_updates):
+        for i, size in enumerate([15, 5, 15, 3]):
+            assert calls[4 * u + i][2] == u * size
+
+
+def test_train_mlp_uses_batch_fn_and_is_reproducible():
+    X, y = _toy_classes(n=30)
+    seen = []
+
+    def in_order(n, k, rng):
+        seen.append((n, k))
+        return [np.arange(i, min(i + k, n)) for i in range(0, n, k)]
+
+    train_mlp(sgd_step, X, y, rng=np.random.default_rng(0), epochs=3, batch_size=8, batch_fn=in_order, lr=0.1)
+    assert seen == [(30, 8)] * 3
+    a = train_mlp(momentum_step, X, y, rng=np.random.default_rng(4), epochs=3, batch_size=8, state=1, lr=0.05)
+    b = train_mlp(momentum_step, X, y, rng=np.random.default_rng(4), epochs=3, batch_size=8, state=1, lr=0.05)
+    for x1, x2 in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x1, x2)
+
+
+def test_train_mlp_learns_separable_classes_and_reports_validation():
+    X, y = _toy_classes(n=90, d=4, k=3, seed=2)
+    Xv, yv = _toy_classes(n=30, d=4, k=3, seed=3)
+    hist = train_mlp(adam_step, X, y, rng=np.random.default_rng(0), hidden=8, epochs=30, batch_size=16,
+                     state=2, pass_t=True, X_val=Xv, y_val=yv, lr=0.02)
+    assert hist.train_loss[-1] < 0.25 * hist.train_loss[0]
+    assert hist.val_accuracy.shape == (31,) and hist.val_accuracy[-1] >= 0.9
+    # accuracy is a fraction of 30 samples
+    np.testing.assert_allclose(hist.val_accuracy * 30, np.round(hist.val_accuracy * 30), atol=1e-9)
+
+
+def test_train_mlp_errors():
+    X, y = _toy_classes(n=12)
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match=r"train_mlp: the loss became infinite or NaN .* step size is probably"):
+        train_mlp(sgd_step, X * 1e3, y, rng=rng, epochs=20, batch_size=4, lr=1e6)
+    with pytest.raises(TypeError, match=r"train_mlp: argument 'y' must hold integer class labels, got dtype float64"):
+        train_mlp(sgd_step, X, y.astype(float), rng=rng, lr=0.1)
+    with pytest.raises(ValueError, match=r"train_mlp: argument 'y' must have shape \(12,\)"):
+        train_mlp(sgd_step, X, y[:5], rng=rng, lr=0.1)
+    with pytest.raises(ValueError, match=r"give both 'X_val' and 'y_val', or neither"):
+        train_mlp(sgd_step, X, y, rng=rng, X_val=X, lr=0.1)
+    with pytest.raises(ValueError, match=r"argument 'X_val' must have 3 columns like X"):
+        train_mlp(sgd_step, X, y, rng=rng, X_val=X[:, :2], y_val=y, lr=0.1)
+    with pytest.raises(TypeError, match=r"train_mlp: argument 'rng' must be a numpy.random.Generator"):
+        train_mlp(sgd_step, X, y, rng=0, lr=0.1)
+    with pytest.raises(TypeError, match=r"train_mlp: calling step_fn\(w, dw, lr=...\) failed .*state="):
+        train_mlp(momentum_step, X, y, rng=rng, lr=0.1)
+    with pytest.raises(ValueError, match=r"argument 'batch_size' must be an integer >= 1"):
+        train_mlp(sgd_step, X, y, rng=rng, batch_size=0, lr=0.1)
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def test_plot_paths_and_plot_losses_draw_labelled_figures():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    q = ill_conditioned_quadratic(10.0, angle=0.5)
+    paths = {
+        "SGD": run_optimizer(sgd_step, np.array([2.0, 1.0]), q.grad, 30, lr=0.1),
+        "Adam": run_optimizer(adam_step, np.array([2.0, 1.0]), q.grad, 30, state=2, pass_t=True, lr=0.1),
+    }
+    fig, (ax1, ax2) = plt.subplots(1, 2)
+    try:
+        plot_paths(q.f, paths, bounds=(-3, 3, -2, 2), title="paths", ax=ax1, minimiser=q.minimiser)
+        assert ax1.get_title() == "paths" and ax1.get_xlabel() and ax1.get_ylabel()
+        assert [t.get_text() for t in ax1.get_legend().get_texts()] == ["SGD", "Adam", "minimum"]
+        assert ax1.get_xlim() == (-3.0, 3.0)
+        styles = {line.get_linestyle() for line in ax1.get_lines() if line.get_label() in paths}
+        assert len(styles) == 2  # told apart without colour
+        np.testing.assert_array_equal(ax1.get_lines()[0].get_xydata(), paths["SGD"])
+        plot_losses({k: q.f(p) for k, p in paths.items()}, title="losses", ax=ax2)
+        assert ax2.get_yscale() == "log" and ax2.get_title() == "losses"
+        np.testing.assert_allclose(ax2.get_lines()[1].get_ydata(), q.f(paths["Adam"]))
+        with pytest.raises(ValueError, match=r"plot_losses: curve 'z' has values <= 0"):
+            plot_losses({"z": np.array([1.0, 0.0])}, title="t", ax=ax2)
+        with pytest.raises(ValueError, match=r"plot_paths: path 'bad' must have shape \(T, 2\)"):
+            plot_paths(q.f, {"bad": np.zeros((4, 3))}, bounds=(-1, 1, -1, 1), title="t", ax=ax1)
+        with pytest.raises(ValueError, match=r"argument 'bounds' must be"):
+            plot_paths(q.f, paths, bounds=(1, -1, -1, 1), title="t", ax=ax1)
+    finally:
+        plt.close(fig)
