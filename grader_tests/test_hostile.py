@@ -152,7 +152,8 @@ CASES: dict[str, Case] = {
     "duplicated_test": Case(_duplicate("test_collapse_linear"), lost=("collapse_linear",), flagged=("collapse_linear",)),
     "duplicated_answer": Case(_duplicate("collapse_linear")),
     "reordered": Case(_move_before("test_relu_network", "relu_network"), lost=("relu_network",), failing="NameError"),
-    "retyped_answer": Case(_retype("relu_network"), lost=("relu_network",)),
+    # nbgrader restores the type of an answer cell; the answer is right, so it earns its points
+    "retyped_answer": Case(_retype("relu_network")),
     "retyped_test": Case(_retype("test_wedge_classifier"), lost=("wedge_classifier",), flagged=("wedge_classifier",)),
     "invalid_json": Case(lambda nb, ws: b'{"cells": [', failed="invalid JSON"),
     "empty_file": Case(lambda nb, ws: b"", failed="is empty"),
