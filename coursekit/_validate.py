@@ -69,7 +69,9 @@ def as_float_array(
                 f"{func}: argument '{name}' must have {want} dimension(s), "
                 f"got shape {arr.shape}"
             )
-    if finite and not np.all(np.isfinite(arr)):
+    # A sum is one cheap pass and is finite whenever every entry is (NaN and infinity propagate);
+    # only when it is not (or overflowed) is the exact test needed.
+    if finite and arr.size and not np.isfinite(arr.sum()) and not np.all(np.isfinite(arr)):
         raise ValueError(f"{func}: argument '{name}' contains NaN or infinity")
     return arr
 

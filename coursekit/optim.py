@@ -94,7 +94,7 @@ def _like(value: ArrayLike, name: str, w: FloatArray, func: str) -> FloatArray:
 
 
 def _nonnegative(arr: FloatArray, name: str, func: str) -> FloatArray:
-    if np.any(arr < 0):
+    if arr.size and arr.min() < 0:
         raise ValueError(
             f"{func}: argument '{name}' is a running average of squared gradients and cannot be "
             f"negative; start it at np.zeros_like(w) and pass back the value the previous step returned"
@@ -459,11 +459,18 @@ def adam_step(
     b1 = _check_decay(beta1, "beta1", func)
     b2 = _check_decay(beta2, "beta2", func)
     e = check_positive(eps, "eps", func)
-    m_new = b1 * m + (1.0 - b1) * g
-    v_new = b2 * v + (1.0 - b2) * g**2
-    m_hat = m_new / (1.0 - b1 ** int(t))
-    v_hat = v_new / (1.0 - b2 ** int(t))
-    return w - eta * m_hat / (np.sqrt(v_hat) + e), m_new, v_new
+    # The formulas above, computed with as few temporary arrays as possible (this is the inner
+    # loop of every training run): m_new, v_new and the step are each built in place.
+    m_new = g * (1.0 - b1)
+    m_new += b1 * m
+    v_new = np.square(g)
+    v_new *= 1.0 - b2
+    v_new += b2 * v
+    denom = np.sqrt(v_new * (1.0 / (1.0 - b2 ** int(t))))  # sqrt(v_hat)
+    denom += e
+    step = m_new * (eta / (1.0 - b1 ** int(t)))  # eta * m_hat
+    step /= denom
+    return w - step, m_new, v_new
 
 
 # ----------------------------------------------------------------------------- test problems
