@@ -12,9 +12,14 @@ lecture notes 004 (question 1):
 * :func:`importance_weights` and the ``sample_weight`` argument of
   :func:`fit_logistic_regression` fit the original data's loss directly
   (the tutorial's method c, importance sampling);
+* :func:`safe_step_size`, the step size that gradient descent on the
+  (weighted) log loss can always take: importance weights make it smaller;
 * helpers to judge the result: :func:`make_rare_events` (data with a known
-  :math:`P(y=1 \mid x)`), :func:`predict_proba`, :func:`log_loss`,
-  :func:`reliability_curve` and :func:`precision_recall`.
+  :math:`P(y=1 \mid x)`, optionally one that logistic regression cannot
+  represent exactly), :func:`predict_proba`, :func:`log_loss`,
+  :func:`excess_log_loss` (distance to the known truth),
+  :func:`reliability_curve`, :func:`precision_recall` and
+  :func:`precision_recall_curve`.
 
 The maths in one place
 ----------------------
@@ -60,12 +65,15 @@ __all__ = [
     "importance_weights",
     "fit_logistic_regression",
     "fit_logistic_regression_history",
+    "safe_step_size",
     "predict_proba",
     "log_loss",
+    "excess_log_loss",
     "make_rare_events",
     "reliability_curve",
     "ReliabilityCurve",
     "precision_recall",
+    "precision_recall_curve",
 ]
 
 
@@ -111,6 +119,14 @@ def _labels_and_probs(y: ArrayLike, p: ArrayLike, func: str) -> tuple[FloatArray
     if np.any((pa < 0) | (pa > 1)):
         raise ValueError(f"{func}: argument 'p' must hold probabilities in [0, 1]")
     return ya, pa
+
+
+def _probabilities(p: ArrayLike, name: str, func: str) -> FloatArray:
+    """Validate a 1-D array of probabilities in [0, 1]."""
+    pa = as_float_array(p, name, func, ndim=1)
+    if np.any((pa < 0) | (pa > 1)):
+        raise ValueError(f"{func}: argument '{name}' must hold probabilities in [0, 1]")
+    return pa
 
 
 def _design(X: ArrayLike, func: str) -> FloatArray:
@@ -265,6 +281,62 @@ def _sigmoid_fast(z: FloatArray) -> FloatArray:
     return t
 
 
+def _lipschitz(Xa: FloatArray, s: FloatArray, l2: float) -> float:
+    """Curvature bound of the weighted objective (see :func:`safe_step_size`); inputs already checked."""
+    n = Xa.shape[0]
+    A = np.hstack([Xa, np.ones((n, 1))])
+    gram = (A * s[:, None]).T @ A / n
+    return 0.25 * float(np.linalg.eigvalsh(gram)[-1]) + 2.0 * l2
+
+
+def safe_step_size(X: ArrayLike, sample_weight: ArrayLike | None = None, l2: float = 0.0) -> float:
+    r"""A step size with which gradient descent on the weighted log loss never overshoots.
+
+    The Hessian of the objective :math:`J` of :func:`fit_logistic_regression`
+    with respect to :math:`\theta = (w, b)` is
+
+    .. math::
+
+        H = \frac{1}{N} A^\top \mathrm{diag}\big(s_n\, p_n (1 - p_n)\big) A
+            + 2\lambda \begin{bmatrix} I & 0 \\ 0 & 0 \end{bmatrix},
+        \qquad A = [X, \mathbf{1}],
+
+    and :math:`p_n (1 - p_n) \le 1/4`, so every eigenvalue of :math:`H`, at every
+    :math:`\theta`, is at most
+    :math:`L = \tfrac14 \lambda_{\max}\big(\tfrac1N A^\top \mathrm{diag}(s) A\big) + 2\lambda`.
+    A step :math:`\eta = 1/L` then decreases :math:`J` at every step (any
+    :math:`\eta < 2/L` converges). The bound is reached where every
+    :math:`p_n = 1/2`, e.g. at :math:`w = 0, b = 0`.
+
+    Importance weights :math:`1/f` on the negatives multiply most of the
+    :math:`s_n` by :math:`1/f`, so :math:`L` grows and the safe step shrinks,
+    by nearly a factor :math:`f` when negatives dominate the data: the
+    tutorial's remark that the weighted method needs its step size adjusted.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Inputs, one example per row.
+    sample_weight : array_like, shape (N,), optional
+        Non-negative weights :math:`s_n`; default all ones.
+    l2 : float
+        Penalty strength :math:`\lambda \ge 0` on :math:`w` (default 0).
+
+    Returns
+    -------
+    float
+        :math:`1/L`.
+    """
+    func = "safe_step_size"
+    Xa = _design(X, func)
+    s = _sample_weight(sample_weight, Xa.shape[0], func)
+    l2 = check_positive(l2, "l2", func, allow_zero=True)
+    lipschitz = _lipschitz(Xa, s, l2)
+    if not lipschitz > 0.0:
+        raise ValueError(f"{func}: argument 'sample_weight' must not be all zero")
+    return 1.0 / lipschitz
+
+
 def _weighted_mean_nll(z: FloatArray, ya: FloatArray, s: FloatArray) -> float:
     # -log sigma(z) = softplus(-z), -log(1 - sigma(z)) = softplus(z); softplus(z) - y*z covers both,
     # with softplus(z) = max(z, 0) + log1p(exp(-|z|)) (no overflow).
@@ -292,12 +364,7 @@ def _gradient_descent(
     _check_both_classes(ya, s, func)
 
     if lr is None:
-        # Curvature bound: the Hessian is A^T diag(s * p(1-p)) A / N + 2*l2*I (bias not penalised),
-        # with A = [X, 1] and p(1-p) <= 1/4; a step of 1/L can never overshoot.
-        A = np.hstack([Xa, np.ones((n, 1))])
-        gram = (A * s[:, None]).T @ A / n
-        lipschitz = 0.25 * float(np.linalg.eigvalsh(gram)[-1]) + 2.0 * l2
-        lr = 1.0 / lipschitz
+        lr = 1.0 / _lipschitz(Xa, s, l2)  # safe_step_size, inputs already checked
     else:
         lr = check_positive(lr, "lr", func)
 
@@ -397,7 +464,7 @@ def fit_logistic_regression(
     sample_weight : array_like, shape (N,), optional
         Non-negative weights :math:`s_n`; default all ones.
     lr : float, optional
-        Step size :math:`\eta`. Default ``None`` picks :math:`\eta = 1/L` with
+        Step size :math:`\eta`. Default ``None`` picks :func:`safe_step_size`, :math:`\eta = 1/L` with
         :math:`L = \frac{1}{4} \lambda_{\max}\big(\frac{1}{N} A^\top \mathrm{diag}(s) A\big)
         + 2\lambda`, :math:`A = [X, 1]`: a bound on the curvature of
         :math:`J`, so each step decreases the loss. Large weights (small ``f``)
@@ -501,24 +568,81 @@ def log_loss(y: ArrayLike, p: ArrayLike, *, sample_weight: ArrayLike | None = No
     return float(np.sum(s * nll) / ya.shape[0])
 
 
+def excess_log_loss(p_true: ArrayLike, p: ArrayLike, *, eps: float = 1e-15) -> float:
+    r"""How much worse than the truth a model's expected log loss is: a mean KL divergence.
+
+    When the true :math:`p_n = P(y=1 \mid x_n)` is known, the expected log loss
+    of predictions :math:`q_n` exceeds that of the truth by
+
+    .. math::
+
+        \frac{1}{N} \sum_{n=1}^N \Big[ p_n \log\frac{p_n}{q_n}
+            + (1 - p_n) \log\frac{1 - p_n}{1 - q_n} \Big]
+        = \frac{1}{N} \sum_n \mathrm{KL}\big(\mathrm{Bern}(p_n) \,\Vert\, \mathrm{Bern}(q_n)\big) \ge 0,
+
+    with equality exactly when :math:`q_n = p_n` for every :math:`n`. Unlike the
+    log loss on sampled labels it carries no label noise, so it judges
+    calibration exactly. :math:`q_n` is clipped to
+    :math:`[\epsilon, 1 - \epsilon]` as in :func:`log_loss`; terms with
+    :math:`p_n \in \{0, 1\}` use :math:`0 \log 0 = 0`.
+
+    Parameters
+    ----------
+    p_true : array_like, shape (N,)
+        True probabilities :math:`p_n`, in [0, 1].
+    p : array_like, shape (N,)
+        Predicted probabilities :math:`q_n`, in [0, 1].
+    eps : float
+        Clipping level, ``0 < eps < 0.5``.
+
+    Returns
+    -------
+    float
+        The mean KL divergence, in nats.
+    """
+    func = "excess_log_loss"
+    pt = _probabilities(p_true, "p_true", func)
+    q = _probabilities(p, "p", func)
+    if pt.shape != q.shape:
+        raise ValueError(
+            f"{func}: arguments 'p_true' and 'p' must have the same shape, got {pt.shape} and {q.shape}"
+        )
+    if pt.shape[0] == 0:
+        raise ValueError(f"{func}: arguments 'p_true' and 'p' must not be empty")
+    eps = check_probability(eps, "eps", func, low_open=True)
+    if eps >= 0.5:
+        raise ValueError(f"{func}: argument 'eps' must be < 0.5, got {eps}")
+    qc = np.clip(q, eps, 1.0 - eps)
+    pos = pt > 0.0
+    neg = pt < 1.0
+    kl = np.zeros_like(pt)
+    kl[pos] += pt[pos] * (np.log(pt[pos]) - np.log(qc[pos]))
+    kl[neg] += (1.0 - pt[neg]) * (np.log1p(-pt[neg]) - np.log1p(-qc[neg]))
+    return float(np.mean(kl))
+
+
 def make_rare_events(
     n: int,
     rng: np.random.Generator,
     *,
     w_true: ArrayLike = (1.5, -1.0),
     b_true: float = -4.5,
+    curvature: float = 0.0,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     r"""Draw a data set whose positives are rare and whose true model is known.
 
     .. math::
 
         x_n \sim \mathcal{N}(0, I_d), \qquad
-        p_n = P(y_n = 1 \mid x_n) = \sigma(w_\star^\top x_n + b_\star), \qquad
+        p_n = P(y_n = 1 \mid x_n) = \sigma(w_\star^\top x_n + b_\star + c\, x_{n1}^2), \qquad
         y_n \sim \mathrm{Bernoulli}(p_n).
 
-    With the defaults (:math:`w_\star = (1.5, -1)`, :math:`b_\star = -4.5`)
-    about 4 % of the labels are positive, and logistic regression is exactly
-    the right model, so fitted parameters can be compared with the truth.
+    With the defaults (:math:`w_\star = (1.5, -1)`, :math:`b_\star = -4.5`,
+    curvature :math:`c = 0`) about 4 % of the labels are positive, and logistic
+    regression is exactly the right model, so fitted parameters can be compared
+    with the truth. With :math:`c \ne 0` the true log-odds bend (a parabola in
+    the first input) and a logistic regression, linear in :math:`x`, is the
+    wrong model: the case where the two corrections of the tutorial differ.
 
     Parameters
     ----------
@@ -530,6 +654,8 @@ def make_rare_events(
         True weights; their length sets the input dimension ``d``.
     b_true : float
         True bias (more negative means rarer positives).
+    curvature : float
+        Coefficient :math:`c` of :math:`x_{n1}^2` in the true log-odds (default 0).
 
     Returns
     -------
@@ -547,8 +673,9 @@ def make_rare_events(
     if w.shape[0] == 0:
         raise ValueError(f"{func}: argument 'w_true' must have at least one entry")
     b = float(as_float_array(b_true, "b_true", func, ndim=0))
+    c = float(as_float_array(curvature, "curvature", func, ndim=0))
     X = rng.standard_normal((n, w.shape[0]))
-    p = _sigmoid(X @ w + b)
+    p = _sigmoid(X @ w + b + c * X[:, 0] ** 2)
     y = (rng.random(n) < p).astype(np.float64)
     return X, y, p
 
@@ -576,13 +703,17 @@ def reliability_curve(y: ArrayLike, p: ArrayLike, n_bins: int = 10, *,
     fitted naively to subsampled data lies below it (it predicts positives
     too often).
 
+    When the true probabilities :math:`P(y=1 \mid x_n)` are known (generated
+    data), pass them as ``y``: the "observed frequency" becomes the mean true
+    probability in each bin, an exact reliability curve free of label noise.
+
     Bin :math:`j` holds the predictions with :math:`e_j \le p_n < e_{j+1}`
     (the last bin also holds :math:`p_n = e_{n_\text{bins}}`).
 
     Parameters
     ----------
     y : array_like, shape (N,)
-        Labels, 0 or 1.
+        Labels, 0 or 1, or the true probabilities :math:`P(y=1 \mid x_n)` in [0, 1].
     p : array_like, shape (N,)
         Predicted probabilities in [0, 1].
     n_bins : int
@@ -601,7 +732,12 @@ def reliability_curve(y: ArrayLike, p: ArrayLike, n_bins: int = 10, *,
         Empty bins have count 0 and NaN mean and frequency.
     """
     func = "reliability_curve"
-    ya, pa = _labels_and_probs(y, p, func)
+    ya = _probabilities(y, "y", func)
+    pa = _probabilities(p, "p", func)
+    if pa.shape != ya.shape:
+        raise ValueError(
+            f"{func}: arguments 'y' and 'p' must have the same shape, got {ya.shape} and {pa.shape}"
+        )
     n_bins = _check_int(n_bins, "n_bins", func, 1)
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, n_bins + 1)
@@ -665,3 +801,46 @@ def precision_recall(y: ArrayLike, p: ArrayLike, threshold: float = 0.5) -> tupl
     precision = tp / n_flagged if n_flagged > 0 else float("nan")
     recall = tp / n_positive if n_positive > 0 else float("nan")
     return float(precision), float(recall)
+
+
+def precision_recall_curve(y: ArrayLike, p: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""Precision and recall of "predict 1 when :math:`p_n \ge t`" for every threshold :math:`t` that matters.
+
+    Sorting the predictions from the largest down, the threshold :math:`t` equal
+    to the :math:`k`-th largest distinct prediction flags every example with
+    :math:`p_n \ge t`; ties are flagged together. This gives the whole curve with
+    one sort and one cumulative sum, instead of one pass over the data per
+    threshold. Adding a constant to a logistic regression's bias does not change
+    the order of the predictions, so it does not change this curve; it only
+    changes which threshold gives which point.
+
+    Parameters
+    ----------
+    y : array_like, shape (N,)
+        Labels, 0 or 1.
+    p : array_like, shape (N,)
+        Predicted probabilities (or any scores in [0, 1]).
+
+    Returns
+    -------
+    thresholds : ndarray, shape (K,)
+        The distinct values of ``p``, largest first.
+    precision : ndarray, shape (K,)
+        Precision at each threshold (never 0/0: at least one example is flagged).
+    recall : ndarray, shape (K,)
+        Recall at each threshold; NaN throughout when ``y`` has no positives.
+    """
+    func = "precision_recall_curve"
+    ya, pa = _labels_and_probs(y, p, func)
+    if ya.shape[0] == 0:
+        raise ValueError(f"{func}: arguments 'y' and 'p' must not be empty")
+    order = np.argsort(-pa, kind="stable")
+    p_sorted = pa[order]
+    true_pos = np.cumsum(ya[order])
+    # last index of each run of equal predictions: flagging at that value flags the whole run
+    ends = np.flatnonzero(np.append(p_sorted[1:] != p_sorted[:-1], True))
+    flagged = ends + 1.0
+    precision = true_pos[ends] / flagged
+    n_pos = float(true_pos[-1])
+    recall = true_pos[ends] / n_pos if n_pos > 0 else np.full(ends.shape, np.nan)
+    return p_sorted[ends].copy(), precision, recall

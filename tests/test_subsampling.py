@@ -6,18 +6,21 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.special import expit, logit, xlogy
+from scipy.special import expit, logit, rel_entr, xlogy
 
 from coursekit.subsampling import (
     bias_correction,
+    excess_log_loss,
     fit_logistic_regression,
     fit_logistic_regression_history,
     importance_weights,
     log_loss,
     make_rare_events,
     precision_recall,
+    precision_recall_curve,
     predict_proba,
     reliability_curve,
+    safe_step_size,
     subsample_negatives,
 )
 
@@ -230,6 +233,42 @@ def test_history_loss_matches_scipy_formula() -> None:
     assert b0 == pytest.approx(np.log(np.sum(s * y) / np.sum(s * (1 - y))))
 
 
+def _hessian(X: np.ndarray, w: np.ndarray, b: float, s: np.ndarray) -> np.ndarray:
+    """Hessian of (1/N) sum s_n nll_n with respect to (w, b), with scipy's expit."""
+    A = np.column_stack([X, np.ones(len(X))])
+    p = expit(X @ w + b)
+    return (A * (s * p * (1 - p))[:, None]).T @ A / len(X)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), f=st.floats(1e-3, 1.0))
+def test_safe_step_size_bounds_the_curvature_everywhere(seed: int, f: float) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((40, 3)) * rng.uniform(0.1, 5.0, 3) + rng.uniform(-2, 2, 3)
+    y = (rng.random(40) < 0.3).astype(float)
+    s = np.where(y == 1, 1.0, 1.0 / f)
+    lr = safe_step_size(X, s)
+    # The bound is attained where every p_n = 1/2 (w = 0, b = 0) ...
+    assert np.linalg.eigvalsh(_hessian(X, np.zeros(3), 0.0, s))[-1] == pytest.approx(1.0 / lr, rel=1e-9)
+    # ... and holds at any other point.
+    for _ in range(5):
+        w, b = rng.standard_normal(3) * 2, float(rng.standard_normal()) * 3
+        assert np.linalg.eigvalsh(_hessian(X, w, b, s))[-1] <= (1.0 + 1e-12) / lr
+    # An L2 penalty adds 2*l2 to the curvature bound.
+    assert 1.0 / safe_step_size(X, s, l2=0.3) == pytest.approx(1.0 / lr + 0.6, rel=1e-12)
+
+
+def test_safe_step_size_shrinks_like_f() -> None:
+    # Almost all rows are negatives with weight 1/f, so L grows about like 1/f.
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((2000, 2))
+    y = (rng.random(2000) < 0.02).astype(float)
+    base = safe_step_size(X)
+    assert safe_step_size(X, np.ones(2000)) == base
+    for f in (0.5, 0.1, 0.01):
+        assert safe_step_size(X, importance_weights(y, f)) == pytest.approx(f * base, rel=0.05)
+
+
 def test_fit_handles_separable_data_without_warnings() -> None:
     X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
     y = np.array([0.0, 0.0, 1.0, 1.0])
@@ -264,6 +303,29 @@ def test_log_loss_matches_scipy_and_clips() -> None:
     assert log_loss([1, 0], [1.0, 0.0]) == pytest.approx(-np.log1p(-1e-15), abs=1e-14)
 
 
+@settings(max_examples=50, deadline=None)
+@given(
+    pq=st.lists(st.tuples(st.floats(0.0, 1.0), st.floats(1e-12, 1 - 1e-12)), min_size=1, max_size=20),
+)
+def test_excess_log_loss_matches_scipy_kl(pq: list[tuple[float, float]]) -> None:
+    p, q = np.array(pq).T
+    expected = np.mean(rel_entr(p, q) + rel_entr(1 - p, 1 - q))
+    assert excess_log_loss(p, q) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    assert excess_log_loss(p, p) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_excess_log_loss_is_the_gap_in_expected_log_loss() -> None:
+    # Averaged over many labels drawn from p, log loss(q) - log loss(p) -> excess_log_loss(p, q).
+    rng = np.random.default_rng(14)
+    p = rng.uniform(0.01, 0.3, 200)
+    q = np.clip(p * rng.uniform(0.5, 2.0, 200), 0.0, 0.99)
+    y = (rng.random((2000, 200)) < p).astype(float)
+    gap = np.mean([log_loss(row, q) - log_loss(row, p) for row in y])
+    assert gap == pytest.approx(excess_log_loss(p, q), rel=0.05)
+    # A prediction of exactly 0 for a possible positive costs -log(eps), finite.
+    assert np.isfinite(excess_log_loss([0.5], [0.0]))
+
+
 def test_make_rare_events() -> None:
     X, y, p = make_rare_events(20_000, np.random.default_rng(9))
     assert X.shape == (20_000, 2) and y.shape == p.shape == (20_000,)
@@ -273,6 +335,8 @@ def test_make_rare_events() -> None:
     X3, _, p3 = make_rare_events(10, np.random.default_rng(0), w_true=[1, 2, 3], b_true=0.0)
     assert X3.shape == (10, 3)
     np.testing.assert_allclose(p3, expit(X3 @ [1, 2, 3]), rtol=1e-12)
+    Xc, _, pc = make_rare_events(100, np.random.default_rng(1), b_true=-5.0, curvature=0.8)
+    np.testing.assert_allclose(pc, expit(Xc @ [1.5, -1.0] - 5.0 + 0.8 * Xc[:, 0] ** 2), rtol=1e-12)
 
 
 def test_reliability_curve_small_example() -> None:
@@ -299,6 +363,17 @@ def test_reliability_curve_calibrated_model_lies_on_diagonal() -> None:
         np.testing.assert_allclose(curve.observed_frequency, curve.mean_predicted, atol=0.035)
 
 
+def test_reliability_curve_with_true_probabilities_is_exact() -> None:
+    # Passing the truth as y: a model that predicts the truth lies exactly on the diagonal,
+    # and one that predicts 2p lies exactly on the line frequency = prediction / 2.
+    p = np.random.default_rng(15).uniform(0.0, 0.4, 1000)
+    curve = reliability_curve(p, p, 8, strategy="quantile")
+    np.testing.assert_allclose(curve.observed_frequency, curve.mean_predicted, rtol=1e-12)
+    doubled = reliability_curve(p, 2 * p, 8)
+    ok = doubled.counts > 0
+    np.testing.assert_allclose(doubled.observed_frequency[ok], doubled.mean_predicted[ok] / 2, rtol=1e-12)
+
+
 def test_reliability_curve_quantile_bins_are_balanced() -> None:
     rng = np.random.default_rng(12)
     p = rng.beta(0.5, 20.0, 10_000)  # rare-event-like predictions, mostly near 0
@@ -320,6 +395,31 @@ def test_precision_recall() -> None:
     assert np.isnan(prec) and rec == 0.0
     prec, rec = precision_recall([0, 0], [0.7, 0.1])
     assert prec == 0.0 and np.isnan(rec)
+
+
+def test_precision_recall_curve_matches_single_thresholds() -> None:
+    rng = np.random.default_rng(16)
+    p = np.round(rng.random(300), 2)  # many ties
+    y = (rng.random(300) < p).astype(float)
+    thresholds, precision, recall = precision_recall_curve(y, p)
+    assert np.all(np.diff(thresholds) < 0)
+    np.testing.assert_array_equal(thresholds, np.unique(p)[::-1])
+    for t, prec, rec in zip(thresholds, precision, recall, strict=True):
+        assert (prec, rec) == pytest.approx(precision_recall(y, p, t), rel=1e-12)
+    assert recall[-1] == 1.0 and precision[-1] == pytest.approx(y.mean())
+
+
+def test_precision_recall_curve_ignores_a_shift_of_the_logits() -> None:
+    # The bias correction adds a constant to every logit: same ranking, same curve.
+    rng = np.random.default_rng(17)
+    z = rng.standard_normal(500) * 2
+    y = (rng.random(500) < expit(z)).astype(float)
+    _, prec_a, rec_a = precision_recall_curve(y, expit(z))
+    _, prec_b, rec_b = precision_recall_curve(y, expit(z + np.log(0.1)))
+    np.testing.assert_array_equal(prec_a, prec_b)
+    np.testing.assert_array_equal(rec_a, rec_b)
+    _, _, rec_none = precision_recall_curve([0, 0], [0.3, 0.6])
+    assert np.all(np.isnan(rec_none))
 
 
 # --------------------------------------------------------------------------- bad input
@@ -371,6 +471,20 @@ _BAD_CALLS = [
      ValueError, "reliability_curve: argument 'n_bins' must be an integer >= 1"),
     (lambda: precision_recall([0, 1], [0.5, 0.5], threshold=2.0),
      ValueError, r"precision_recall: argument 'threshold' must lie in \[0, 1\]"),
+    (lambda: reliability_curve([0, 1.5], [0.5, 0.5]),
+     ValueError, r"reliability_curve: argument 'y' must hold probabilities in \[0, 1\]"),
+    (lambda: excess_log_loss([0.1, 0.2], [0.5]),
+     ValueError, "excess_log_loss: arguments 'p_true' and 'p' must have the same shape"),
+    (lambda: excess_log_loss([-0.1], [0.5]),
+     ValueError, r"excess_log_loss: argument 'p_true' must hold probabilities in \[0, 1\]"),
+    (lambda: safe_step_size(_X3, sample_weight=[0.0, 0.0, 0.0]),
+     ValueError, "safe_step_size: argument 'sample_weight' must not be all zero"),
+    (lambda: safe_step_size(np.zeros(3)),
+     ValueError, "safe_step_size: argument 'X' must have 2 dimension"),
+    (lambda: make_rare_events(5, _RNG, curvature="big"),
+     TypeError, "make_rare_events: argument 'curvature' must be"),
+    (lambda: precision_recall_curve([], []),
+     ValueError, "precision_recall_curve: arguments 'y' and 'p' must not be empty"),
     (lambda: make_rare_events(0, _RNG),
      ValueError, "make_rare_events: argument 'n' must be an integer >= 1"),
 ]
