@@ -32,6 +32,9 @@ Elementwise activations :math:`v = g(u)` pass back :math:`g'(u) \odot
 Loss modules (``SoftmaxCrossEntropy``, ``SquaredLoss``) end the chain:
 ``forward(pred, target) -> loss`` and ``backward() -> dpred``.
 
+:func:`train_sgd` trains any chain of modules by stochastic gradient descent
+on mini-batches.
+
 The same rules written out as plain functions, for working through backprop
 by hand before meeting the modules: :func:`matmul_backward`,
 :func:`two_layer_gradients` and :func:`exp_neuron_step`.
@@ -71,6 +74,7 @@ __all__ = [
     "LossModule",
     "SoftmaxCrossEntropy",
     "SquaredLoss",
+    "train_sgd",
     "matmul_backward",
     "two_layer_gradients",
     "exp_neuron_step",
@@ -95,8 +99,13 @@ def _check_grad_shape(dv: FloatArray, shape: tuple[int, ...], owner: str, arg: s
 class Module:
     """Base class: a differentiable block with ``forward`` and ``backward``.
 
-    Subclasses override :meth:`forward` and :meth:`backward`; those with weights
-    also override :meth:`param_names`, :meth:`params` and :meth:`grads`.
+    Subclasses override :meth:`forward` and :meth:`backward`. A module with
+    weights also overrides :meth:`param_names`, returning the names of the
+    attributes that hold them (``["W", "b"]`` for :class:`Linear`); its
+    backward pass stores each gradient in the attribute of the same name with
+    a ``d`` in front (``dW``, ``db``). From those names the base class provides
+    :meth:`params`, :meth:`grads`, :meth:`set_params` and :meth:`zero_grad`,
+    so a layer written in a notebook needs nothing more to be trained.
     """
 
     def forward(self, u: ArrayLike) -> FloatArray:
@@ -108,16 +117,16 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
     def param_names(self) -> list[str]:
-        """Names of the weight arrays, in the order of :meth:`params`."""
+        """Names of the attributes holding the weight arrays (none for an activation)."""
         return []
 
     def params(self) -> list[FloatArray]:
-        """The module's weight arrays (the arrays themselves, not copies)."""
-        return []
+        """The module's weight arrays, in :meth:`param_names` order (the arrays themselves, not copies)."""
+        return [getattr(self, name) for name in self.param_names()]
 
     def grads(self) -> list[FloatArray]:
-        """The gradients of the loss for :meth:`params`, same order and shapes."""
-        return []
+        """The gradients ``d<name>`` of the loss for :meth:`params`, same order and shapes."""
+        return [getattr(self, "d" + name) for name in self.param_names()]
 
     def set_params(self, values: Sequence[ArrayLike]) -> None:
         """Replace the weights by copies of ``values`` (same order and shapes as :meth:`params`).
@@ -148,12 +157,13 @@ class Module:
         self._assign_params(new)
 
     def _assign_params(self, values: list[FloatArray]) -> None:
-        if values:
-            raise NotImplementedError(f"{type(self).__name__} has no parameters to set")
+        for name, value in zip(self.param_names(), values, strict=True):
+            setattr(self, name, value)
 
     def zero_grad(self) -> None:
-        """Reset every stored weight gradient to zeros (new arrays)."""
-        return None
+        """Reset every stored weight gradient ``d<name>`` to zeros (new arrays)."""
+        for name in self.param_names():
+            setattr(self, "d" + name, np.zeros_like(getattr(self, name)))
 
     def __call__(self, u: ArrayLike) -> FloatArray:
         return self.forward(u)
@@ -254,19 +264,6 @@ class Linear(Module):
 
     def param_names(self) -> list[str]:
         return ["W", "b"]
-
-    def params(self) -> list[FloatArray]:
-        return [self.W, self.b]
-
-    def grads(self) -> list[FloatArray]:
-        return [self.dW, self.db]
-
-    def _assign_params(self, values: list[FloatArray]) -> None:
-        self.W, self.b = values
-
-    def zero_grad(self) -> None:
-        self.dW = np.zeros_like(self.W)
-        self.db = np.zeros_like(self.b)
 
     def __repr__(self) -> str:
         return f"Linear(n_in={self.n_in}, n_out={self.n_out})"
@@ -492,6 +489,128 @@ class SquaredLoss(LossModule):
     def backward(self, dloss: float = 1.0) -> FloatArray:
         """Return dL/dpred, shape of ``pred``, for the last forward."""
         return _loss_backward(self._dpred, dloss, "SquaredLoss")
+
+
+# ---------------------------------------------------------------------------
+# Training: plain SGD on mini-batches
+# ---------------------------------------------------------------------------
+
+
+def _count(value: object, name: str, func: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{func}: argument '{name}' must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{func}: argument '{name}' must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def train_sgd(
+    model: Module,
+    loss: LossModule,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    lr: float,
+    epochs: int,
+    batch_size: int,
+    rng: np.random.Generator,
+) -> list[float]:
+    r"""Train ``model`` in place by stochastic gradient descent on mini-batches.
+
+    Every epoch shuffles the samples and cuts them into batches with
+    :func:`coursekit.optim.minibatch_indices`; for each batch :math:`B` it
+    runs the forward pass, the loss, the backward pass, and then updates every
+    weight array :math:`W` of ``model.params()``:
+
+    .. math::
+
+        W \leftarrow W - \eta\, \frac{\partial L_B}{\partial W},
+        \qquad L_B = \text{mean loss over the batch}.
+
+    The epochs are wrapped in :func:`coursekit.progress.progress`: a progress
+    bar in a notebook, silent while nbgrader grades.
+
+    Parameters
+    ----------
+    model : Module
+        A layer or a :class:`Sequential`; its weight arrays are replaced by
+        new ones at every update (arrays handed to the model beforehand are
+        never written into).
+    loss : LossModule
+        E.g. ``SoftmaxCrossEntropy()``; ``loss.forward(model.forward(X[B]), y[B])``.
+    X : array_like, shape (N, D)
+        Inputs, one sample per row.
+    y : array_like, shape (N,) or (N, K)
+        Labels or targets, one per row of ``X`` (integer class labels stay integers).
+    lr : float
+        Step size :math:`\eta > 0`.
+    epochs : int
+        Passes over the data (>= 0).
+    batch_size : int
+        Samples per batch (>= 1; the last batch of an epoch may be smaller).
+    rng : numpy.random.Generator
+        Source of the shuffles.
+
+    Returns
+    -------
+    list of float, length ``epochs``
+        For each epoch, the mean over all samples of the batch losses measured
+        during the epoch (each batch weighted by its size, each loss taken
+        before that batch's update).
+
+    Raises
+    ------
+    ValueError
+        If the loss stops being finite or a computation overflows (the step
+        size is probably too large).
+    """
+    # imported here: coursekit.optim builds networks from this module, so a top-level import could cycle
+    from coursekit.optim import minibatch_indices
+    from coursekit.progress import progress
+
+    func = "train_sgd"
+    if not isinstance(model, Module):
+        raise TypeError(f"{func}: argument 'model' must be a coursekit.modules.Module, got {type(model).__name__}")
+    if not isinstance(loss, LossModule):
+        raise TypeError(
+            f"{func}: argument 'loss' must be a coursekit.modules.LossModule (e.g. SoftmaxCrossEntropy()), "
+            f"got {type(loss).__name__}"
+        )
+    x = as_float_array(X, "X", func, ndim=2)
+    n = x.shape[0]
+    if n == 0:
+        raise ValueError(f"{func}: argument 'X' must hold at least one sample, got shape {x.shape}")
+    target = np.asarray(y)
+    if target.ndim == 0 or target.shape[0] != n:
+        raise ValueError(
+            f"{func}: argument 'y' must have one entry per row of X (length {n} along axis 0), "
+            f"got shape {target.shape}"
+        )
+    eta = check_positive(lr, "lr", func)
+    n_epochs = _count(epochs, "epochs", func, minimum=0)
+    k = _count(batch_size, "batch_size", func, minimum=1)
+    check_rng(rng, func)
+
+    history: list[float] = []
+    for epoch in progress(range(1, n_epochs + 1), desc="epochs"):
+        total = 0.0
+        try:
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                for idx in minibatch_indices(n, k, rng):
+                    value = float(loss.forward(model.forward(x[idx]), target[idx]))
+                    if not np.isfinite(value):
+                        raise FloatingPointError("loss is not finite")
+                    model.backward(loss.backward())
+                    # new arrays, never written into: arrays handed to the model stay as they were
+                    model._assign_params([p - eta * g for p, g in zip(model.params(), model.grads(), strict=True)])
+                    total += value * len(idx)
+        except FloatingPointError:
+            raise ValueError(
+                f"{func}: the loss or the weights stopped being finite in epoch {epoch}; "
+                f"the step size lr={eta:g} is probably too large"
+            ) from None
+        history.append(total / n)
+    return history
 
 
 # ---------------------------------------------------------------------------

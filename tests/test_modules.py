@@ -20,6 +20,7 @@ from coursekit.modules import (
     Tanh,
     exp_neuron_step,
     matmul_backward,
+    train_sgd,
     two_layer_gradients,
 )
 
@@ -407,6 +408,168 @@ def test_training_step_reduces_loss():
 
 
 # ---------------------------------------------------------------------------
+# Modules defined by parameter names only (how the notebook writes its layers)
+# ---------------------------------------------------------------------------
+
+
+class Scale(Module):
+    """v = a * u with one weight array ``a``: declares only param_names, like the notebook's layers."""
+
+    def __init__(self, a):
+        self.a = np.array(a, dtype=float)
+        self.da = np.zeros_like(self.a)
+        self._u = None
+
+    def param_names(self):
+        return ["a"]
+
+    def forward(self, u):
+        self._u = np.array(u, dtype=float)
+        return self.a * self._u
+
+    def backward(self, dv):
+        self.da = np.sum(dv * self._u, axis=0)
+        return dv * self.a
+
+
+def test_module_defaults_follow_param_names():
+    m = Scale([2.0, 3.0])
+    assert m.params()[0] is m.a and m.grads()[0] is m.da
+    m.forward(np.array([[1.0, 1.0], [2.0, -1.0]]))
+    m.backward(np.ones((2, 2)))
+    np.testing.assert_array_equal(m.da, [3.0, 0.0])
+    m.zero_grad()
+    np.testing.assert_array_equal(m.da, [0.0, 0.0])
+    new = np.array([5.0, 7.0])
+    m.set_params([new])
+    np.testing.assert_array_equal(m.a, new)
+    assert m.a is not new
+    with pytest.raises(ValueError, match=r"Scale.set_params: 'a' must have shape \(2,\)"):
+        m.set_params([np.ones(3)])
+    with pytest.raises(ValueError, match=r"ReLU.set_params: argument 'values' must be a list of 0 arrays"):
+        ReLU().set_params([np.ones(1)])
+    ReLU().set_params([])
+    ReLU().zero_grad()
+
+
+# ---------------------------------------------------------------------------
+# train_sgd
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def quiet(monkeypatch):
+    """Train as under nbgrader: no progress bar."""
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+
+
+def test_train_sgd_full_batch_is_one_gradient_step(quiet):
+    """batch_size >= N: one epoch is one step of gradient descent on the closed-form gradient."""
+    rng = np.random.default_rng(0)
+    layer = Linear(3, 2, rng=rng)
+    layer.set_params([rng.normal(size=(3, 2)), rng.normal(size=2)])
+    W0, b0 = layer.W.copy(), layer.b.copy()
+    X = rng.normal(size=(7, 3))
+    Y = rng.normal(size=(7, 2))
+    lr = 0.3
+    losses = train_sgd(layer, SquaredLoss(), X, Y, lr=lr, epochs=1, batch_size=50, rng=rng)
+    R = X @ W0 + b0 - Y
+    assert losses == [pytest.approx(0.5 * np.sum(R**2) / 7, rel=1e-13)]
+    np.testing.assert_allclose(layer.W, W0 - lr * X.T @ R / 7, rtol=1e-13)
+    np.testing.assert_allclose(layer.b, b0 - lr * R.sum(axis=0) / 7, rtol=1e-13)
+
+
+def test_train_sgd_batch_of_one_is_per_sample_sgd(quiet):
+    """batch_size = 1: one update per sample, in the order of rng.permutation, with the per-sample gradient."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(5, 2))
+    y = rng.normal(size=(5, 1))
+    layer = Linear(2, 1, rng=np.random.default_rng(2))
+    w, c = layer.W[:, 0].copy(), float(layer.b[0])
+    lr = 0.1
+    losses = train_sgd(layer, SquaredLoss(), X, y, lr=lr, epochs=2, batch_size=1, rng=np.random.default_rng(3))
+    shadow = np.random.default_rng(3)
+    expected_losses = []
+    for _ in range(2):
+        total = 0.0
+        for i in shadow.permutation(5):
+            r = float(X[i] @ w + c - y[i, 0])
+            total += 0.5 * r * r
+            w, c = w - lr * r * X[i], c - lr * r
+        expected_losses.append(total / 5)
+    np.testing.assert_allclose(layer.W[:, 0], w, rtol=1e-12)
+    assert float(layer.b[0]) == pytest.approx(c, rel=1e-12)
+    np.testing.assert_allclose(losses, expected_losses, rtol=1e-12)
+
+
+def test_train_sgd_learns_two_blobs_and_leaves_data_alone(quiet):
+    rng = np.random.default_rng(4)
+    X = np.vstack([rng.normal(-1.5, 0.5, size=(40, 2)), rng.normal(1.5, 0.5, size=(40, 2))])
+    y = np.repeat([0, 1], 40)
+    X_saved, y_saved = X.copy(), y.copy()
+    first = Linear(2, 8, rng=rng)
+    W_handed = first.W
+    W_saved = W_handed.copy()
+    net = Sequential(first, Tanh(), Linear(8, 2, rng=rng))
+    losses = train_sgd(net, SoftmaxCrossEntropy(), X, y, lr=0.5, epochs=20, batch_size=16, rng=rng)
+    assert len(losses) == 20 and all(isinstance(v, float) for v in losses)
+    assert losses[-1] < 0.2 * losses[0]
+    assert np.mean(np.argmax(net.forward(X), axis=1) == y) == 1.0
+    np.testing.assert_array_equal(X, X_saved)
+    np.testing.assert_array_equal(y, y_saved)
+    np.testing.assert_array_equal(W_handed, W_saved)  # updates replace arrays, never write into them
+
+
+def test_train_sgd_zero_epochs_changes_nothing(quiet):
+    rng = np.random.default_rng(5)
+    layer = Linear(2, 2, rng=rng)
+    W0 = layer.W.copy()
+    assert train_sgd(layer, SoftmaxCrossEntropy(), np.ones((3, 2)), np.array([0, 1, 0]),
+                     lr=1.0, epochs=0, batch_size=2, rng=rng) == []
+    np.testing.assert_array_equal(layer.W, W0)
+
+
+def test_train_sgd_is_silent_while_grading(quiet, capfd):
+    rng = np.random.default_rng(6)
+    train_sgd(Linear(2, 1, rng=rng), SquaredLoss(), rng.normal(size=(6, 2)), rng.normal(size=(6, 1)),
+              lr=0.1, epochs=3, batch_size=4, rng=rng)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_train_sgd_divergence_is_a_clear_error(quiet):
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(20, 3)) * 10
+    y = rng.normal(size=(20, 1))
+    net = Sequential(Linear(3, 4, rng=rng), Linear(4, 1, rng=rng))
+    with pytest.raises(ValueError, match=r"train_sgd: the loss or the weights stopped being finite in epoch \d+"):
+        train_sgd(net, SquaredLoss(), X, y, lr=50.0, epochs=50, batch_size=5, rng=rng)
+
+
+def test_train_sgd_errors(quiet):
+    rng = np.random.default_rng(8)
+    layer = Linear(2, 2, rng=rng)
+    X, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
+    ok = {"lr": 0.1, "epochs": 1, "batch_size": 2, "rng": rng}
+    with pytest.raises(TypeError, match=r"train_sgd: argument 'model' must be a coursekit.modules.Module"):
+        train_sgd(np.tanh, SoftmaxCrossEntropy(), X, y, **ok)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"train_sgd: argument 'loss' must be a coursekit.modules.LossModule"):
+        train_sgd(layer, ReLU(), X, y, **ok)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"train_sgd: argument 'X' must have 2 dimension"):
+        train_sgd(layer, SoftmaxCrossEntropy(), np.ones(4), y, **ok)
+    with pytest.raises(ValueError, match=r"train_sgd: argument 'y' must have one entry per row of X \(length 4"):
+        train_sgd(layer, SoftmaxCrossEntropy(), X, y[:3], **ok)
+    with pytest.raises(ValueError, match=r"train_sgd: argument 'lr' must be finite and > 0"):
+        train_sgd(layer, SoftmaxCrossEntropy(), X, y, **{**ok, "lr": 0.0})
+    with pytest.raises(TypeError, match=r"train_sgd: argument 'epochs' must be an int"):
+        train_sgd(layer, SoftmaxCrossEntropy(), X, y, **{**ok, "epochs": 2.0})
+    with pytest.raises(ValueError, match=r"train_sgd: argument 'batch_size' must be >= 1"):
+        train_sgd(layer, SoftmaxCrossEntropy(), X, y, **{**ok, "batch_size": 0})
+    with pytest.raises(TypeError, match=r"train_sgd: argument 'rng' must be a numpy.random.Generator"):
+        train_sgd(layer, SoftmaxCrossEntropy(), X, y, **{**ok, "rng": 0})
+
+
+# ---------------------------------------------------------------------------
 # The plain backprop functions
 # ---------------------------------------------------------------------------
 
@@ -539,3 +702,39 @@ def test_exp_neuron_step_errors():
         exp_neuron_step(np.zeros(1), 0.0, np.ones((1, 2)), np.zeros(1), 0.1)
     with pytest.raises(ValueError, match=r"argument 'w0' must have 0 dimension"):
         exp_neuron_step(np.zeros(1), np.zeros(1), np.ones((1, 1)), np.zeros(1), 0.1)
+
+
+# ---------------------------------------------------------------------------
+# Module backprop against reverse-mode autodiff (an independent implementation)
+# ---------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=seeds, n=st.integers(1, 6), d=st.integers(1, 4), h=st.integers(1, 5), k=st.integers(1, 3))
+def test_mlp_backprop_equals_autodiff_to_1e10(seed, n, d, h, k):
+    """Tanh and sigmoid hidden layers, squared loss: module backprop == coursekit.autodiff.Var to 1e-10."""
+    from coursekit.autodiff import Var, exp, tanh
+
+    rng = np.random.default_rng(seed)
+    l1, l2, l3 = Linear(d, h, rng=rng), Linear(h, h, rng=rng), Linear(h, k, rng=rng)
+    for layer in (l1, l2, l3):
+        layer.set_params([layer.W, rng.normal(scale=0.5, size=layer.b.shape)])
+    net = Sequential(l1, Tanh(), l2, Sigmoid(), l3)
+    X = rng.normal(size=(n, d))
+    Y = rng.normal(size=(n, k))
+    loss_mod = SquaredLoss()
+    loss = loss_mod.forward(net.forward(X), Y)
+    dX = net.backward(loss_mod.backward())
+
+    Xv = Var(X)
+    P = [Var(p) for p in net.params()]
+    A1 = tanh(Xv @ P[0] + P[1])
+    A2 = 1.0 / (1.0 + exp(-(A1 @ P[2] + P[3])))
+    F = A2 @ P[4] + P[5]
+    L = 0.5 * ((F - Y) ** 2).sum() / n
+    L.backward()
+
+    assert L.value == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(Xv.grad, dX, rtol=1e-10, atol=1e-12)
+    for v, g in zip(P, net.grads(), strict=True):
+        np.testing.assert_allclose(v.grad, g, rtol=1e-10, atol=1e-12)
