@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import central_diff as fd_array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -53,18 +54,6 @@ def central_diff(f, x, h=1e-6):
         g[i] = (f(xp) - f(xm)) / (2 * step)
     return g
 
-
-def fd_array(f, x, h=1e-6):
-    """Central differences of f(ndarray) -> float at a copy of x."""
-    x = np.array(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        xp = x.copy()
-        xm = x.copy()
-        xp[idx] += h
-        xm[idx] -= h
-        g[idx] = (f(xp) - f(xm)) / (2 * h)
-    return g
 
 
 # ---------------------------------------------------------------------------

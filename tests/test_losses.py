@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import central_diff, readonly
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -20,23 +21,6 @@ from coursekit.losses import (
 SETTINGS = settings(max_examples=50, deadline=None)
 
 
-def central_diff(f, x, h=1e-6):
-    """Independent central-difference gradient of a scalar f at a copy of x."""
-    x = np.array(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        xp = x.copy()
-        xm = x.copy()
-        xp[idx] += h
-        xm[idx] -= h
-        g[idx] = (f(xp) - f(xm)) / (2 * h)
-    return g
-
-
-def readonly(a):
-    a = np.array(a, dtype=np.float64)
-    a.setflags(write=False)
-    return a
 
 
 batch = st.integers(1, 6)
