@@ -8,6 +8,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from coursekit.grading import skip_slow_imports
 from coursekit.grading.course import Course, CourseError
 
 __all__ = ["main"]
@@ -120,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``coursekit`` console script."""
+    skip_slow_imports()
     args = _parser().parse_args(argv)
     # nbgrader's SQLAlchemy use triggers SAWarnings that say nothing to an instructor.
     warnings.filterwarnings("ignore", module="nbgrader")
