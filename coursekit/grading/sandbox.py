@@ -110,7 +110,9 @@ def bwrap_command(work: str, argv: list[str], env: dict[str, str], limits: Limit
     """
     cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
            "--unshare-uts", "--unshare-cgroup-try", "--clearenv"]
-    cmd += _system_mounts()
+    # A private /tmp first: the binds below may live under /tmp (a checkout there) and must stay
+    # visible on top of it.
+    cmd += _system_mounts() + ["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
     made: set[str] = set()
     for path in _readonly_paths():
         for anc in _ancestors(path):
@@ -118,8 +120,7 @@ def bwrap_command(work: str, argv: list[str], env: dict[str, str], limits: Limit
                 cmd += ["--perms", "0755", "--dir", anc]
                 made.add(anc)
         cmd += ["--ro-bind", path, path]
-    cmd += ["--bind", work, INNER_WORK, "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev",
-            "--chdir", INNER_WORK]
+    cmd += ["--bind", work, INNER_WORK, "--chdir", INNER_WORK]
     for key, value in env.items():
         cmd += ["--setenv", key, value]
     limit = _prlimit(limits)
