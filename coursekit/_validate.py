@@ -76,6 +76,14 @@ def as_float_array(
     return arr
 
 
+def check_same_shape(a: FloatArray, b: FloatArray, name_a: str, name_b: str, func: str) -> None:
+    """Raise ``ValueError`` unless arrays ``a`` and ``b`` have the same shape."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{func}: arguments '{name_a}' and '{name_b}' must have the same shape, got {a.shape} and {b.shape}"
+        )
+
+
 def check_positive(value: float, name: str, func: str, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float if it is a finite positive number, or raise."""
     if isinstance(value, bool) or not isinstance(value, Real | np.floating | np.integer):

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coursekit._validate import FloatArray, as_float_array, check_positive, check_rng
+from coursekit._validate import FloatArray, as_float_array, check_positive, check_rng, check_same_shape
 from coursekit.modules import LossModule, Module
 
 __all__ = [
@@ -147,10 +147,7 @@ def relative_error(a: ArrayLike, b: ArrayLike) -> float:
     func = "relative_error"
     x = as_float_array(a, "a", func)
     y = as_float_array(b, "b", func)
-    if x.shape != y.shape:
-        raise ValueError(
-            f"{func}: arguments 'a' and 'b' must have the same shape, got {x.shape} and {y.shape}"
-        )
+    check_same_shape(x, y, "a", "b", func)
     if x.size == 0:
         return 0.0
     num = float(np.max(np.abs(x - y)))

@@ -57,6 +57,7 @@ from coursekit._validate import (
     check_positive,
     check_probability,
     check_rng,
+    check_same_shape,
 )
 
 __all__ = [
@@ -112,10 +113,7 @@ def _labels_and_probs(y: ArrayLike, p: ArrayLike, func: str) -> tuple[FloatArray
     """Validate labels and same-shaped predictions in [0, 1]."""
     ya = _labels(y, func)
     pa = as_float_array(p, "p", func, ndim=1)
-    if pa.shape != ya.shape:
-        raise ValueError(
-            f"{func}: arguments 'y' and 'p' must have the same shape, got {ya.shape} and {pa.shape}"
-        )
+    check_same_shape(pa, ya, "y", "p", func)
     if np.any((pa < 0) | (pa > 1)):
         raise ValueError(f"{func}: argument 'p' must hold probabilities in [0, 1]")
     return ya, pa
@@ -603,10 +601,7 @@ def excess_log_loss(p_true: ArrayLike, p: ArrayLike, *, eps: float = 1e-15) -> f
     func = "excess_log_loss"
     pt = _probabilities(p_true, "p_true", func)
     q = _probabilities(p, "p", func)
-    if pt.shape != q.shape:
-        raise ValueError(
-            f"{func}: arguments 'p_true' and 'p' must have the same shape, got {pt.shape} and {q.shape}"
-        )
+    check_same_shape(pt, q, "p_true", "p", func)
     if pt.shape[0] == 0:
         raise ValueError(f"{func}: arguments 'p_true' and 'p' must not be empty")
     eps = check_probability(eps, "eps", func, low_open=True)
@@ -734,10 +729,7 @@ def reliability_curve(y: ArrayLike, p: ArrayLike, n_bins: int = 10, *,
     func = "reliability_curve"
     ya = _probabilities(y, "y", func)
     pa = _probabilities(p, "p", func)
-    if pa.shape != ya.shape:
-        raise ValueError(
-            f"{func}: arguments 'y' and 'p' must have the same shape, got {ya.shape} and {pa.shape}"
-        )
+    check_same_shape(pa, ya, "y", "p", func)
     n_bins = _check_int(n_bins, "n_bins", func, 1)
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, n_bins + 1)
