@@ -2,11 +2,9 @@
 
 import os
 
-from coursekit.grading import skip_slow_imports
+from coursekit.grading import ONE_BLAS_THREAD, skip_slow_imports
 
 skip_slow_imports()
 
-# One BLAS thread: the course's matrices are small, and threads fighting over 2 cores make
-# notebooks many times slower and their timings erratic.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+for _var, _value in ONE_BLAS_THREAD.items():
+    os.environ.setdefault(_var, _value)

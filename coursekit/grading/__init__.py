@@ -2,6 +2,10 @@
 
 import sys
 
+#: Environment for processes that run course notebooks: one BLAS thread. The course's matrices
+#: are small, and threads fighting over 2 cores make notebooks many times slower and erratic.
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
 
 def skip_slow_imports() -> None:
     """Make this process start seconds faster by not importing ``rfc3987_syntax``.

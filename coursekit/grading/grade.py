@@ -203,6 +203,12 @@ class _Task:
     sanitized: dict[str, str]  # notebook name -> sanitized JSON text
     executed: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    finished: bool = False
+
+    @property
+    def ready(self) -> bool:
+        """Every notebook executed, or the execution failed."""
+        return bool(self.error) or len(self.executed) == len(self.sanitized)
 
 
 def _notebook_names(course: Course, assignment: str) -> list[str]:
@@ -347,12 +353,15 @@ def grade(
                            "limits": asdict(limits), "sandbox": sandbox}
                 pending[executor.submit(payload)] = (task, name)
         bar = _progress(len(tasks), show_progress)
-        finished: set[int] = set()
-        for i, task in enumerate(tasks):
-            if len(task.executed) == len(task.sanitized):
-                _finish(api, state, task, overrides, report, failures, say)
-                finished.add(i)
-                bar.update(1)
+
+        def finish(task: _Task) -> None:
+            _finish(api, state, task, overrides, report, failures, say)
+            task.finished = True
+            bar.update(1)
+
+        for task in tasks:
+            if task.ready:  # every notebook came from the cache
+                finish(task)
         for future in executor.as_completed(list(pending)):
             task, name = pending[future]
             try:
@@ -364,11 +373,8 @@ def grade(
             else:
                 state.cache_execution(task.student, task.assignment, name, task.sanitized[name], result["notebook"])
                 task.executed[name] = result["notebook"]
-            idx = tasks.index(task)
-            if idx not in finished and (task.error or len(task.executed) == len(task.sanitized)):
-                _finish(api, state, task, overrides, report, failures, say)
-                finished.add(idx)
-                bar.update(1)
+            if task.ready and not task.finished:
+                finish(task)
         bar.close()
     finally:
         executor.close()
@@ -476,53 +482,42 @@ def _apply_flags(db_url: str, student: str, assignment: str, flags: list[Flag],
     return out
 
 
-def read_grades(db_url: str, assignments: list[str]) -> list[GradeRow]:
-    """Rows of the gradebook for ``assignments``, split into autograded and manual parts."""
+def _grades(db_url: str, assignments: list[str]) -> Iterator[tuple[str, str, list[Any]]]:
+    """(assignment, student, grades of every notebook) for each submission in the gradebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    rows = []
     with Gradebook(db_url) as gb:
+        students = sorted(s.id for s in gb.students)
         for assignment in assignments:
-            for student in sorted(s.id for s in gb.students):
+            for student in students:
                 try:
                     sub = gb.find_submission(assignment, student)
                 except MissingEntry:
                     continue
-                auto = auto_max = manual = manual_max = 0.0
-                pending = 0
-                for nb in sub.notebooks:
-                    for g in nb.grades:
-                        if g.cell_type == "code":
-                            auto += g.score
-                            auto_max += g.max_score
-                        else:
-                            manual += g.score
-                            manual_max += g.max_score
-                            pending += int(bool(g.needs_manual_grade))
-                rows.append(GradeRow(student, assignment, auto, auto_max, manual, manual_max, pending))
+                yield assignment, student, [g for nb in sub.notebooks for g in nb.grades]
+
+
+def read_grades(db_url: str, assignments: list[str]) -> list[GradeRow]:
+    """Rows of the gradebook for ``assignments``, split into autograded and manual parts."""
+    rows = []
+    for assignment, student, grades in _grades(db_url, assignments):
+        code = [g for g in grades if g.cell_type == "code"]
+        text = [g for g in grades if g.cell_type != "code"]
+        rows.append(GradeRow(student, assignment,
+                             sum(g.score for g in code), sum(g.max_score for g in code),
+                             sum(g.score for g in text), sum(g.max_score for g in text),
+                             sum(bool(g.needs_manual_grade) for g in text)))
     return rows
 
 
 def _passed(db_url: str, assignments: list[str]) -> dict[str, dict[str, int]]:
     """assignment -> exercise -> number of students whose test cell got full points."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    out: dict[str, dict[str, int]] = {}
-    with Gradebook(db_url) as gb:
-        for assignment in assignments:
-            counts = {e: 0 for e in EXERCISES.get(assignment, ())}
-            for student in gb.students:
-                try:
-                    sub = gb.find_submission(assignment, student.id)
-                except MissingEntry:
-                    continue
-                for nb in sub.notebooks:
-                    for g in nb.grades:
-                        if g.cell_type == "code" and g.name.startswith("test_") and g.max_score and \
-                                g.score >= g.max_score:
-                            ex = g.name[len("test_"):]
-                            counts[ex] = counts.get(ex, 0) + 1
-            out[assignment] = counts
+    out = {a: {e: 0 for e in EXERCISES.get(a, ())} for a in assignments}
+    for assignment, _, grades in _grades(db_url, assignments):
+        for g in grades:
+            if g.cell_type == "code" and g.name.startswith("test_") and g.max_score and g.score >= g.max_score:
+                ex = g.name[len("test_"):]
+                out[assignment][ex] = out[assignment].get(ex, 0) + 1
     return out
 
 

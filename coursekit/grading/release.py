@@ -19,6 +19,7 @@ from typing import Any
 
 import nbformat
 
+from coursekit.grading import ONE_BLAS_THREAD
 from coursekit.grading.course import Course, CourseError
 from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, run_step
 
@@ -62,8 +63,8 @@ def execute_notebook(nb: Any, cwd: Path, *, timeout: int = EXECUTE_TIMEOUT, name
 
     nb = copy.deepcopy(nb)
     env_grading = os.environ.pop("NBGRADER_EXECUTION", None)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")  # small matrices: one BLAS thread is fastest and steadiest
+    for var, value in ONE_BLAS_THREAD.items():
+        os.environ.setdefault(var, value)
     try:
         client = NotebookClient(
             nb,

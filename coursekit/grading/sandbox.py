@@ -28,7 +28,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Limits", "SandboxUnavailable", "sandbox_problem", "execute_submission"]
+from coursekit.grading import ONE_BLAS_THREAD
+
+__all__ = ["Limits", "sandbox_problem", "execute_submission"]
 
 #: When the grader is root, each sandbox runs as its own unprivileged user, drawn from this range,
 #: so that the process limit (counted per user) of one submission cannot starve another.
@@ -39,10 +41,6 @@ def _new_uid() -> int:
     return SANDBOX_UIDS[secrets.randbelow(len(SANDBOX_UIDS))]
 #: Where the submission's folder appears inside the sandbox.
 INNER_WORK = "/submission"
-
-
-class SandboxUnavailable(RuntimeError):
-    """No sandbox can be made on this machine (the message says what to install)."""
 
 
 @dataclass(frozen=True)
@@ -184,9 +182,7 @@ def _inner_env(home: str = INNER_WORK + "/.home") -> dict[str, str]:
         "MPLCONFIGDIR": home + "/.matplotlib",
         "JUPYTER_RUNTIME_DIR": home + "/.runtime",
         "IPYTHONDIR": home + "/.ipython",
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
+        **ONE_BLAS_THREAD,
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "NBGRADER_EXECUTION": "autograde",
     }
