@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from coursekit._validate import FloatArray, as_float_array, check_positive, check_rng
+from coursekit._validate import FloatArray, all_finite, as_float_array, check_positive, check_rng
 
 if TYPE_CHECKING:  # matplotlib is imported lazily, only by the plotting helpers
     from matplotlib.axes import Axes
@@ -75,6 +75,8 @@ def _check_int(value: Any, name: str, func: str, *, minimum: int) -> int:
 
 def _check_decay(value: Any, name: str, func: str) -> float:
     """A decay rate such as gamma or beta1: a number in [0, 1)."""
+    if type(value) is float and 0.0 <= value < 1.0:  # the usual case, checked quickly
+        return value
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{func}: argument '{name}' must be a number in [0, 1), got {type(value).__name__}")
     value = float(value)
@@ -83,14 +85,30 @@ def _check_decay(value: Any, name: str, func: str) -> float:
     return value
 
 
-def _like(value: ArrayLike, name: str, w: FloatArray, func: str) -> FloatArray:
+def _like(value: ArrayLike, name: str, w: FloatArray, func: str, *, finite: bool = True) -> FloatArray:
     """``value`` as a float array of ``w``'s shape, or raise."""
-    arr = as_float_array(value, name, func)
+    arr = as_float_array(value, name, func, finite=finite)
     if arr.shape != w.shape:
         raise ValueError(
             f"{func}: argument '{name}' must have the shape of 'w', {w.shape}, got shape {arr.shape}"
         )
     return arr
+
+
+def _check_result_finite(result: FloatArray, inputs: dict[str, FloatArray], func: str) -> None:
+    """Raise if ``result`` holds NaN or infinity, naming the input that brought it in.
+
+    One pass over the result replaces one pass per input: a non-finite input always makes the
+    result non-finite, so the inputs are only examined when the result fails.
+    """
+    if result.size == 0 or all_finite(result):
+        return
+    for name, arr in inputs.items():
+        as_float_array(arr, name, func)  # raises "argument '<name>' contains NaN or infinity"
+    raise ValueError(
+        f"{func}: the update overflowed to infinity or NaN although every input is finite; "
+        f"the gradient or the step size is far too large"
+    )
 
 
 def _nonnegative(arr: FloatArray, name: str, func: str) -> FloatArray:
@@ -441,10 +459,15 @@ def adam_step(
         :math:`W_t`, :math:`m_t`, :math:`v_t` (uncorrected).
     """
     func = "adam_step"
-    w = as_float_array(w, "w", func)
-    g = _like(dw, "dw", w, func)
-    m = _like(m, "m", w, func)
-    v = _nonnegative(_like(v, "v", w, func), "v", func)
+    # This is the inner loop of every training run, so the finiteness of the four arrays is
+    # checked once, on the result (NaN and infinity propagate into it); only when that check
+    # fails are the inputs examined one by one to name the culprit.
+    w = as_float_array(w, "w", func, finite=False)
+    g = _like(dw, "dw", w, func, finite=False)
+    m = _like(m, "m", w, func, finite=False)
+    v = _nonnegative(_like(v, "v", w, func, finite=False), "v", func)
+    if v.size and v.max() == np.inf:  # the one bad input the result check misses: the step becomes 0
+        as_float_array(v, "v", func)
     if isinstance(t, bool) or not isinstance(t, Integral):
         raise TypeError(
             f"{func}: argument 't' must be an integer, the 1-based number of the update, "
@@ -459,18 +482,24 @@ def adam_step(
     b1 = _check_decay(beta1, "beta1", func)
     b2 = _check_decay(beta2, "beta2", func)
     e = check_positive(eps, "eps", func)
-    # The formulas above, computed with as few temporary arrays as possible (this is the inner
-    # loop of every training run): m_new, v_new and the step are each built in place.
-    m_new = g * (1.0 - b1)
-    m_new += b1 * m
-    v_new = np.square(g)
-    v_new *= 1.0 - b2
-    v_new += b2 * v
-    denom = np.sqrt(v_new * (1.0 / (1.0 - b2 ** int(t))))  # sqrt(v_hat)
-    denom += e
-    step = m_new * (eta / (1.0 - b1 ** int(t)))  # eta * m_hat
-    step /= denom
-    return w - step, m_new, v_new
+    # The formulas above in 13 passes over the weights and four new arrays: each average is
+    # written as m + (1 - beta)(g - m), and the step is built in one buffer that ends as W_t.
+    with np.errstate(over="ignore", invalid="ignore"):  # a bad input is reported below, not warned about
+        m_new = g - m
+        m_new *= 1.0 - b1
+        m_new += m
+        v_new = np.square(g)
+        v_new -= v
+        v_new *= 1.0 - b2
+        v_new += v
+        w_new = v_new * (1.0 / (1.0 - b2 ** int(t)))  # v_hat
+        np.sqrt(w_new, out=w_new)
+        w_new += e
+        np.divide(m_new, w_new, out=w_new)  # m_t / (sqrt(v_hat) + eps)
+        w_new *= eta / (1.0 - b1 ** int(t))  # eta * m_hat / (...)
+        np.subtract(w, w_new, out=w_new)
+    _check_result_finite(w_new, {"w": w, "dw": g, "m": m, "v": v}, func)
+    return w_new, m_new, v_new
 
 
 # ----------------------------------------------------------------------------- test problems
@@ -957,7 +986,7 @@ def train_mlp(
                     raise _diverged(func, f"at update {t} (epoch {epoch})")
                 loss = loss_fn.forward(logits, labels[idx])
                 batch_loss.append(loss)
-                net.backward(loss_fn.backward())
+                net.backward(loss_fn.backward(), input_grad=False)
                 new_params = []
                 for i, (p, g) in enumerate(zip(net.params(), net.grads(), strict=True)):
                     p_new, states[i] = _call_step(step_fn, p, g, states[i], t if pass_t else None, hyper, func)

@@ -722,3 +722,26 @@ def test_mlp_backprop_equals_autodiff_to_1e10(seed, n, d, h, k):
     np.testing.assert_allclose(Xv.grad, dX, rtol=1e-10, atol=1e-12)
     for v, g in zip(P, net.grads(), strict=True):
         np.testing.assert_allclose(v.grad, g, rtol=1e-10, atol=1e-12)
+
+
+def test_sequential_backward_without_input_grad_gives_the_same_weight_gradients() -> None:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(7, 4))
+    dv = rng.normal(size=(7, 2))
+    nets = [Sequential(Linear(4, 5, rng=np.random.default_rng(1)), ReLU(), Linear(5, 2, rng=np.random.default_rng(2)))
+            for _ in range(2)]
+    for net in nets:
+        net.forward(X)
+    du = nets[0].backward(dv)
+    assert nets[1].backward(dv, input_grad=False) is None
+    assert du.shape == X.shape
+    for g_full, g_weights_only in zip(nets[0].grads(), nets[1].grads(), strict=True):
+        np.testing.assert_array_equal(g_full, g_weights_only)
+    # A first module that is not a Linear layer still gets its backward call.
+    act_first = Sequential(ReLU(), Linear(4, 2, rng=rng))
+    act_first.forward(X)
+    assert act_first.backward(dv, input_grad=False) is None
+    with pytest.raises(RuntimeError, match=r"Linear.backward: no cached values"):
+        Sequential(Linear(4, 2, rng=rng)).backward(dv, input_grad=False)
+    with pytest.raises(ValueError, match=r"Linear.backward: argument 'dv' must have the shape"):
+        nets[1].backward(np.ones((7, 3)), input_grad=False)
