@@ -275,6 +275,8 @@ def grade(
     cfg.CourseDirectory.submitted_directory = str(state.staging)
     cfg.Autograde.autograde_preprocessors = ["coursekit.grading.preprocessors.UseExecuted",
                                              *preprocessors.AUTOGRADE_AFTER_EXECUTION]
+    # nbgrader's feedback exporter with its templates, Markdown and highlighting cached across students
+    cfg.GenerateFeedback.exporter_class = "coursekit.grading.feedback.FeedbackExporter"
     api = nbgrader_api(cfg)
     for assignment in names:
         run_step(api, "generate_assignment", assignment, force=True, create=True)
@@ -305,53 +307,35 @@ def grade(
     report = Report(rows=[])
     failures: dict[tuple[str, str], str] = {}
     tasks: list[_Task] = []
-    for assignment in names:
-        released = {n: nbformat.read(workspace / "release" / assignment / f"{n}.ipynb", as_version=4)
-                    for n in _notebook_names(course, assignment)}
-        for student in _students(submitted, assignment):
-            fingerprint = digest(submitted / student / assignment)
-            record = state.record(student, assignment)
-            if record and record.get("digest") == fingerprint and not force:
-                if record.get("status") != "graded":
-                    failures[(student, assignment)] = record["status"]
-                _remember(report, student, assignment, record)
-                continue
-            staged = stage(submitted, state.staging, student, assignment, list(released))
-            if staged.problem:
-                status = f"failed: {staged.problem}"
-                failures[(student, assignment)] = status
-                say(f"{assignment}: {student}: {staged.problem}")
-                state.write_record(student, assignment, {"digest": fingerprint, "status": status,
-                                                         "notes": staged.notes, "flags": []})
-                continue
-            try:
-                run_step(sanitizer, "autograde", assignment, student, force=True, create=True)
-            except CourseError as exc:
-                failures[(student, assignment)] = f"failed: {_short(exc)}"
-                say(f"{assignment}: {student}: could not be prepared: {_short(exc)}")
-                continue
-            sanitized = {n: (state.sanitized / student / assignment / f"{n}.ipynb").read_text(encoding="utf-8")
-                         for n in released}
-            flags = []
-            for n in sanitized:
-                flags += scan(staged.notebooks[n], released[n], assignment, EXERCISES.get(assignment, ()))
-            tasks.append(_Task(student, assignment, staged, flags, sanitized))
-
     executor = _Executor(jobs or os.cpu_count() or 1, scheduler)
     try:
         pending: dict[Any, tuple[_Task, str]] = {}
-        for task in tasks:
+
+        def start(task: _Task) -> None:
+            """Send the task's notebooks to the workers (those not executed before)."""
+            folder = state.staging / task.student / task.assignment
             for name, text in task.sanitized.items():
                 cached = state.cached_execution(task.student, task.assignment, name, text)
                 if cached is not None:
                     task.executed[name] = cached
                     continue
-                files = {str(p.relative_to(state.staging / task.student / task.assignment)): p.read_bytes()
-                         for p in (state.staging / task.student / task.assignment).rglob("*")
-                         if p.is_file() and p.suffix != ".ipynb"}
+                files = {str(p.relative_to(folder)): p.read_bytes()
+                         for p in folder.rglob("*") if p.is_file() and p.suffix != ".ipynb"}
                 payload = {"notebook": text, "name": f"{name}.ipynb", "files": files,
                            "limits": asdict(limits), "sandbox": sandbox}
                 pending[executor.submit(payload)] = (task, name)
+
+        # Each submission is staged, sanitized and scanned here, then sent off at once: the
+        # workers execute while the next one is being prepared.
+        for assignment in names:
+            released = {n: nbformat.read(workspace / "release" / assignment / f"{n}.ipynb", as_version=4)
+                        for n in _notebook_names(course, assignment)}
+            for student in _students(submitted, assignment):
+                task = _prepare(state, sanitizer, submitted, student, assignment, released, force, report,
+                                failures, say)
+                if task is not None:
+                    tasks.append(task)
+                    start(task)
         bar = _progress(len(tasks), show_progress)
 
         def finish(task: _Task) -> None:
@@ -391,6 +375,39 @@ def grade(
     write_csv(rows, workspace / "grades.csv")
     (workspace / "integrity.json").write_text(json.dumps(report.flags, indent=1, sort_keys=True), encoding="utf-8")
     return report
+
+
+def _prepare(state: _State, sanitizer: Any, submitted: Path, student: str, assignment: str,
+             released: dict[str, Any], force: bool, report: Report, failures: dict[tuple[str, str], str],
+             say: Callable[[str], None]) -> _Task | None:
+    """Stage, sanitize and scan one submission; None when there is nothing to execute."""
+    fingerprint = digest(submitted / student / assignment)
+    record = state.record(student, assignment)
+    if record and record.get("digest") == fingerprint and not force:
+        if record.get("status") != "graded":
+            failures[(student, assignment)] = record["status"]
+        _remember(report, student, assignment, record)
+        return None
+    staged = stage(submitted, state.staging, student, assignment, list(released))
+    if staged.problem:
+        status = f"failed: {staged.problem}"
+        failures[(student, assignment)] = status
+        say(f"{assignment}: {student}: {staged.problem}")
+        state.write_record(student, assignment, {"digest": fingerprint, "status": status,
+                                                 "notes": staged.notes, "flags": []})
+        return None
+    try:
+        run_step(sanitizer, "autograde", assignment, student, force=True, create=True)
+    except CourseError as exc:
+        failures[(student, assignment)] = f"failed: {_short(exc)}"
+        say(f"{assignment}: {student}: could not be prepared: {_short(exc)}")
+        return None
+    sanitized = {n: (state.sanitized / student / assignment / f"{n}.ipynb").read_text(encoding="utf-8")
+                 for n in released}
+    flags = []
+    for n in sanitized:
+        flags += scan(staged.notebooks[n], released[n], assignment, EXERCISES.get(assignment, ()))
+    return _Task(student, assignment, staged, flags, sanitized)
 
 
 def _short(exc: Exception) -> str:

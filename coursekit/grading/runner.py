@@ -67,6 +67,18 @@ def cap_outputs(nb: Any) -> Any:
     return nb
 
 
+def _kernel_manager_class() -> type:
+    """jupyter_client's kernel manager, starting :mod:`coursekit.grading.kernel` instead of ipykernel_launcher."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class GradingKernelManager(AsyncKernelManager):
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            cmd = super().format_kernel_cmd(extra_arguments)
+            return ["coursekit.grading.kernel" if arg == "ipykernel_launcher" else arg for arg in cmd]
+
+    return GradingKernelManager
+
+
 def execute(nb: Any, cwd: str, cell_timeout: int) -> Any:
     """Execute ``nb`` in a fresh python3 kernel in ``cwd``; return it with outputs."""
     from nbclient import NotebookClient
@@ -77,6 +89,8 @@ def execute(nb: Any, cwd: str, cell_timeout: int) -> Any:
         nb,
         timeout=cell_timeout,
         kernel_name="python3",
+        kernel_manager_class=_kernel_manager_class(),
+        shutdown_kernel="immediate",  # nothing is left to save: no need to wait for a graceful exit
         allow_errors=True,
         interrupt_on_timeout=True,
         record_timing=False,

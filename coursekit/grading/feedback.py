@@ -1,0 +1,150 @@
+"""nbgrader's feedback exporter, made cheap to run once per student.
+
+``nbgrader generate_feedback`` renders each graded notebook to HTML with nbconvert's
+``HTMLExporter`` and a fresh Jinja environment: every call compiles the templates again, and
+every cell's Markdown and syntax highlighting is rendered again, although from one student to
+the next almost every cell is the same (the course text, the locked and test cells).
+:class:`FeedbackExporter` is that exporter with three caches, shared by all its instances in a
+process:
+
+* the compiled templates (Jinja's bytecode cache, in memory);
+* Markdown cells rendered to HTML, by source text (cells with attachments are not cached);
+* code highlighted to HTML, by source text, language and cell metadata.
+
+``HTMLExporter`` also re-parses every page it renders with BeautifulSoup, to give images an
+``alt`` text and JupyterLab-style cells a ``tabindex``, and writes the parsed tree back out:
+half of what is left of the cost. The feedback template is the classic one, which has no such
+cells, so when a page has no image either there is nothing to add; :class:`FeedbackExporter`
+then keeps the page as rendered. It differs from ``HTMLExporter``'s only in how the same
+document is spelled (BeautifulSoup rewrites ``<br>`` as ``<br/>``, for instance): a test
+checks that parsing it gives exactly ``HTMLExporter``'s page. Pages with images go through
+``HTMLExporter`` unchanged.
+
+``coursekit grade`` selects it with ``GenerateFeedback.exporter_class``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Any
+
+from jinja2 import BytecodeCache, pass_context
+from jinja2.bccache import Bucket
+from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+__all__ = ["FeedbackExporter"]
+
+#: Entries kept in each of the Markdown and highlighting caches (a course has a few thousand cells).
+CACHE_SIZE = 20_000
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled Jinja templates kept in memory, keyed by template name and source checksum."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+class _Memo:
+    """A bounded least-recently-used cache of strings."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, str] = OrderedDict()
+
+    def get(self, key: Any) -> str | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: Any, value: str) -> str:
+        self._items[key] = value
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return value
+
+
+_BYTECODE = _MemoryBytecodeCache()
+_MARKDOWN = _Memo(CACHE_SIZE)
+_HIGHLIGHT = _Memo(CACHE_SIZE)
+
+
+class _CachedHighlight:
+    """Wraps nbconvert's ``highlight_code`` filter (one per notebook, for its Pygments lexer)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __call__(self, source: str, language: str | None = None, metadata: Any = None) -> str:
+        key = (getattr(self.inner, "pygments_lexer", None), source, language,
+               json.dumps(metadata, sort_keys=True, default=str))
+        cached = _HIGHLIGHT.get(key)
+        if cached is not None:
+            return cached
+        return _HIGHLIGHT.put(key, self.inner(source, language=language, metadata=metadata))
+
+
+class FeedbackExporter(HTMLExporter):
+    """``HTMLExporter`` whose template compilation, Markdown and highlighting are cached."""
+
+    def _create_environment(self) -> Any:
+        environment = super()._create_environment()
+        environment.bytecode_cache = _BYTECODE
+        return environment
+
+    def register_filter(self, name: str, jinja_filter: Any) -> Any:
+        if name == "highlight_code" and not isinstance(jinja_filter, _CachedHighlight):
+            jinja_filter = _CachedHighlight(jinja_filter)
+        return super().register_filter(name, jinja_filter)
+
+    @pass_context
+    def markdown2html(self, context: Any, source: str) -> str:
+        cell = context.get("cell", {})
+        if cell.get("attachments"):
+            return super().markdown2html(context, source)
+        path = context.get("resources", {}).get("metadata", {}).get("path", "")
+        key = (source, path, self.embed_images, self.anchor_link_text, self.exclude_anchor_links,
+               json.dumps(self.lexer_options, sort_keys=True, default=str))
+        cached = _MARKDOWN.get(key)
+        if cached is not None:
+            return cached
+        return _MARKDOWN.put(key, super().markdown2html(context, source))
+
+    def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any) -> tuple[str, Any]:
+        if self.template_name != "feedback" or _has_images(nb):
+            return super().from_notebook_node(nb, resources, **kw)
+        # HTMLExporter.from_notebook_node up to its BeautifulSoup pass, which has nothing to do here.
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        resources = self._init_resources(resources)
+        filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
+                                                 resources=resources)
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", filter_data_type)
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        if "<img" in html or "jp-Cell-inputWrapper" in html or "jp-OutputArea-output" in html:
+            return super().from_notebook_node(nb, resources, **kw)  # the pass has work after all
+        return html, resources
+
+
+def _has_images(nb: Any) -> bool:
+    for cell in nb.cells:
+        if cell.get("attachments"):
+            return True
+        for out in cell.get("outputs", []):
+            if any(mime.startswith("image/") for mime in out.get("data", {})):
+                return True
+    return False
