@@ -15,12 +15,13 @@ Examples
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["assert_close", "assert_shape", "call"]
+__all__ = ["assert_close", "assert_shape", "call", "needs"]
 
 
 def _describe(x: Any) -> str:
@@ -139,3 +140,34 @@ def call(func: Callable[..., Any], *args: Any, what: str, **kwargs: Any) -> Any:
                 "Look for exp() of a large number or a division by zero; "
                 "rewrite the formula so that it cannot overflow."
             ) from None
+
+
+def needs(*names: str, exercise: str) -> None:
+    """Stop a demonstration cell with ``NotImplementedError`` until an exercise it builds on is done.
+
+    In a student's notebook an unfinished exercise raises ``NotImplementedError``, so the cell
+    that calls it never creates its results; a later cell that uses them would then fail with
+    a puzzling ``NameError``. Starting that later cell with ``needs("X_kept", "y_kept",
+    exercise="subsample_negatives")`` makes it fail the way the student expects instead, and
+    say which exercise to finish. When the names exist (a finished notebook) it does nothing.
+
+    Parameters
+    ----------
+    *names : str
+        Variables the cell uses, made by earlier cells (looked up among the notebook's globals).
+    exercise : str
+        The exercise those cells need, as the student knows it.
+
+    Raises
+    ------
+    NotImplementedError
+        If any of ``names`` is not defined.
+    """
+    namespace = sys._getframe(1).f_globals
+    missing = [name for name in names if name not in namespace]
+    if missing:
+        listed = ", ".join(f"'{name}'" for name in missing)
+        raise NotImplementedError(
+            f"this cell uses {listed}, which earlier cells make only once {exercise} is implemented; "
+            f"finish {exercise}, then run the notebook from the top again"
+        )

@@ -130,3 +130,42 @@ def test_unknown_assignment_is_a_clear_error(toy):
     with pytest.raises(CourseError, match="unknown assignment.*99_nope.*02_activations"):
         toy.assignments(["99_nope"])
 
+
+
+def _code(source: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(source)
+
+
+def test_tag_unfinished_marks_exactly_the_cells_that_raise_not_implemented(tmp_path):
+    from coursekit.grading.release import RAISES, tag_unfinished
+
+    nb = nbformat.v4.new_notebook(cells=[
+        _code("def f(x):\n    raise NotImplementedError()"),
+        _code("y = 1 + 1"),
+        _code("f(2)"),
+        nbformat.v4.new_markdown_cell("text"),
+        _code("z = f(3)"),
+    ])
+    nb.cells[1].metadata["tags"] = ["keep-me", RAISES]  # a stale tag is removed, others stay
+    tag_unfinished(nb, tmp_path, "toy")
+    tags = [c.metadata.get("tags", []) for c in nb.cells]
+    assert tags == [[], ["keep-me"], [RAISES], [], [RAISES]]
+
+
+@pytest.mark.parametrize("source, error", [("undefined_name + 1", "NameError"),
+                                           ("import warnings; warnings.warn('careful')", "stderr")])
+def test_tag_unfinished_rejects_any_other_failure(tmp_path, source, error):
+    from coursekit.grading.release import tag_unfinished
+
+    nb = nbformat.v4.new_notebook(cells=[_code("x = 1"), _code(source)])
+    with pytest.raises(CourseError, match=error):
+        tag_unfinished(nb, tmp_path, "toy")
+
+
+def test_student_notebooks_let_run_all_continue_past_every_unfinished_exercise():
+    from coursekit.grading.release import RAISES
+
+    for a in ASSIGNMENTS:
+        nb = nbformat.read(COURSE.student(a), as_version=4)
+        tagged = [c for c in nb.cells if RAISES in c.metadata.get("tags", [])]
+        assert tagged, f"{a}: no cell is tagged {RAISES}, so Run All stops at the first exercise"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from coursekit.checks import assert_close, assert_shape, call
+from coursekit.checks import assert_close, assert_shape, call, needs
 
 
 def test_assert_close_accepts_equal_values_and_scalars():
@@ -66,3 +66,10 @@ def test_call_passes_other_errors_through():
 
     with pytest.raises(NotImplementedError):
         call(unfinished, 1.0, what="unfinished(1)")
+
+
+def test_needs_raises_not_implemented_naming_the_missing_variables_and_the_exercise():
+    namespace = {"needs": needs, "present": 1}
+    exec("needs('present', exercise='f')", namespace)  # nothing missing: no error
+    with pytest.raises(NotImplementedError, match=r"'absent', 'gone'.*finish fit_model, then run"):
+        exec("needs('present', 'absent', 'gone', exercise='fit_model')", namespace)

@@ -53,16 +53,20 @@ def read_source(course: Course, assignment: str) -> Any:
     return jupytext.read(path)
 
 
-def execute_notebook(nb: Any, cwd: Path, *, timeout: int = EXECUTE_TIMEOUT, name: str = "") -> Any:
-    """Execute ``nb`` in a fresh kernel in ``cwd``; raise if a cell errors or writes to stderr.
+def execute_notebook(nb: Any, cwd: Path, *, timeout: int = EXECUTE_TIMEOUT, name: str = "",
+                     allow_errors: bool = False, env: dict[str, str] | None = None) -> Any:
+    """Execute ``nb`` in a fresh kernel in ``cwd``; raise if a cell writes to stderr, or errors
+    (unless ``allow_errors``: then every cell runs and errors stay in the outputs).
 
-    Returns the executed notebook (a copy).
+    ``env`` adds environment variables for the kernel. Returns the executed notebook (a copy).
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     nb = copy.deepcopy(nb)
-    env_grading = os.environ.pop("NBGRADER_EXECUTION", None)
+    saved = {var: os.environ.get(var) for var in ("NBGRADER_EXECUTION", *(env or {}))}
+    os.environ.pop("NBGRADER_EXECUTION", None)
+    os.environ.update(env or {})
     for var, value in ONE_BLAS_THREAD.items():
         os.environ.setdefault(var, value)
     try:
@@ -72,14 +76,18 @@ def execute_notebook(nb: Any, cwd: Path, *, timeout: int = EXECUTE_TIMEOUT, name
             kernel_name="python3",
             resources={"metadata": {"path": str(cwd)}},
             record_timing=False,
+            allow_errors=allow_errors,
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
         client.execute()
     except CellExecutionError as exc:
         raise CourseError(f"{name}: a cell raised an error while executing:\n{exc}") from None
     finally:
-        if env_grading is not None:
-            os.environ["NBGRADER_EXECUTION"] = env_grading
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
     # Saved widget state only bloats the file: widgets need a live kernel to be useful.
     nb.metadata.pop("widgets", None)
     for i, cell in enumerate(nb.cells):
@@ -111,22 +119,82 @@ def build_solution(course: Course, assignment: str, *, force: bool = False) -> b
     return True
 
 
-def _strip_pairing(path: Path) -> None:
-    nb = nbformat.read(path, as_version=4)
-    nb.metadata.pop("jupytext", None)
-    nbformat.write(nb, path)
+def generate_students(course: Course, assignments: list[str], release_dir: Path, workspace: Path, *,
+                      execute: bool = True, reuse: bool = True) -> None:
+    """Run nbgrader's generate_assignment for ``assignments`` into ``release_dir``, then tag the cells
+    that fail in the fresh student notebook (see :func:`tag_unfinished`).
 
-
-def generate_students(course: Course, assignments: list[str], release_dir: Path, workspace: Path) -> None:
-    """Run nbgrader's generate_assignment for ``assignments`` into ``release_dir``.
-
-    ``workspace`` holds the gradebook that records the assignments' source cells.
+    ``workspace`` holds the gradebook that records the assignments' source cells. The tags of
+    the committed student notebook in ``notebooks/`` are reused when its cells are the same
+    (and ``reuse`` is True); otherwise the new notebook is executed to find them, unless
+    ``execute`` is False.
     """
+    previous = {}
+    for assignment in assignments:
+        for nb_path in (course.notebooks / assignment).glob("*.ipynb"):
+            previous[(assignment, nb_path.name)] = nbformat.read(nb_path, as_version=4)
     api = nbgrader_api(load_config(course, workspace=workspace, release_dir=release_dir))
     for assignment in assignments:
         run_step(api, "generate_assignment", assignment, force=True, create=True)
         for nb_path in (release_dir / assignment).glob("*.ipynb"):
-            _strip_pairing(nb_path)
+            nb = nbformat.read(nb_path, as_version=4)
+            nb.metadata.pop("jupytext", None)  # students should not get a paired script written next to it
+            old = previous.get((assignment, nb_path.name))
+            if reuse and old is not None and _without_raises(old) == _without_raises(nb):
+                _copy_raises(old, nb)
+            elif execute:
+                tag_unfinished(nb, course.notebooks / assignment, f"{assignment} (student version)")
+            nbformat.write(nb, nb_path)
+
+
+#: The cell tag that lets JupyterLab's "Run All" go on past a cell that raises (nbval accepts it too).
+RAISES = "raises-exception"
+
+
+def tag_unfinished(nb: Any, cwd: Path, name: str) -> None:
+    """Tag the code cells of a student notebook that raise ``NotImplementedError`` with ``raises-exception``.
+
+    A fresh student notebook is executed top to bottom. Its unfinished exercises raise
+    ``NotImplementedError`` in every cell that calls them; with the tag, "Run All" in
+    JupyterLab runs the whole notebook (its figures and widgets included) instead of stopping
+    at the first exercise. Any other error, or output on stderr, is a mistake in the notebook
+    (typically a ``NameError`` in a cell that uses results of an unfinished exercise; start
+    that cell with ``coursekit.checks.needs``) and raises :class:`CourseError`.
+    """
+    executed = execute_notebook(nb, cwd, name=name, allow_errors=True, env={"MPLBACKEND": "agg"})
+    for i, (cell, ran) in enumerate(zip(nb.cells, executed.cells, strict=True)):
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in ran.get("outputs", []) if o.get("output_type") == "error"]
+        for err in errors:
+            if err.get("ename") != "NotImplementedError":
+                raise CourseError(
+                    f"{name}: cell {i} raises {err.get('ename')}: {str(err.get('evalue'))[:200]}\n"
+                    f"{cell.source[:300]}\nIn a fresh student notebook only NotImplementedError may be raised; "
+                    "if the cell uses results of an unfinished exercise, start it with "
+                    "coursekit.checks.needs(...)"
+                )
+        _set_raises(cell, bool(errors))
+
+
+def _set_raises(cell: Any, on: bool) -> None:
+    tags = [t for t in cell.get("metadata", {}).get("tags", []) if t != RAISES] + ([RAISES] if on else [])
+    if tags:
+        cell.metadata["tags"] = tags
+    else:
+        cell.metadata.pop("tags", None)
+
+
+def _without_raises(nb: Any) -> list[tuple[str, str, str]]:
+    stripped = copy.deepcopy(nb)
+    for cell in stripped.cells:
+        _set_raises(cell, False)
+    return cells_signature(stripped)
+
+
+def _copy_raises(source: Any, target: Any) -> None:
+    for old, new in zip(source.cells, target.cells, strict=True):
+        _set_raises(new, RAISES in old.get("metadata", {}).get("tags", []))
 
 
 def release(
@@ -159,7 +227,7 @@ def release(
         say(f"{name}: solution notebook {'executed and written' if rebuilt else 'up to date'}")
     ws = workspace or (course.root / os.environ.get("COURSEKIT_WORKSPACE", "grading"))
     ws.mkdir(parents=True, exist_ok=True)
-    generate_students(course, names, course.notebooks, ws)
+    generate_students(course, names, course.notebooks, ws, reuse=not force_execute)
     say(f"student notebooks regenerated in {course.notebooks.relative_to(course.root)}/ for {len(names)} assignment(s)")
 
 
@@ -179,7 +247,7 @@ def check_release(course: Course, assignments: list[str] | None = None) -> list[
             )
     with tempfile.TemporaryDirectory(prefix="coursekit-release-") as tmp:
         tmp_path = Path(tmp)
-        generate_students(course, names, tmp_path / "release", tmp_path / "workspace")
+        generate_students(course, names, tmp_path / "release", tmp_path / "workspace", execute=False)
         for name in names:
             fresh = tmp_path / "release" / name
             committed = course.notebooks / name

@@ -58,7 +58,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import coursekit.autodiff as ad
-from coursekit.checks import assert_close, assert_shape, call
+from coursekit.checks import assert_close, assert_shape, call, needs
 from coursekit.datasets import spiral_data
 from coursekit.gradcheck import check_module_gradients
 from coursekit.modules import LossModule, Module, Sequential, train_sgd
@@ -1489,6 +1489,9 @@ epoch_losses = train_sgd(net, SoftmaxCrossEntropyLoss(), X_spiral, y_spiral, lr=
                          rng=rng)
 
 # %%
+needs("epoch_losses", exercise="each of softmax_cross_entropy, Linear.backward and ReLU.backward")
+
+
 def predict(X):
     """The class with the largest logit."""
     return np.argmax(net.forward(X), axis=1)

@@ -56,7 +56,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from coursekit.activations import sigmoid
-from coursekit.checks import assert_close, assert_shape, call
+from coursekit.checks import assert_close, assert_shape, call, needs
 from coursekit.init import preactivations
 from coursekit.modules import Linear, Sequential, SquaredLoss, Tanh
 from coursekit.progress import GRADING, progress
@@ -208,6 +208,7 @@ losses_const = train(net_const, STEPS)
 losses_random = train(net_random, STEPS)
 
 # %%
+needs("net_const", "net_random", "losses_const", "losses_random", exercise="constant_init")
 W1_const = net_const.params()[0]
 print(f"after {STEPS} steps, largest difference between two hidden units' weights: {np.ptp(W1_const):.1f}")
 print(f"final loss, constant start: {losses_const[-1]:.3f}; random start: {losses_random[-1]:.4f}")

@@ -57,7 +57,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from coursekit.checks import assert_close, assert_shape, call
+from coursekit.checks import assert_close, assert_shape, call, needs
 from coursekit.optim import (
     digits_dataset,
     ill_conditioned_quadratic,
@@ -1074,6 +1074,7 @@ assert (np.array_equal(_wa, np.ones(4)) and np.array_equal(_ma, np.full(4, 0.1))
 # functions through `run_optimizer`, which calls the update rule once per step and returns the path.
 
 # %%
+banana_start = np.array([-1.5, 2.0])  # start on the Rosenbrock function (the quadratic's is w_start, section 3.2)
 quad_paths = {
     "SGD, η = 0.019": run_optimizer(sgd_step, w_start, valley.grad, 200, lr=0.019),
     "momentum, η = 0.01, γ = 0.9": run_optimizer(momentum_step, w_start, valley.grad, 200,
@@ -1081,7 +1082,6 @@ quad_paths = {
     "adadelta, η = 0.1": run_optimizer(adadelta_step, w_start, valley.grad, 200, state=1, lr=0.1),
     "Adam, η = 0.2": run_optimizer(adam_step, w_start, valley.grad, 200, state=2, pass_t=True, lr=0.2),
 }
-banana_start = np.array([-1.5, 2.0])
 N_BANANA = 600 if GRADING else 2000  # fewer steps while nbgrader grades
 banana_paths = {
     "SGD, η = 0.001": run_optimizer(sgd_step, banana_start, rosenbrock_grad, N_BANANA, lr=1e-3),
@@ -1217,14 +1217,16 @@ mlp_runs = {
     "adadelta, η = 0.003": (adadelta_step, dict(state=1, lr=0.003)),
     "Adam, η = 0.01": (adam_step, dict(state=2, pass_t=True, lr=0.01)),
 }
-histories = {}
+trained = {}
 for name in progress(list(mlp_runs), desc="optimizers"):
     rule, settings = mlp_runs[name]
-    histories[name] = train_mlp(rule, X_train, y_train, rng=np.random.default_rng(SEED + 1), hidden=32,
-                                epochs=EPOCHS, batch_size=64, X_val=X_val, y_val=y_val,
-                                batch_fn=minibatch_indices, **settings)
+    trained[name] = train_mlp(rule, X_train, y_train, rng=np.random.default_rng(SEED + 1), hidden=32,
+                              epochs=EPOCHS, batch_size=64, X_val=X_val, y_val=y_val,
+                              batch_fn=minibatch_indices, **settings)
+histories = trained  # only once all four runs have finished
 
 # %%
+needs("histories", exercise="each of minibatch_indices, sgd_step, momentum_step, adadelta_step and adam_step")
 print(f"after {EPOCHS} epochs ({len(next(iter(histories.values())).batch_loss)} updates each):")
 for name, h in histories.items():
     print(f"  {name:28s} training loss {h.train_loss[-1]:.3f}   "
@@ -1250,6 +1252,7 @@ plt.show()
 # gradients.
 
 # %%
+needs("histories", exercise="each of minibatch_indices, sgd_step, momentum_step, adadelta_step and adam_step")
 adam_name = list(histories)[-1]
 batch_losses = histories[adam_name].batch_loss
 updates = np.arange(1, batch_losses.size + 1)

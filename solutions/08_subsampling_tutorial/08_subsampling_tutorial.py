@@ -55,7 +55,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from coursekit.checks import assert_close, assert_shape, call
+from coursekit.checks import assert_close, assert_shape, call, needs
 from coursekit.plotting import LINESTYLES, MARKERS, plot_curves
 from coursekit.progress import GRADING, progress
 from coursekit.subsampling import (
@@ -167,7 +167,8 @@ def subsample_negatives(X, y, f, rng):
 
 # %%
 # Try it: keep 10 % of the negatives. All positives survive, so their share grows.
-X_kept, y_kept = subsample_negatives(X_train, y_train, 0.1, rng)
+F = 0.1
+X_kept, y_kept = subsample_negatives(X_train, y_train, F, rng)
 print(f"kept {len(y_kept)} of {N_TRAIN} rows: {int(y_kept.sum())} positives, {int((y_kept == 0).sum())} negatives")
 print(f"share of positives: {y_train.mean():.2%} before, {y_kept.mean():.2%} after")
 
@@ -403,7 +404,7 @@ assert_close(np.array([*_w0, float(_b0)]), _newton(np.column_stack([_X, np.ones(
 # what it predicts on average for test examples from the original distribution.
 
 # %%
-F = 0.1
+needs("X_kept", "y_kept", exercise="subsample_negatives")
 w_naive, b_naive = fit_logistic_regression(X_kept, y_kept)
 print(f"kept data: w = {np.round(w_naive, 3)}, b = {b_naive:.3f}   (all data: b = {b_full:.3f})")
 print(f"b(kept) - b(all) = {b_naive - b_full:.3f};  -log f = {-np.log(F):.3f}")
@@ -498,6 +499,7 @@ def bias_correction(b, f):
 
 # %%
 # Try it: the corrected bias of the naive fit should be close to the all-data bias (and to the truth, -4.5).
+needs("b_naive", "b_full", exercise="each of subsample_negatives and fit_logistic_regression")
 print(f"naive b = {b_naive:.3f}, corrected b = {bias_correction(b_naive, F):.3f}, all-data b = {b_full:.3f}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_bias_correction", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -580,6 +582,7 @@ def importance_weights(y, f):
 
 # %%
 # Try it: fit the kept data again, now with weights 1/f on the negatives.
+needs("X_kept", "y_kept", exercise="subsample_negatives")
 weights_kept = importance_weights(y_kept, F)
 print(f"weights: {np.unique(weights_kept)}; their sum {weights_kept.sum():.0f} estimates N = {N_TRAIN}")
 w_iw, b_iw = fit_logistic_regression(X_kept, y_kept, sample_weight=weights_kept)
@@ -648,6 +651,10 @@ assert abs(_total - 40_000) < 5 * np.sqrt((_yy == 0).sum() * 0.8 / 0.2), (
 # when $\hat p \ge 0.5$".
 
 # %%
+needs("w_full", "b_full", "w_naive", "b_naive", "w_iw", "b_iw",
+      exercise="each of subsample_negatives, fit_logistic_regression and importance_weights")
+
+
 def evaluate(w, b, X=X_test, y=y_test, p_true=p_test):
     """Test metrics of the logistic regression (w, b) on data with known true probabilities."""
     p_hat = predict_proba(X, w, b)
@@ -694,6 +701,8 @@ print_table(results)
 # not the ranking.
 
 # %%
+needs("w_full", "b_full", "w_naive", "b_naive", "w_iw", "b_iw",
+      exercise="each of subsample_negatives, fit_logistic_regression and importance_weights")
 test_predictions = {
     "all data": predict_proba(X_test, w_full, b_full),
     "naive (kept data)": predict_proba(X_test, w_naive, b_naive),
@@ -736,15 +745,18 @@ plt.show()
 # %% tags=["nbval-ignore-output"]
 F_GRID = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 REPEATS = 1 if GRADING else 3
-sweep = {f: [] for f in F_GRID}
+fits_by_f = {f: [] for f in F_GRID}
 for f, _ in progress([(f, r) for f in F_GRID for r in range(REPEATS)], desc="fits"):
     Xs, ys = subsample_negatives(X_train, y_train, f, rng)
     wn, bn = fit_logistic_regression(Xs, ys, epochs=500)
     wi, bi = fit_logistic_regression(Xs, ys, sample_weight=importance_weights(ys, f), epochs=500)
-    sweep[f].append({"naive (kept data)": (wn, bn), "(b) bias + log f": (wn, bias_correction(bn, f)),
-                     "(c) weights 1/f": (wi, bi)})
+    fits_by_f[f].append({"naive (kept data)": (wn, bn), "(b) bias + log f": (wn, bias_correction(bn, f)),
+                         "(c) weights 1/f": (wi, bi)})
+sweep = fits_by_f  # only once every fit has finished
 
 # %%
+needs("sweep", "results",
+      exercise="each of subsample_negatives, fit_logistic_regression, importance_weights and bias_correction")
 methods = ("naive (kept data)", "(b) bias + log f", "(c) weights 1/f")
 excess = {m: np.zeros(len(F_GRID)) for m in methods}
 mean_p = {m: np.zeros(len(F_GRID)) for m in methods}
@@ -789,6 +801,10 @@ print(f"{'all data':<16}{1000 * full_excess:>8.2f}")
 # we know for generated data, instead of a noisy fraction of positives.
 
 # %% tags=["nbval-ignore-output"]
+needs("w_full", "b_full", "sweep",
+      exercise="each of subsample_negatives, fit_logistic_regression, importance_weights and bias_correction")
+
+
 def draw_reliability(f=0.1):
     """Exact reliability diagram of the four models for one f of the sweep."""
     fig, ax = plt.subplots(figsize=(6.4, 5))
@@ -829,6 +845,7 @@ widgets.interact(draw_reliability, f=widgets.SelectionSlider(options=F_GRID, val
 # along with the labels.
 
 # %%
+needs("w_full", "b_full", exercise="fit_logistic_regression")
 draws = 50 if GRADING else 200
 A_train = np.column_stack([X_train, np.ones(N_TRAIN)])
 per_example = (predict_proba(X_train, w_full, b_full) - y_train)[:, None] * A_train  # g_n, shape (N, 3)

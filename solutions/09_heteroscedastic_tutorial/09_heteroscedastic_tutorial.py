@@ -52,7 +52,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from coursekit.checks import assert_close, assert_shape, call
+from coursekit.checks import assert_close, assert_shape, call, needs
 from coursekit.gradcheck import numerical_gradient
 from coursekit.heteroscedastic import (
     TrainingDiverged,
@@ -854,6 +854,8 @@ assert np.array_equal(_r2, _r_saved), "fit_log_residuals must not modify the res
 # the grid and on the test set. The mean comes from the least-squares network in both shortcut rows.
 
 # %%
+needs("resid_train", "sd_hom_const", "f_hom_test", "sd_het", "f_het_test", "sd_het_test",
+      exercise="each of gaussian_nll_grads and HeteroscedasticMLP.backward")
 centres_7 = np.linspace(-3.0, 3.0, 7)[:, None]
 log_var_fit = fit_log_residuals(X_train, resid_train, centres_7, 1.0, ridge=0.01)
 log_var_raw = fit_log_residuals(X_train, resid_train, centres_7, 1.0, ridge=0.01, correct_bias=False)
@@ -952,6 +954,9 @@ plt.show()
 # is still far from the truth.
 
 # %% tags=["nbval-ignore-output"]
+needs("best_possible", exercise="each of gaussian_nll, gaussian_nll_grads and HeteroscedasticMLP.backward")
+
+
 def show_lr_var(lr_var=0.005):
     """Train with plain gradient descent for one variance-head step size and draw the loss and sigma(x)."""
     model, history, failed = train_sgd(lr_var)
