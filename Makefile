@@ -27,13 +27,27 @@ sandbox-tools:
 	         "or grade with 'coursekit grade --no-sandbox'."; exit 1; \
 	  fi; }
 
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+# Install it when missing and we may (root on a Debian-like system); otherwise say what to install.
+.PHONY: browser-tools
+browser-tools:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (the browser tests)"; \
+	    (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium at /usr/bin/chromium: install it" \
+	         "(e.g. 'sudo apt-get install chromium'), or run the other tests with" \
+	         "'.venv/bin/python -m pytest --ignore=browser_tests'."; exit 1; \
+	  fi; }
+
 ## course: an instructor's full round on an example class (release, autograde, feedback, grades)
 course: $(STAMP) sandbox-tools
 	$(BIN)/coursekit release
 	$(BIN)/coursekit grade --example-class --workspace build/example-class
 
-## test: every test (coursekit unit tests, notebooks under nbval, the grading pipeline)
-test: $(STAMP) sandbox-tools
+## test: every test (coursekit unit tests, notebooks under nbval, the grading pipeline, the browser tests)
+test: $(STAMP) sandbox-tools browser-tools
 	$(BIN)/python -m pytest
 
 ## lab: open the student notebooks in JupyterLab

@@ -1128,7 +1128,7 @@ for name, p in banana_paths.items():
 # ### Slider: explore one optimizer
 #
 # Pick an optimizer and a landscape, then move the step size $\eta$ (logarithmic slider), momentum's or adadelta's
-# $\gamma$, and Adam's $\beta_1$ and $\beta_2$. Things to try: momentum with $\gamma$ = 0.1 and 0.99; Adam with $\beta_1 = 0$
+# $\gamma$, and Adam's $\beta_1$ and $\beta_2$ (the sliders an optimizer does not use are greyed out). Things to try: momentum with $\gamma$ = 0.1 and 0.99; Adam with $\beta_1 = 0$
 # (no momentum: adadelta with bias correction); SGD on the quadratic just below and just above $\eta = 0.02$.
 
 # %% tags=["nbval-ignore-output"]
@@ -1173,14 +1173,30 @@ def explore(optimizer="momentum", landscape="quadratic", lr=0.01, gamma=0.9, bet
     plt.show()
 
 
+optimizer_choice = widgets.Dropdown(options=["SGD", "momentum", "adadelta", "Adam"], value="momentum")
+decay_sliders = {
+    "gamma": widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="gamma"),
+    "beta1": widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="beta1"),
+    "beta2": widgets.FloatSlider(value=0.999, min=0.9, max=0.9999, step=0.0001, readout_format=".4f",
+                                 description="beta2"),
+}
+USES = {"SGD": set(), "momentum": {"gamma"}, "adadelta": {"gamma"}, "Adam": {"beta1", "beta2"}}
+
+
+def grey_out_unused(change=None):
+    """Disable the decay sliders that the chosen optimizer does not use."""
+    for name, slider in decay_sliders.items():
+        slider.disabled = name not in USES[optimizer_choice.value]
+
+
+optimizer_choice.observe(grey_out_unused, names="value")
+grey_out_unused()
 widgets.interact(
     explore,
-    optimizer=widgets.Dropdown(options=["SGD", "momentum", "adadelta", "Adam"], value="momentum"),
+    optimizer=optimizer_choice,
     landscape=widgets.Dropdown(options=list(LANDSCAPES), value="quadratic"),
     lr=widgets.FloatLogSlider(value=0.01, base=10, min=-4, max=0, step=0.1, description="lr ($\\eta$)"),
-    gamma=widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="gamma"),
-    beta1=widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="beta1"),
-    beta2=widgets.FloatSlider(value=0.999, min=0.9, max=0.9999, step=0.0001, readout_format=".4f", description="beta2"),
+    **decay_sliders,
     steps=widgets.IntSlider(value=300, min=10, max=3000, step=10, description="steps"),
 );
 
