@@ -10,6 +10,7 @@ import pytest
 from browser_tests.conftest import ASSIGNMENTS
 from browser_tests.harness import Lab
 from browser_tests.notebook import (
+    NB,
     error_outputs,
     move_sliders,
     open_notebook,
@@ -66,6 +67,11 @@ def test_solution_notebook_runs_all_without_any_error(page: Any, lab: Lab, assig
     errors = error_outputs(page)
     assert not errors, f"Run All took {seconds:.0f} s and showed errors or stderr:\n" + "\n".join(
         f"  code cell {e.cell}: {e.ename}: ...{e.text[-300:]}" for e in errors)
+    math = page.eval_on_selector_all(f"{NB} mjx-container", "els => els.length")
+    math_errors = page.eval_on_selector_all(f"{NB} .jp-RenderedMarkdown",
+                                            "els => els.filter(e => /Math (input|Processing) error/i"
+                                            ".test(e.textContent)).length")
+    assert math > 0 and not math_errors, f"equations: {math} rendered, {math_errors} cells with errors"
     images = rendered_images(page)
     assert images and all(w > 0 for w in images), f"figures did not render as images (widths {images})"
     assert widget_controls(page) > 0 or assignment not in _WITH_WIDGETS, "the notebook's widgets did not render"

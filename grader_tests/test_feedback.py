@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import nbgrader
 import pytest
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 from traitlets.config import Config
 
-import nbgrader
 from coursekit.grading.course import Course
 from coursekit.grading.feedback import FeedbackExporter
 

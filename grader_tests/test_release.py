@@ -9,8 +9,8 @@ import sys
 import jupytext
 import nbformat
 import pytest
-from conftest import ASSIGNMENTS, COURSE, ROOT
 
+from conftest import ASSIGNMENTS, COURSE, ROOT
 from coursekit.grading.check import check_course
 from coursekit.grading.course import EXERCISES, Course, CourseError
 from coursekit.grading.release import check_release, generate_students
@@ -169,3 +169,16 @@ def test_student_notebooks_let_run_all_continue_past_every_unfinished_exercise()
         nb = nbformat.read(COURSE.student(a), as_version=4)
         tagged = [c for c in nb.cells if RAISES in c.metadata.get("tags", [])]
         assert tagged, f"{a}: no cell is tagged {RAISES}, so Run All stops at the first exercise"
+
+
+def test_every_notebook_opens_with_its_goals_and_ends_with_a_summary():
+    for a in ASSIGNMENTS:
+        nb = nbformat.read(COURSE.student(a), as_version=4)
+        first, last = nb.cells[0], nb.cells[-1]
+        assert first.cell_type == "markdown" and first.source.startswith(f"# {a[:2]} · "), \
+            f"{a}: the first cell should be the title '# {a[:2]} · ...'"
+        goals = first.source.split("will be able to", 1)
+        assert len(goals) == 2 and "\n- " in goals[1], \
+            f"{a}: the first cell should say what the student 'will be able to' do, as a list"
+        assert last.cell_type == "markdown" and last.source.startswith("## Summary") and (
+            "\n* " in last.source or "\n- " in last.source), f"{a}: the last cell should be a '## Summary' with a list"

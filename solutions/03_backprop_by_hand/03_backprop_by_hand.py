@@ -1516,7 +1516,8 @@ plt.show()
 # (with small initial weights and zero offsets the logits are all close to 0), and falls as the regions wrap
 # around the arms. Nothing in the loop knows about spirals, ReLUs or the loss: each module applies its own local
 # rule, and the chain rule does the rest.
-#
+
+# %% [markdown]
 # ## Summary
 #
 # * A central difference $\frac{f(x+h) - f(x-h)}{2h}$ with $h \approx 10^{-5}$ estimates a derivative to about ten

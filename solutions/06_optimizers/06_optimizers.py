@@ -198,7 +198,8 @@ for gamma_demo, marker in ((0.5, "o"), (0.9, "^"), (0.98, "s")):
     A = moving_average(noisy, gamma_demo)
     line = ax.plot(steps_demo, A / (1 - gamma_demo**steps_demo), marker=marker, markevery=15, markersize=5,
                    label=f"$\\hat A_t$, $\\gamma$ = {gamma_demo} (corrected)")[0]
-    ax.plot(steps_demo, A, linestyle="--", color=line.get_color(), label=f"$A_t$, $\\gamma$ = {gamma_demo} (from 0)")
+    ax.plot(steps_demo, A, linestyle="--", color=line.get_color(), marker=marker, markevery=15, markersize=5,
+            markerfacecolor="white", label=f"$A_t$, $\\gamma$ = {gamma_demo} (from 0)")
 ax.set_title("Moving averages of a noisy signal: more memory = smoother but later")
 ax.set_xlabel("step $t$")
 ax.set_ylabel("value")
