@@ -1,0 +1,1 @@
+"""Browser tests of the course: JupyterLab, the notebooks and the formgrader in Chromium."""
