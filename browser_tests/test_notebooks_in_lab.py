@@ -78,9 +78,17 @@ def test_solution_notebook_runs_all_without_any_error(page: Any, lab: Lab, assig
     images = rendered_images(page)
     assert images and all(w > 0 for w in images), f"figures did not render as images (widths {images})"
     assert widget_controls(page) > 0 or assignment not in _WITH_WIDGETS, "the notebook's widgets did not render"
+    bars = page.eval_on_selector_all(f"{NB} .widget-hprogress", "els => els.map(e => e.parentElement.textContent)")
+    if assignment in WITH_PROGRESS:
+        assert bars and all("it/s" in b or "s/it" in b for b in bars), \
+            f"the training loops should show tqdm's progress bar as a widget, got {bars}"
     problems = _check_widgets(page, assignment)
     assert not problems, "\n".join(problems)
 
+
+#: Notebooks with training loops: they show tqdm's widget progress bar (silent under grading).
+WITH_PROGRESS = {"03_backprop_by_hand", "04_forward_and_reverse_mode", "05_initialisation", "06_optimizers",
+                 "07_regularisation", "08_subsampling_tutorial"}
 
 #: Notebooks in which every figure shows the student's own results, so none appears before the exercises are done.
 FIGURES_NEED_EXERCISES = {"03_backprop_by_hand"}
