@@ -13,7 +13,6 @@ of each, kernel start included, and the totals. Goals on a 2-core machine: each 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -21,39 +20,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coursekit.grading import ONE_BLAS_THREAD, skip_slow_imports  # noqa: E402
+from coursekit.grading import skip_slow_imports  # noqa: E402
 
 skip_slow_imports()
 
 import nbformat  # noqa: E402
-from nbclient import NotebookClient  # noqa: E402
 
 from coursekit.grading.course import Course  # noqa: E402
+from coursekit.grading.release import execute_notebook  # noqa: E402
 
 GOAL_HEADLESS, GOAL_GRADING = 20.0, 8.0
+#: What nbgrader's run of a notebook adds to the environment (coursekit grade does the same).
+GRADING_ENV = {"NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "agg"}
 
 
 def execute_seconds(path: Path, grading: bool) -> float:
     """Wall time to execute the notebook at ``path`` in a fresh kernel (start and shutdown included)."""
     nb = nbformat.read(path, as_version=4)
-    env = {**ONE_BLAS_THREAD}
-    if grading:
-        env.update(NBGRADER_EXECUTION="autograde", MPLBACKEND="agg")
-    saved = {k: os.environ.get(k) for k in ("NBGRADER_EXECUTION", "MPLBACKEND", *env)}
-    for k in ("NBGRADER_EXECUTION", "MPLBACKEND"):
-        os.environ.pop(k, None)
-    os.environ.update(env)
-    try:
-        start = time.perf_counter()
-        NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}},
-                       extra_arguments=["--IPKernelApp.log_level=CRITICAL"]).execute()
-        return time.perf_counter() - start
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    start = time.perf_counter()
+    execute_notebook(nb, path.parent, name=path.stem, env=GRADING_ENV if grading else None)
+    return time.perf_counter() - start
 
 
 def main() -> None:

@@ -73,6 +73,10 @@ def as_float_array(
     return arr
 
 
+#: Up to this many entries, the exact finiteness test is the cheapest.
+_SMALL = 2048
+
+
 def all_finite(arr: FloatArray) -> bool:
     """Whether every entry of the float array ``arr`` is finite (neither NaN nor infinite).
 
@@ -80,16 +84,13 @@ def all_finite(arr: FloatArray) -> bool:
     beyond about 1e154); it is one vectorised BLAS pass (``x @ x``), three times faster than
     ``np.isfinite(arr).all()``, which is only needed when that quick test fails.
     """
-    if arr.size <= _SMALL:  # the exact test is cheapest
+    if arr.size <= _SMALL:
         return bool(np.isfinite(arr).all())
     flat = arr.reshape(-1) if arr.flags.c_contiguous else arr.ravel(order="K")
     with np.errstate(over="ignore", invalid="ignore"):
         if math.isfinite(np.dot(flat, flat)):
             return True
     return bool(np.isfinite(arr).all())
-
-
-_SMALL = 2048
 
 
 def check_same_shape(a: FloatArray, b: FloatArray, name_a: str, name_b: str, func: str) -> None:

@@ -117,6 +117,10 @@ class Module:
         """Turn ``dv`` = dL/dv into ``du`` = dL/du (and store weight gradients, if any)."""
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
+    def _backward_weights_only(self, dv: FloatArray) -> None:
+        """Backward when only the weight gradients are wanted; a module may then skip ``du``."""
+        self.backward(dv)
+
     def param_names(self) -> list[str]:
         """Names of the attributes holding the weight arrays (none for an activation)."""
         return []
@@ -257,18 +261,24 @@ class Linear(Module):
         ndarray, shape (N, n_in)
             :math:`\partial L/\partial U`.
         """
+        dz = self._weight_grads(dv)
+        return dz @ self.W.T
+
+    def _backward_weights_only(self, dv: FloatArray) -> None:
+        if type(self).backward is not Linear.backward:  # a subclass's own backward must run
+            self.backward(dv)
+        else:
+            self._weight_grads(dv)
+
+    def _weight_grads(self, dv: ArrayLike) -> FloatArray:
+        """Check ``dv``, store ``dW`` and ``db``, and return ``dv`` as the checked ``dZ``."""
         if self._u is None:
             raise _no_forward_yet("Linear")
         dz = as_float_array(dv, "dv", "Linear.backward")
         _check_grad_shape(dz, (self._u.shape[0], self.n_out), "Linear")
-        self._weight_grads(dz)
-        return dz @ self.W.T
-
-    def _weight_grads(self, dz: FloatArray) -> None:
-        """Store ``dW`` and ``db`` for a checked ``dz``: backward without the input gradient."""
-        assert self._u is not None
         self.dW = self._u.T @ dz
         self.db = np.ones(dz.shape[0]) @ dz  # the column sums, as one BLAS pass
+        return dz
 
     def param_names(self) -> list[str]:
         return ["W", "b"]
@@ -411,17 +421,15 @@ class Sequential(Module):
         ndarray, shape of the last forward's input, or None
         """
         g = as_float_array(dv, "dv", "Sequential.backward")
-        first, rest = self.modules[0], self.modules[1:]
-        for m in reversed(rest):
+        for m in reversed(self.modules[1:]):
             g = m.backward(g)
-        if not input_grad and type(first).backward is Linear.backward and isinstance(first, Linear):
-            if first._u is None:
-                raise _no_forward_yet("Linear")
-            _check_grad_shape(g, (first._u.shape[0], first.n_out), "Linear")
-            first._weight_grads(g)
-            return None
-        g = first.backward(g)
-        return g if input_grad else None
+        if input_grad:
+            return self.modules[0].backward(g)
+        self.modules[0]._backward_weights_only(g)
+        return None
+
+    def _backward_weights_only(self, dv: FloatArray) -> None:
+        self.backward(dv, input_grad=False)
 
     def param_names(self) -> list[str]:
         return [
@@ -639,10 +647,7 @@ def train_sgd(
                     value = float(loss.forward(model.forward(x[idx]), target[idx]))
                     if not np.isfinite(value):
                         raise FloatingPointError("loss is not finite")
-                    if isinstance(model, Sequential):
-                        model.backward(loss.backward(), input_grad=False)
-                    else:
-                        model.backward(loss.backward())
+                    model._backward_weights_only(loss.backward())
                     # new arrays, never written into: arrays handed to the model stay as they were
                     model._assign_params([p - eta * g for p, g in zip(model.params(), model.grads(), strict=True)])
                     total += value * len(idx)
