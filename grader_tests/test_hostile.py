@@ -38,6 +38,7 @@ class Case:
     failing: str = ""  # an error a failing test must report
     filename: str = f"{A}.ipynb"
     max_lost: tuple[str, ...] = ()  # chaotic cases: these may also be lost
+    files: tuple[tuple[str, str], ...] = ()  # other files handed in: (path in the folder, text)
 
 
 def _cell(nb, gid):
@@ -101,6 +102,49 @@ def _retype(gid: str):
     return make
 
 
+#: A wrong answer that the cases below try to pass off as right.
+WRONG_RELU = _replace("relu_network", "def relu_network(X, weights, biases):\n    return 0.0\n")
+
+#: Test helpers that pass everything, for a ``coursekit/`` folder handed in beside the notebook;
+#: the rest of that folder comes from the real package.
+FAKE_CHECKS = """
+def assert_close(*args, **kwargs):
+    pass
+
+def assert_shape(*args, **kwargs):
+    pass
+
+def call(function, *args, **kwargs):
+    return function(*args, **kwargs)
+"""
+SHADOW_PACKAGE = f"__path__.append({str(ROOT / 'coursekit')!r})\n"
+PATCH_CHECKS = "import coursekit.checks as c\nc.assert_close = lambda *a, **k: None\n"
+
+#: Writes a forged result (the notebook with no outputs, so no test fails) where
+#: the grader's runner used to leave its result and into every file descriptor of the runner
+#: it can open, then kills the runner.
+FORGE = """import json, os, signal
+forged = json.load(open('01_linear_collapse.ipynb'))
+for cell in forged['cells']:
+    if cell['cell_type'] == 'code':
+        cell['outputs'] = []
+text = json.dumps(forged)
+open('.01_linear_collapse.ipynb.executed', 'w').write(text)
+runner = os.getppid()
+try:
+    fds = os.listdir(f'/proc/{runner}/fd')
+except OSError:
+    fds = []
+for fd in fds:
+    try:
+        with open(f'/proc/{runner}/fd/{fd}', 'w') as fh:
+            fh.write(text)
+    except OSError:
+        pass
+os.kill(runner, signal.SIGKILL)
+"""
+
+
 def _non_utf8(nb, ws):
     text = nbformat.writes(nb).replace("Linear", "Lin\udcffear", 1)
     return text.encode("utf-8", errors="surrogateescape")
@@ -161,6 +205,21 @@ CASES: dict[str, Case] = {
     "missing_notebook": Case(lambda nb, ws: None, failed="was submitted", filename=""),
     "wrong_name": Case(lambda nb, ws: nb, note="graded", filename=f"{A} (1).ipynb"),
     "non_utf8": Case(_non_utf8, note="not UTF-8"),
+    # files handed in beside the notebook never change how it is graded
+    "fake_runner": Case(WRONG_RELU, lost=("relu_network",), failing="test_relu_network", files=(
+        ("coursekit/__init__.py", ""), ("coursekit/grading/__init__.py", ""),
+        ("coursekit/grading/runner.py", "import sys\nsys.stdout.write(open(sys.argv[1]).read())\n"))),
+    "shadowed_helpers": Case(WRONG_RELU, lost=("relu_network",), failing="test_relu_network",
+                             files=(("coursekit/__init__.py", SHADOW_PACKAGE), ("coursekit/checks.py", FAKE_CHECKS))),
+    "shadowed_numpy": Case(WRONG_RELU, lost=("relu_network",), failing="test_relu_network",
+                           files=(("numpy.py", "raise SystemExit('not the real numpy')\n"),)),
+    "config_files": Case(WRONG_RELU, lost=("relu_network",), failing="test_relu_network", files=(
+        (".home/.ipython/profile_default/startup/00-pass.py", PATCH_CHECKS),
+        (".ipython/profile_default/startup/00-pass.py", PATCH_CHECKS),
+        ("ipython_kernel_config.py", f"c.InteractiveShellApp.exec_lines = {PATCH_CHECKS.splitlines()!r}\n"),
+        ("ipython_config.py", f"c.InteractiveShellApp.exec_lines = {PATCH_CHECKS.splitlines()!r}\n"),
+        ("sitecustomize.py", PATCH_CHECKS))),
+    "forged_result": Case(_prepend("wedge_classifier", FORGE), failed="without a result"),
     "kill_grader": Case(_prepend("wedge_classifier", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"),
                         failed="without a result"),
 }
@@ -177,6 +236,9 @@ def corpus(tmp_path_factory):
         folder.mkdir(parents=True)
         base = copy.deepcopy(student if sid == "untouched" else reference)
         made = case.make(base, ws)
+        for rel, text in case.files:
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_text(text, encoding="utf-8")
         if not case.filename:
             continue
         if isinstance(made, bytes):

@@ -11,13 +11,15 @@ import pytest
 from conftest import COURSE, ROOT
 from coursekit.grading import grade as grade_module
 from coursekit.grading.course import CourseError
-from coursekit.grading.sandbox import Limits, execute_submission, sandbox_problem
+from coursekit.grading.sandbox import INNER_HOME, Limits, execute_submission, sandbox_problem
 
 needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox: {sandbox_problem()}")
 
 PROBE = r'''
-import json, os, socket
+import json, os, socket, sys
 facts = {"uid": os.getuid(), "home": os.environ.get("HOME"), "cwd": os.getcwd()}
+facts["cwd_importable"] = any(os.path.abspath(p or ".") == os.getcwd() for p in sys.path)
+facts["home_writable"] = os.access(facts["home"], os.W_OK)
 facts["sees_course"] = os.path.exists(ROOT_FILE)
 facts["sees_solutions"] = os.path.exists(SOLUTIONS)
 try:
@@ -61,7 +63,8 @@ def test_sandboxed_kernel_is_confined(tmp_path):
     assert not facts["network"]
     assert not facts["write_usr"] and not facts["write_package"]
     assert facts["write_own"] and facts["data_file"] == "a,b\n1,2\n"
-    assert facts["home"].startswith(facts["cwd"])
+    assert facts["home"] == INNER_HOME and facts["home_writable"]
+    assert not facts["cwd_importable"]  # files handed in cannot stand in for modules
     assert not facts["memory"]
     assert not (ROOT / "coursekit" / "pwned.py").exists()
 

@@ -1,4 +1,4 @@
-"""Execute one sanitized submission notebook: ``python -m coursekit.grading.runner IN OUT``.
+"""Execute one sanitized submission notebook: ``python -P -m coursekit.grading.runner IN``.
 
 This is the only part of grading that runs student code, and it runs inside the sandbox
 (see :mod:`coursekit.grading.sandbox`). It executes the notebook the way nbgrader's
@@ -10,6 +10,19 @@ after its timeout, ``NBGRADER_EXECUTION=autograde``), and in two ways more robus
   instead of the whole submission failing;
 * outputs are capped in size before the notebook is written back, so a cell printing
   100 MB cannot swamp the grader.
+
+The student's code runs in the kernel, a child process with the same user as this one, so
+this process guards what it hands back:
+
+* the executed notebook goes to the grader on this process's standard output, which only
+  this process holds: the kernel's standard output is ``/dev/null``, and this process is
+  made non-dumpable, so the kernel can neither open its file descriptors under ``/proc``
+  nor trace it. A file in the submission folder would not do: the student's code can
+  write there, even after this process wrote its result, and then kill it;
+* both this process and the kernel start with ``python -P`` (and ``PYTHONSAFEPATH``): the
+  submission folder, their working folder, is not on ``sys.path``, so files a student hands
+  in (a ``coursekit/`` folder, say) cannot stand in for this module, the test helpers or
+  any other import.
 """
 
 from __future__ import annotations
@@ -28,6 +41,8 @@ import nbformat  # noqa: E402
 
 #: Characters kept of one text output; the rest is replaced by a note.
 MAX_TEXT = 100_000
+#: prctl(2) option: whether other processes of this user may trace this one or read its /proc files.
+PR_SET_DUMPABLE = 4
 #: Bytes kept of one rich output (an image, HTML); a larger one is replaced by a note.
 MAX_DATA = 2_000_000
 
@@ -68,15 +83,36 @@ def cap_outputs(nb: Any) -> Any:
 
 
 def _kernel_manager_class() -> type:
-    """jupyter_client's kernel manager, starting :mod:`coursekit.grading.kernel` instead of ipykernel_launcher."""
+    """jupyter_client's kernel manager, starting ``python -P -m coursekit.grading.kernel`` (not ipykernel_launcher)."""
     from jupyter_client.manager import AsyncKernelManager
 
     class GradingKernelManager(AsyncKernelManager):
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
             cmd = super().format_kernel_cmd(extra_arguments)
-            return ["coursekit.grading.kernel" if arg == "ipykernel_launcher" else arg for arg in cmd]
+            if "ipykernel_launcher" not in cmd or cmd[cmd.index("ipykernel_launcher") - 1] != "-m":
+                raise RuntimeError(f"unexpected python3 kernel command: {cmd}")
+            at = cmd.index("ipykernel_launcher") - 1
+            return [sys.executable, "-P", *cmd[1:at], "-m", "coursekit.grading.kernel", *cmd[at + 2:]]
 
     return GradingKernelManager
+
+
+def keep_result_private() -> int:
+    """Keep this process's standard output for the result alone; return its descriptor.
+
+    Afterwards file descriptor 1 is ``/dev/null`` (the kernel inherits that), the returned
+    descriptor is not inherited by the kernel, and the process is non-dumpable.
+    """
+    import ctypes
+
+    result = os.dup(1)  # non-inheritable (PEP 446): the kernel does not get it
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+    return result
 
 
 def execute(nb: Any, cwd: str, cell_timeout: int) -> Any:
@@ -136,15 +172,14 @@ def _explain_timeout(cell: Any, cell_timeout: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coursekit.grading.runner")
     parser.add_argument("source")
-    parser.add_argument("target")
     parser.add_argument("--cell-timeout", type=int, default=30)
     args = parser.parse_args(argv)
+    result = keep_result_private()
     nb = nbformat.read(args.source, as_version=4)
     nb = execute(nb, os.path.dirname(os.path.abspath(args.source)), args.cell_timeout)
     cap_outputs(nb)
-    tmp = args.target + ".part"
-    nbformat.write(nb, tmp)
-    os.replace(tmp, args.target)
+    with os.fdopen(result, "w", encoding="utf-8") as out:
+        nbformat.write(nb, out)
     return 0
 
 

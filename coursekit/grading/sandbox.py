@@ -17,6 +17,7 @@ executed notebook as data, so it needs no shared file system.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import secrets
 import shutil
@@ -41,6 +42,9 @@ def _new_uid() -> int:
     return SANDBOX_UIDS[secrets.randbelow(len(SANDBOX_UIDS))]
 #: Where the submission's folder appears inside the sandbox.
 INNER_WORK = "/submission"
+#: The sandbox's home folder: fresh, and apart from the submission, so that files a student
+#: hands in (``.ipython/profile_default/startup/``, say) are never configuration.
+INNER_HOME = "/home/student"
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,12 @@ def _readonly_paths() -> list[str]:
     return sorted(out, key=len)
 
 
-def bwrap_command(work: str, argv: list[str], env: dict[str, str], limits: Limits, uid: int) -> list[str]:
-    """The command that runs ``argv`` in the sandbox with ``work`` as its only writable folder.
+def bwrap_command(work: str, argv: list[str], env: dict[str, str], limits: Limits, uid: int,
+                  home: str | None = None) -> list[str]:
+    """The command that runs ``argv`` in the sandbox with ``work`` (and ``home``) as its only writable folders.
 
-    As root, the code runs as the unprivileged ``uid`` (which must own ``work``).
+    ``work`` appears as :data:`INNER_WORK`, the working folder, and ``home`` as :data:`INNER_HOME`.
+    As root, the code runs as the unprivileged ``uid`` (which must own both).
     """
     cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
            "--unshare-uts", "--unshare-cgroup-try", "--clearenv"]
@@ -118,7 +124,10 @@ def bwrap_command(work: str, argv: list[str], env: dict[str, str], limits: Limit
                 cmd += ["--perms", "0755", "--dir", anc]
                 made.add(anc)
         cmd += ["--ro-bind", path, path]
-    cmd += ["--bind", work, INNER_WORK, "--chdir", INNER_WORK]
+    cmd += ["--bind", work, INNER_WORK]
+    if home is not None:
+        cmd += ["--perms", "0755", "--dir", os.path.dirname(INNER_HOME), "--bind", home, INNER_HOME]
+    cmd += ["--chdir", INNER_WORK]
     for key, value in env.items():
         cmd += ["--setenv", key, value]
     limit = _prlimit(limits)
@@ -170,9 +179,11 @@ def _open_up(folder: str, uid: int) -> None:
             os.chown(os.path.join(root, name), uid, uid)
 
 
-def _inner_env(home: str = INNER_WORK + "/.home") -> dict[str, str]:
+def _inner_env(home: str = INNER_HOME) -> dict[str, str]:
     return {
         "HOME": home,
+        # No import from the working folder, which is the student's (see coursekit.grading.runner).
+        "PYTHONSAFEPATH": "1",
         "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         # Under grading, figures are built but never rendered: drawing them is most of a
@@ -232,16 +243,15 @@ def execute_submission(payload: dict[str, Any]) -> dict[str, Any]:
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(data)
         (work / name).write_text(payload["notebook"], encoding="utf-8")
-        home = work / ".home"
+        home = Path(tmp) / "home"
         home.mkdir()
         _seed_matplotlib_cache(home)
         uid = _new_uid()
         _open_up(str(work), uid)
-        out_name = f".{name}.executed"
-        argv = [sys.executable, "-m", "coursekit.grading.runner", name, out_name,
-                f"--cell-timeout={limits.cell_timeout}"]
+        _open_up(str(home), uid)
+        argv = [sys.executable, "-P", "-m", "coursekit.grading.runner", name, f"--cell-timeout={limits.cell_timeout}"]
         if use_sandbox:
-            cmd, env = bwrap_command(str(work), argv, _inner_env(), limits, uid), None
+            cmd, env = bwrap_command(str(work), argv, _inner_env(), limits, uid, str(home)), None
         else:  # --no-sandbox: the limits still apply, the isolation does not
             limits = Limits(**{**asdict(limits), "max_processes": 4096})
             cmd, env = _prlimit(limits) + argv, {**os.environ, **_inner_env(str(home))}
@@ -249,16 +259,22 @@ def execute_submission(payload: dict[str, Any]) -> dict[str, Any]:
             proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     start_new_session=True, env=env)
             try:
-                _, err = proc.communicate(timeout=limits.wall_seconds)
+                out, err = proc.communicate(timeout=limits.wall_seconds)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.communicate()
                 return {"error": f"the notebook ran for more than {limits.wall_seconds} s in total and was stopped"}
         except OSError as exc:
             return {"error": f"could not start the grading process: {exc}"}
-        executed = work / out_name
-        if not executed.is_file():
-            tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        # The result is what the runner wrote on its own standard output, and only when it
+        # finished: a student's code that kills it cannot leave a result of its own making.
+        if proc.returncode != 0 or not out:
+            tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
             return {"error": f"the grading process ended without a result ({tail[0][:200]})"}
-        return {"notebook": executed.read_text(encoding="utf-8")}
+        try:
+            text = out.decode("utf-8")
+            json.loads(text)
+        except ValueError:
+            return {"error": "the grading process returned an unreadable result"}
+        return {"notebook": text}
 
