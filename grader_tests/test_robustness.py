@@ -98,6 +98,27 @@ def test_parallel_run_gives_identical_grades(sequential, tmp_path):
     assert _dump(tmp_path) == _dump(ws_seq)
 
 
+def test_gradebook_matches_plain_nbgrader_autograde(sequential, tmp_path):
+    """Grades as ``nbgrader autograde`` itself records them, for every submission it can grade.
+
+    (nbgrader cannot read the broken file, and knows nothing of the delegation flag.)
+    """
+    ws_seq, _ = sequential
+    for sid in ("reference", "untouched", "partial", "mistaken"):
+        shutil.copytree(ws_seq / "submitted" / sid, tmp_path / "submitted" / sid)
+    bindir = Path(sys.executable).parent
+    env = {**os.environ, "COURSEKIT_WORKSPACE": str(tmp_path), "PATH": f"{bindir}:{os.environ.get('PATH', '')}"}
+    release = f"--CourseDirectory.release_directory={tmp_path / 'release'}"
+    for step in (["generate_assignment", A, "--force", release],
+                 ["autograde", A, "--force", f"--Execute.timeout={LIMITS.cell_timeout}", release]):
+        out = subprocess.run([str(bindir / "nbgrader"), *step], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr[-2000:]
+    theirs = _dump(tmp_path)["grades"]
+    ours = [g for g in _dump(ws_seq)["grades"] if g[0] in {row[0] for row in theirs}]
+    assert {row[0] for row in theirs} == {"reference", "untouched", "partial", "mistaken"}
+    assert ours == theirs
+
+
 def test_three_forced_reruns_give_identical_grades(sequential):
     ws, report = sequential
     before = _dump(ws)

@@ -47,7 +47,7 @@ from coursekit.grading import preprocessors
 from coursekit.grading.collect import Staged, digest, stage, unpack_zip
 from coursekit.grading.course import EXERCISES, Course, CourseError
 from coursekit.grading.integrity import Flag, scan
-from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, run_step
+from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, quicker_nbgrader, run_step
 from coursekit.grading.sandbox import Limits, execute_submission, sandbox_problem
 from coursekit.grading.submissions import example_class, write_submission
 
@@ -269,10 +269,24 @@ def grade(
         raise CourseError(f"no sandbox can be made here: {problem}. Pass --no-sandbox to grade without one "
                           "(student code then runs with your privileges).")
     state = _State(workspace)
+    with quicker_nbgrader(throwaway=(_scratch_url(state),)):
+        return _grade(course, workspace, names, state, example, force, jobs, scheduler, sandbox, limits, zip_file,
+                      zip_regexp, say, show_progress)
+
+
+def _scratch_url(state: _State) -> str:
+    return "sqlite:///" + str(state.root / "scratch.db")
+
+
+def _grade(course: Course, workspace: Path, names: list[str], state: _State, example: bool, force: bool,
+           jobs: int | None, scheduler: str | None, sandbox: bool, limits: Limits, zip_file: Path | None,
+           zip_regexp: str | None, say: Callable[[str], None], show_progress: bool) -> Report:
     submitted = workspace / "submitted"
 
     cfg = load_config(course, workspace=workspace, release_dir=workspace / "release")
     cfg.CourseDirectory.submitted_directory = str(state.staging)
+    # The executed notebook was sanitized before it was executed: recording takes it as it is.
+    cfg.Autograde.sanitize_preprocessors = []
     cfg.Autograde.autograde_preprocessors = ["coursekit.grading.preprocessors.UseExecuted",
                                              *preprocessors.AUTOGRADE_AFTER_EXECUTION]
     # nbgrader's feedback exporter with its templates, Markdown and highlighting cached across students
@@ -280,12 +294,11 @@ def grade(
     api = nbgrader_api(cfg)
     for assignment in names:
         run_step(api, "generate_assignment", assignment, force=True, create=True)
-    scratch_db = state.root / "scratch.db"
-    shutil.copyfile(workspace / "gradebook.db", scratch_db)
+    shutil.copyfile(workspace / "gradebook.db", state.root / "scratch.db")
     scfg = load_config(course, workspace=workspace, release_dir=workspace / "release")
     scfg.CourseDirectory.submitted_directory = str(state.staging)
     scfg.CourseDirectory.autograded_directory = str(state.sanitized)
-    scfg.CourseDirectory.db_url = "sqlite:///" + str(scratch_db)
+    scfg.CourseDirectory.db_url = _scratch_url(state)
     scfg.Autograde.autograde_preprocessors = []
     sanitizer = nbgrader_api(scfg)
 
@@ -453,7 +466,8 @@ def _finish(api: Any, state: _State, task: _Task, overrides: set[tuple[str, str,
         state.write_record(s, a, {"digest": fingerprint, "status": status, "notes": task.staged.notes, "flags": []})
         return
     for name, text in task.executed.items():
-        preprocessors.EXECUTED[(s, a, name)] = nbformat.reads(text, as_version=4)
+        preprocessors.EXECUTED[(s, a, name)] = (nbformat.reads(task.sanitized[name], as_version=4),
+                                                nbformat.reads(text, as_version=4))
     try:
         run_step(api, "autograde", a, s, force=True, create=True)
         applied = _apply_flags(api.coursedir.db_url, s, a, task.flags, overrides)

@@ -3,9 +3,10 @@
 nbgrader's autograde is: sanitize the submission, execute it, save the grades. ``coursekit
 grade`` runs the same converter twice per submission in its own process: once with no
 autograde preprocessors (it yields the sanitized notebook, against a scratch gradebook), and
-once with :class:`UseExecuted` where ``Execute`` stood, which hands over the notebook that a
-sandboxed worker executed meanwhile. Everything nbgrader records therefore comes from
-nbgrader's own code, while the execution runs in parallel, sandboxed, possibly on a cluster.
+once with no sanitizing preprocessors and :class:`UseExecuted` where ``Execute`` stood, which
+hands over the sanitized notebook as a sandboxed worker executed it meanwhile. Everything
+nbgrader records therefore comes from nbgrader's own code, while the execution runs in
+parallel, sandboxed, possibly on a cluster.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from traitlets import Bool
 
 __all__ = ["UseExecuted", "EXECUTED", "AUTOGRADE_AFTER_EXECUTION"]
 
-#: (student, assignment, notebook) -> executed notebook, filled in by coursekit.grading.grade.
-EXECUTED: dict[tuple[str, str, str], Any] = {}
+#: (student, assignment, notebook) -> (sanitized notebook, the same executed), filled in by coursekit.grading.grade.
+EXECUTED: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
 #: nbgrader's autograde preprocessors after ``Execute``, by import path.
 AUTOGRADE_AFTER_EXECUTION = [
@@ -32,10 +33,11 @@ AUTOGRADE_AFTER_EXECUTION = [
 
 
 class UseExecuted(Preprocessor):
-    """Replace the sanitized notebook by its executed version from :data:`EXECUTED`.
+    """Hand over the executed version of the submission from :data:`EXECUTED`.
 
-    The executed notebook must have the same cells (type and source) as the sanitized one
-    nbgrader passes in; anything else means the two phases disagree and is an error.
+    What comes back is the sanitized notebook with the outputs and execution counts of its
+    executed version, which must have the same cells (type, source and nbgrader metadata);
+    anything else means the two phases disagree and is an error.
     """
 
     enabled = Bool(True)  # nbconvert skips preprocessors that are not enabled
@@ -43,15 +45,17 @@ class UseExecuted(Preprocessor):
     def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         info = resources["nbgrader"]
         key = (info["student"], info["assignment"], info["notebook"])
-        executed = EXECUTED.get(key)
-        if executed is None:
+        if key not in EXECUTED:
             raise RuntimeError(f"no executed notebook for {key}")
-        mine = [(c.cell_type, c.source) for c in nb.cells]
-        theirs = [(c.cell_type, c.source) for c in executed.cells]
-        if mine != theirs:
+        sanitized, executed = EXECUTED[key]
+
+        def shape(book: Any) -> list[tuple[str, str, Any]]:
+            return [(c.cell_type, c.source, c.get("metadata", {}).get("nbgrader")) for c in book.cells]
+
+        if shape(sanitized) != shape(executed):
             raise RuntimeError(f"the executed notebook of {key} does not match the sanitized submission")
-        for cell, done in zip(nb.cells, executed.cells, strict=True):
+        for cell, done in zip(sanitized.cells, executed.cells, strict=True):
             if cell.cell_type == "code":
                 cell.outputs = done.get("outputs", [])
                 cell.execution_count = done.get("execution_count")
-        return nb, resources
+        return sanitized, resources
