@@ -120,29 +120,37 @@ def call(function, *args, **kwargs):
 SHADOW_PACKAGE = f"__path__.append({str(ROOT / 'coursekit')!r})\n"
 PATCH_CHECKS = "import coursekit.checks as c\nc.assert_close = lambda *a, **k: None\n"
 
-#: Writes a forged result (the notebook with no outputs, so no test fails) where
-#: the grader's runner used to leave its result and into every file descriptor of the runner
-#: it can open, then kills the runner.
-FORGE = """import json, os, signal
+#: Kills every other process it can see (the grader's runner among them).
+KILL_ALL = """import os, signal
+for pid in [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+
+#: Writes a forged result (the notebook with no outputs, so no test fails) where the grader's
+#: runner used to leave its result and into every file descriptor of every process it can
+#: open, then kills them all.
+FORGE = """import json, os
 forged = json.load(open('01_linear_collapse.ipynb'))
 for cell in forged['cells']:
     if cell['cell_type'] == 'code':
         cell['outputs'] = []
 text = json.dumps(forged)
 open('.01_linear_collapse.ipynb.executed', 'w').write(text)
-runner = os.getppid()
-try:
-    fds = os.listdir(f'/proc/{runner}/fd')
-except OSError:
-    fds = []
-for fd in fds:
+for pid in [p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]:
     try:
-        with open(f'/proc/{runner}/fd/{fd}', 'w') as fh:
-            fh.write(text)
+        fds = os.listdir(f'/proc/{pid}/fd')
     except OSError:
-        pass
-os.kill(runner, signal.SIGKILL)
-"""
+        continue
+    for fd in fds:
+        try:
+            with open(f'/proc/{pid}/fd/{fd}', 'w') as fh:
+                fh.write(text)
+        except OSError:
+            pass
+""" + KILL_ALL
 
 
 def _non_utf8(nb, ws):
@@ -220,8 +228,7 @@ CASES: dict[str, Case] = {
         ("ipython_config.py", f"c.InteractiveShellApp.exec_lines = {PATCH_CHECKS.splitlines()!r}\n"),
         ("sitecustomize.py", PATCH_CHECKS))),
     "forged_result": Case(_prepend("wedge_classifier", FORGE), failed="without a result"),
-    "kill_grader": Case(_prepend("wedge_classifier", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"),
-                        failed="without a result"),
+    "kill_grader": Case(_prepend("wedge_classifier", KILL_ALL), failed="without a result"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 
 import nbformat
@@ -11,7 +12,7 @@ import pytest
 from conftest import COURSE, ROOT
 from coursekit.grading import grade as grade_module
 from coursekit.grading.course import CourseError
-from coursekit.grading.sandbox import INNER_HOME, Limits, execute_submission, sandbox_problem
+from coursekit.grading.sandbox import INNER_HOME, Limits, WarmStarts, execute_submission, sandbox_problem
 
 needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox: {sandbox_problem()}")
 
@@ -20,6 +21,10 @@ import json, os, socket, sys
 facts = {"uid": os.getuid(), "home": os.environ.get("HOME"), "cwd": os.getcwd()}
 facts["cwd_importable"] = any(os.path.abspath(p or ".") == os.getcwd() for p in sys.path)
 facts["home_writable"] = os.access(facts["home"], os.W_OK)
+status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines() if ":" in line)
+facts["capabilities"] = int(status["CapEff"].strip(), 16)
+facts["no_new_privs"] = status["NoNewPrivs"].strip()
+facts["processes"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
 facts["sees_course"] = os.path.exists(ROOT_FILE)
 facts["sees_solutions"] = os.path.exists(SOLUTIONS)
 try:
@@ -45,20 +50,33 @@ print(json.dumps(facts))
 '''
 
 
+@pytest.fixture(scope="module")
+def warm_starts():
+    if os.geteuid() != 0:
+        pytest.skip("warm starts need root")
+    server = WarmStarts()
+    yield server
+    server.close()
+
+
 @needs_sandbox
-def test_sandboxed_kernel_is_confined(tmp_path):
+@pytest.mark.parametrize("start", ["cold", "warm"])
+def test_sandboxed_kernel_is_confined(tmp_path, start, request):
+    warm = request.getfixturevalue("warm_starts") if start == "warm" else None
     code = (f"ROOT_FILE = {str(ROOT / 'nbgrader_config.py')!r}\nSOLUTIONS = {str(ROOT / 'solutions')!r}\n"
             f"PACKAGE_FILE = {str(ROOT / 'coursekit' / 'pwned.py')!r}\n" + PROBE)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     result = execute_submission({"notebook": nbformat.writes(nb), "name": "probe.ipynb",
                                  "files": {"data.csv": b"a,b\n1,2\n"},
-                                 "limits": asdict(Limits(cell_timeout=60, memory_mb=2048)), "sandbox": True})
+                                 "limits": asdict(Limits(cell_timeout=60, memory_mb=2048)), "sandbox": True},
+                                warm)
     assert "notebook" in result, result
     outputs = nbformat.reads(result["notebook"], as_version=4).cells[0].outputs
     assert outputs and outputs[0].get("name") == "stdout", outputs
     facts = json.loads(outputs[0]["text"])
-    assert facts["uid"] != 0
+    assert facts["uid"] != 0 and facts["capabilities"] == 0 and facts["no_new_privs"] == "1"
+    assert len(facts["processes"]) <= 5, facts["processes"]  # its own PID namespace: nothing of the grader's
     assert not facts["sees_course"] and not facts["sees_solutions"]
     assert not facts["network"]
     assert not facts["write_usr"] and not facts["write_package"]

@@ -59,7 +59,7 @@ def _cmd_grade(course: Course, args: argparse.Namespace) -> int:
     report = grade(course, workspace, args.assignments or None, example=args.example_class, force=args.force,
                    jobs=args.jobs, scheduler=args.scheduler, sandbox=not args.no_sandbox, limits=limits,
                    zip_file=Path(args.zip) if args.zip else None, zip_regexp=args.zip_regexp, say=_say,
-                   show_progress=sys.stderr.isatty())
+                   show_progress=sys.stderr.isatty(), warm_start=not args.cold_start)
     print()
     print(format_table(report.rows))
     print()
@@ -103,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--scheduler", default=None, help="execute on a Dask cluster at this address (tcp://host:port)")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run student code without the sandbox (only for code you trust)")
+    g.add_argument("--cold-start", action="store_true",
+                   help="start each submission's processes from scratch, not forked from one warm process")
     g.add_argument("--cell-timeout", type=int, default=60, help="seconds one cell may run (default 60)")
     g.add_argument("--cpu-seconds", type=int, default=300, help="CPU seconds for one notebook (default 300)")
     g.add_argument("--memory-mb", type=int, default=3072, help="memory of one student process (default 3072)")

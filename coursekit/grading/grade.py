@@ -48,7 +48,7 @@ from coursekit.grading.collect import Staged, digest, stage, unpack_zip
 from coursekit.grading.course import EXERCISES, Course, CourseError
 from coursekit.grading.integrity import Flag, scan
 from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, quicker_nbgrader, run_step
-from coursekit.grading.sandbox import Limits, execute_submission, sandbox_problem
+from coursekit.grading.sandbox import Limits, WarmStarts, execute_submission, sandbox_problem
 from coursekit.grading.submissions import example_class, write_submission
 
 __all__ = ["GradeRow", "Report", "grade", "read_grades", "format_table", "format_summary"]
@@ -156,10 +156,21 @@ def _overrides(workspace: Path) -> set[tuple[str, str, str]]:
 
 
 class _Executor:
-    """Runs :func:`execute_submission` on local threads (each drives a sandboxed process) or on Dask."""
+    """Runs :func:`execute_submission` on local threads (each drives a sandboxed process) or on Dask.
 
-    def __init__(self, jobs: int, scheduler: str | None):
+    Locally and sandboxed, the processes are forked from a warm-start server when one can be
+    started (see :mod:`coursekit.grading.warm`); ``warm_problem`` says why not otherwise.
+    """
+
+    def __init__(self, jobs: int, scheduler: str | None, warm: bool = False):
         self.client = None
+        self.warm: WarmStarts | None = None
+        self.warm_problem = ""
+        if warm and not scheduler:
+            try:
+                self.warm = WarmStarts()
+            except (OSError, RuntimeError) as exc:
+                self.warm_problem = str(exc)
         if scheduler:
             try:
                 from distributed import Client
@@ -175,7 +186,7 @@ class _Executor:
     def submit(self, payload: dict[str, Any]) -> Any:
         if self.client is not None:
             return self.client.submit(execute_submission, payload, pure=False)
-        return self.pool.submit(execute_submission, payload)
+        return self.pool.submit(execute_submission, payload, self.warm)
 
     def as_completed(self, futures: list[Any]) -> Iterator[Any]:
         if self.client is not None:
@@ -189,6 +200,8 @@ class _Executor:
             self.client.close()
         else:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.warm is not None:
+            self.warm.close()
 
 
 # --- the run ----------------------------------------------------------------------------------------
@@ -230,6 +243,7 @@ def grade(
     zip_regexp: str | None = None,
     say: Callable[[str], None] = print,
     show_progress: bool = False,
+    warm_start: bool = True,
 ) -> Report:
     """Autograde every new or changed submission in ``workspace``; write feedback and reports.
 
@@ -261,6 +275,9 @@ def grade(
         Where one-line messages go.
     show_progress : bool
         Show a progress bar on stderr.
+    warm_start : bool
+        Fork each submission's runner and kernel from a process that imported their libraries
+        once (sandboxed, local and as root only; otherwise each starts from scratch).
     """
     workspace = Path(workspace).resolve()
     names = course.assignments(assignments)
@@ -271,7 +288,7 @@ def grade(
     state = _State(workspace)
     with quicker_nbgrader(throwaway=(_scratch_url(state),)):
         return _grade(course, workspace, names, state, example, force, jobs, scheduler, sandbox, limits, zip_file,
-                      zip_regexp, say, show_progress)
+                      zip_regexp, say, show_progress, warm_start)
 
 
 def _scratch_url(state: _State) -> str:
@@ -280,7 +297,7 @@ def _scratch_url(state: _State) -> str:
 
 def _grade(course: Course, workspace: Path, names: list[str], state: _State, example: bool, force: bool,
            jobs: int | None, scheduler: str | None, sandbox: bool, limits: Limits, zip_file: Path | None,
-           zip_regexp: str | None, say: Callable[[str], None], show_progress: bool) -> Report:
+           zip_regexp: str | None, say: Callable[[str], None], show_progress: bool, warm_start: bool) -> Report:
     submitted = workspace / "submitted"
 
     cfg = load_config(course, workspace=workspace, release_dir=workspace / "release")
@@ -320,7 +337,7 @@ def _grade(course: Course, workspace: Path, names: list[str], state: _State, exa
     report = Report(rows=[])
     failures: dict[tuple[str, str], str] = {}
     tasks: list[_Task] = []
-    executor = _Executor(jobs or os.cpu_count() or 1, scheduler)
+    executor = _Executor(jobs or os.cpu_count() or 1, scheduler, warm=warm_start and sandbox)
     try:
         pending: dict[Any, tuple[_Task, str]] = {}
 

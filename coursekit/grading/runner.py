@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from typing import Any
@@ -115,14 +116,68 @@ def keep_result_private() -> int:
     return result
 
 
-def execute(nb: Any, cwd: str, cell_timeout: int) -> Any:
-    """Execute ``nb`` in a fresh python3 kernel in ``cwd``; return it with outputs."""
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            state = fh.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def attached_kernel_manager(pid: int, connection_file: str) -> Any:
+    """A manager for a kernel that is already running: process ``pid`` of this PID namespace.
+
+    :mod:`coursekit.grading.warm` starts kernels this way. The kernel is not a child of this
+    process, so it is watched through ``/proc``, interrupted with SIGINT and stopped with SIGKILL.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class AttachedKernelManager(AsyncKernelManager):
+        @property
+        def has_kernel(self) -> bool:
+            return True
+
+        async def _async_is_alive(self) -> bool:
+            return _alive(pid)
+
+        async def _async_interrupt_kernel(self) -> None:
+            _signal(pid, signal.SIGINT)
+
+        async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+            _signal(pid, signal.SIGKILL)
+
+        is_alive = _async_is_alive
+        interrupt_kernel = _async_interrupt_kernel
+        shutdown_kernel = _async_shutdown_kernel
+
+    km = AttachedKernelManager(connection_file=connection_file)
+    km.load_connection_file()
+    return km
+
+
+def execute(nb: Any, cwd: str, cell_timeout: int, kernel: tuple[int, str] | None = None) -> Any:
+    """Execute ``nb`` in a fresh python3 kernel in ``cwd``; return it with outputs.
+
+    With ``kernel`` (pid, connection file), the notebook runs in that kernel, already started
+    for it, which is stopped afterwards.
+    """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
     os.environ["NBGRADER_EXECUTION"] = "autograde"
+    km = attached_kernel_manager(*kernel) if kernel else None
     client = NotebookClient(
         nb,
+        km=km,
         timeout=cell_timeout,
         kernel_name="python3",
         kernel_manager_class=_kernel_manager_class(),
@@ -155,6 +210,8 @@ def execute(nb: Any, cwd: str, cell_timeout: int) -> Any:
                 break
             if time.monotonic() - started >= cell_timeout:
                 _explain_timeout(cell, cell_timeout)
+    if kernel is not None:
+        _signal(kernel[0], signal.SIGKILL)
     return nb
 
 
@@ -173,10 +230,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coursekit.grading.runner")
     parser.add_argument("source")
     parser.add_argument("--cell-timeout", type=int, default=30)
+    parser.add_argument("--kernel", help="PID:CONNECTION_FILE of a kernel started for this notebook")
     args = parser.parse_args(argv)
+    kernel = None
+    if args.kernel:
+        pid, _, connection = args.kernel.partition(":")
+        kernel = (int(pid), connection)
     result = keep_result_private()
     nb = nbformat.read(args.source, as_version=4)
-    nb = execute(nb, os.path.dirname(os.path.abspath(args.source)), args.cell_timeout)
+    nb = execute(nb, os.path.dirname(os.path.abspath(args.source)), args.cell_timeout, kernel)
     cap_outputs(nb)
     with os.fdopen(result, "w", encoding="utf-8") as out:
         nbformat.write(nb, out)

@@ -25,13 +25,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from coursekit.grading import ONE_BLAS_THREAD
 
-__all__ = ["Limits", "sandbox_problem", "execute_submission"]
+__all__ = ["Limits", "WarmStarts", "sandbox_problem", "execute_submission"]
 
 #: When the grader is root, each sandbox runs as its own unprivileged user, drawn from this range,
 #: so that the process limit (counted per user) of one submission cannot starve another.
@@ -213,7 +214,124 @@ def _seed_matplotlib_cache(home: Path) -> None:
         shutil.copy(f, target / f.name)
 
 
-def execute_submission(payload: dict[str, Any]) -> dict[str, Any]:
+class WarmStarts:
+    """A warm-start server (:mod:`coursekit.grading.warm`) for one grading run on this machine.
+
+    Raises :class:`OSError` or :class:`RuntimeError` when none can be started here (the reason
+    is the message); grading then starts each submission cold.
+    """
+
+    def __init__(self) -> None:
+        import socket
+
+        if os.geteuid() != 0:
+            raise RuntimeError("warm starts need root")
+        self._lock = threading.Lock()
+        self._home = tempfile.TemporaryDirectory(prefix="coursekit-warm-")
+        _seed_matplotlib_cache(Path(self._home.name))
+        env = {**_inner_env(), "MPLCONFIGDIR": str(Path(self._home.name) / ".matplotlib")}
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._channel = ours
+        self._proc = subprocess.Popen([sys.executable, "-P", "-m", "coursekit.grading.warm"], stdin=theirs,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                                      cwd=self._home.name, start_new_session=True)
+        theirs.close()
+        self._channel.settimeout(120)
+        hello = self._receive()
+        if not hello.get("ready"):
+            self.close()
+            raise RuntimeError(hello.get("error", "the warm-start server did not start"))
+
+    def _receive(self) -> dict[str, Any]:
+        data = self._channel.recv(1 << 16)
+        if not data:
+            raise RuntimeError("the warm-start server has stopped")
+        return json.loads(data)
+
+    def start(self, request: dict[str, Any], stdout: int, stderr: int) -> None:
+        """Fork a runner and a kernel into the sandbox whose init is ``request["pid"]``."""
+        import socket
+
+        with self._lock:
+            socket.send_fds(self._channel, [json.dumps(request).encode()], [stdout, stderr])
+            reply = self._receive()
+        if not reply.get("ok"):
+            raise RuntimeError(reply.get("error", "the warm start failed"))
+
+    def close(self) -> None:
+        self._channel.close()  # the server ends when its channel does
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+            self._proc.wait()
+        self._home.cleanup()
+
+
+def _read_until(fds: list[int], deadline: float) -> list[bytes] | None:
+    """Everything written to the pipes ``fds`` until all are closed; None at ``deadline`` (time.monotonic)."""
+    import selectors
+    import time
+
+    chunks: dict[int, list[bytes]] = {fd: [] for fd in fds}
+    with selectors.DefaultSelector() as sel:
+        for fd in fds:
+            sel.register(fd, selectors.EVENT_READ)
+        while sel.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            for key, _ in sel.select(left):
+                data = os.read(key.fd, 1 << 16)
+                if data:
+                    chunks[key.fd].append(data)
+                else:
+                    sel.unregister(key.fd)
+    return [b"".join(chunks[fd]) for fd in fds]
+
+
+def _run_warm(warm: WarmStarts, work: Path, home: Path, name: str, limits: Limits, uid: int) -> tuple[bytes, bytes]:
+    """Start the sandbox around a placeholder, have ``warm`` fork the runner and kernel into it; their output."""
+    import time
+
+    deadline = time.monotonic() + limits.wall_seconds
+    info_r, info_w = os.pipe()
+    placeholder = ["/bin/sh", "-c", "echo ready && exec cat"]  # waits until the grader closes its input
+    cmd = bwrap_command(str(work), placeholder, _inner_env(), limits, uid, str(home))
+    cmd[1:1] = ["--info-fd", str(info_w)]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            pass_fds=(info_w,), start_new_session=True)
+    os.close(info_w)
+    out_r = err_r = -1
+    try:
+        with os.fdopen(info_r, "rb") as info:
+            pid = json.loads(info.read() or b"{}").get("child-pid")  # bubblewrap closes it once written
+        if not pid or proc.stdout.readline() != b"ready\n":
+            raise RuntimeError("the sandbox did not start")
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        try:
+            warm.start({"pid": pid, "uid": uid, "limits": asdict(limits), "env": _inner_env(), "notebook": name,
+                        "cell_timeout": limits.cell_timeout}, out_w, err_w)
+        finally:
+            os.close(out_w)
+            os.close(err_w)
+        got = _read_until([out_r, err_r], deadline)
+        if got is None:
+            raise TimeoutError
+        return got[0], got[1]
+    finally:
+        for fd in (out_r, err_r):
+            if fd >= 0:
+                os.close(fd)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the sandbox, and everything left in it
+        except ProcessLookupError:
+            pass
+        proc.communicate()
+
+
+def execute_submission(payload: dict[str, Any], warm: WarmStarts | None = None) -> dict[str, Any]:
     """Execute one sanitized notebook; runs on a grading worker.
 
     Parameters
@@ -222,6 +340,8 @@ def execute_submission(payload: dict[str, Any]) -> dict[str, Any]:
         ``notebook`` (the sanitized notebook as JSON text), ``name`` (its file name),
         ``files`` (relative path -> bytes of the submission's other files), ``limits``
         (a :class:`Limits` as a dict) and ``sandbox`` (bool).
+    warm : WarmStarts, optional
+        Fork the runner and kernel from this server instead of starting them (sandboxed only).
 
     Returns
     -------
@@ -250,6 +370,14 @@ def execute_submission(payload: dict[str, Any]) -> dict[str, Any]:
         _open_up(str(work), uid)
         _open_up(str(home), uid)
         argv = [sys.executable, "-P", "-m", "coursekit.grading.runner", name, f"--cell-timeout={limits.cell_timeout}"]
+        if use_sandbox and warm is not None:
+            try:
+                out, err = _run_warm(warm, work, home, name, limits, uid)
+            except TimeoutError:
+                return {"error": f"the notebook ran for more than {limits.wall_seconds} s in total and was stopped"}
+            except (OSError, RuntimeError) as exc:
+                return {"error": f"could not start the grading process: {exc}"}
+            return _result(out, err, 0)
         if use_sandbox:
             cmd, env = bwrap_command(str(work), argv, _inner_env(), limits, uid, str(home)), None
         else:  # --no-sandbox: the limits still apply, the isolation does not
@@ -266,15 +394,22 @@ def execute_submission(payload: dict[str, Any]) -> dict[str, Any]:
                 return {"error": f"the notebook ran for more than {limits.wall_seconds} s in total and was stopped"}
         except OSError as exc:
             return {"error": f"could not start the grading process: {exc}"}
-        # The result is what the runner wrote on its own standard output, and only when it
-        # finished: a student's code that kills it cannot leave a result of its own making.
-        if proc.returncode != 0 or not out:
-            tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
-            return {"error": f"the grading process ended without a result ({tail[0][:200]})"}
-        try:
-            text = out.decode("utf-8")
-            json.loads(text)
-        except ValueError:
-            return {"error": "the grading process returned an unreadable result"}
-        return {"notebook": text}
+        return _result(out, err, proc.returncode)
+
+
+def _result(out: bytes, err: bytes, status: int) -> dict[str, Any]:
+    """The runner's result: the notebook it wrote on its own standard output, if it finished.
+
+    A student's code that kills the runner cannot leave a result of its own making: the output
+    is then empty or cut short (the runner writes it at the very end, in one go).
+    """
+    if status != 0 or not out:
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit status {status}"]
+        return {"error": f"the grading process ended without a result ({tail[0][:200]})"}
+    try:
+        text = out.decode("utf-8")
+        json.loads(text)
+    except ValueError:
+        return {"error": "the grading process ended without a result (its output was cut short)"}
+    return {"notebook": text}
 
