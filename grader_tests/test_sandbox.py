@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from dataclasses import asdict
 
 import nbformat
@@ -91,3 +92,23 @@ def test_grading_stops_with_a_clear_message_without_a_sandbox(monkeypatch, tmp_p
     monkeypatch.setattr(grade_module, "sandbox_problem", lambda: "bwrap not found: install bubblewrap")
     with pytest.raises(CourseError, match="no sandbox can be made here: bwrap not found.*--no-sandbox"):
         grade_module.grade(COURSE, tmp_path, COURSE.assignments()[:1], say=lambda _: None)
+
+
+@needs_sandbox
+def test_without_a_working_warm_start_server_submissions_start_cold(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("warm starts need root")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    payload = {"notebook": nbformat.writes(nb), "name": "n.ipynb", "files": {},
+               "limits": asdict(Limits(cell_timeout=60)), "sandbox": True}
+    server = WarmStarts()
+    try:
+        os.kill(server.pid, signal.SIGKILL)
+        for _ in range(2):  # the first finds the server gone, the second does not try it again
+            result = execute_submission(payload, server)
+            assert "notebook" in result, result
+            assert nbformat.reads(result["notebook"], as_version=4).cells[0].outputs[0]["text"] == "42\n"
+        assert "warm-start server" in server.broken
+    finally:
+        server.close()

@@ -338,6 +338,8 @@ def _grade(course: Course, workspace: Path, names: list[str], state: _State, exa
     failures: dict[tuple[str, str], str] = {}
     tasks: list[_Task] = []
     executor = _Executor(jobs or os.cpu_count() or 1, scheduler, warm=warm_start and sandbox)
+    if executor.warm_problem and os.geteuid() == 0:
+        say(f"warm starts are off ({executor.warm_problem}): each submission starts from scratch")
     try:
         pending: dict[Any, tuple[_Task, str]] = {}
 

@@ -214,6 +214,10 @@ def _seed_matplotlib_cache(home: Path) -> None:
         shutil.copy(f, target / f.name)
 
 
+class WarmStartFailed(RuntimeError):
+    """A submission's processes could not be forked into its sandbox (nothing of it ran)."""
+
+
 class WarmStarts:
     """A warm-start server (:mod:`coursekit.grading.warm`) for one grading run on this machine.
 
@@ -227,6 +231,7 @@ class WarmStarts:
         if os.geteuid() != 0:
             raise RuntimeError("warm starts need root")
         self._lock = threading.Lock()
+        self.broken = ""  # why the server can no longer be used
         self._home = tempfile.TemporaryDirectory(prefix="coursekit-warm-")
         _seed_matplotlib_cache(Path(self._home.name))
         env = {**_inner_env(), "MPLCONFIGDIR": str(Path(self._home.name) / ".matplotlib")}
@@ -242,6 +247,11 @@ class WarmStarts:
             self.close()
             raise RuntimeError(hello.get("error", "the warm-start server did not start"))
 
+    @property
+    def pid(self) -> int:
+        """The server's process id."""
+        return self._proc.pid
+
     def _receive(self) -> dict[str, Any]:
         data = self._channel.recv(1 << 16)
         if not data:
@@ -249,14 +259,24 @@ class WarmStarts:
         return json.loads(data)
 
     def start(self, request: dict[str, Any], stdout: int, stderr: int) -> None:
-        """Fork a runner and a kernel into the sandbox whose init is ``request["pid"]``."""
+        """Fork a runner and a kernel into the sandbox whose init is ``request["pid"]``.
+
+        Raises :class:`WarmStartFailed` when they could not be started; after a failure of the
+        server itself (it stopped, or did not answer) every later call fails at once.
+        """
         import socket
 
         with self._lock:
-            socket.send_fds(self._channel, [json.dumps(request).encode()], [stdout, stderr])
-            reply = self._receive()
+            if self.broken:
+                raise WarmStartFailed(self.broken)
+            try:
+                socket.send_fds(self._channel, [json.dumps(request).encode()], [stdout, stderr])
+                reply = self._receive()
+            except (OSError, RuntimeError, ValueError) as exc:
+                self.broken = f"the warm-start server failed ({type(exc).__name__}: {exc})"
+                raise WarmStartFailed(self.broken) from None
         if not reply.get("ok"):
-            raise RuntimeError(reply.get("error", "the warm start failed"))
+            raise WarmStartFailed(reply.get("error", "the warm start failed"))
 
     def close(self) -> None:
         self._channel.close()  # the server ends when its channel does
@@ -307,7 +327,7 @@ def _run_warm(warm: WarmStarts, work: Path, home: Path, name: str, limits: Limit
         with os.fdopen(info_r, "rb") as info:
             pid = json.loads(info.read() or b"{}").get("child-pid")  # bubblewrap closes it once written
         if not pid or proc.stdout.readline() != b"ready\n":
-            raise RuntimeError("the sandbox did not start")
+            raise WarmStartFailed("the sandbox did not start")
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
@@ -373,11 +393,14 @@ def execute_submission(payload: dict[str, Any], warm: WarmStarts | None = None) 
         if use_sandbox and warm is not None:
             try:
                 out, err = _run_warm(warm, work, home, name, limits, uid)
+            except WarmStartFailed:
+                pass  # nothing of the submission ran: start it cold below
             except TimeoutError:
                 return {"error": f"the notebook ran for more than {limits.wall_seconds} s in total and was stopped"}
             except (OSError, RuntimeError) as exc:
                 return {"error": f"could not start the grading process: {exc}"}
-            return _result(out, err, 0)
+            else:
+                return _result(out, err, 0)
         if use_sandbox:
             cmd, env = bwrap_command(str(work), argv, _inner_env(), limits, uid, str(home)), None
         else:  # --no-sandbox: the limits still apply, the isolation does not
