@@ -112,3 +112,11 @@ def test_without_a_working_warm_start_server_submissions_start_cold(tmp_path):
         assert "warm-start server" in server.broken
     finally:
         server.close()
+
+
+def test_a_warm_start_enters_only_the_sandbox_it_was_told_of():
+    from coursekit.grading.warm import _enter
+
+    # another process's namespaces (here this one's) are refused before anything is entered
+    with pytest.raises(RuntimeError, match="not the sandbox's: its ipc namespace differs"):
+        _enter(os.getpid(), "/", {"ipc": 1, "mnt": 1})

@@ -325,14 +325,17 @@ def _run_warm(warm: WarmStarts, work: Path, home: Path, name: str, limits: Limit
     out_r = err_r = -1
     try:
         with os.fdopen(info_r, "rb") as info:
-            pid = json.loads(info.read() or b"{}").get("child-pid")  # bubblewrap closes it once written
-        if not pid or proc.stdout.readline() != b"ready\n":
+            facts = json.loads(info.read() or b"{}")  # bubblewrap closes it once written
+        pid = facts.get("child-pid")
+        namespaces = {key[:-len("-namespace")]: ino for key, ino in facts.items() if key.endswith("-namespace")}
+        if not pid or "mnt" not in namespaces or proc.stdout.readline() != b"ready\n":
             raise WarmStartFailed("the sandbox did not start")
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
-            warm.start({"pid": pid, "uid": uid, "limits": asdict(limits), "env": _inner_env(), "notebook": name,
-                        "cell_timeout": limits.cell_timeout}, out_w, err_w)
+            request = {"pid": pid, "namespaces": namespaces, "uid": uid, "limits": asdict(limits),
+                       "env": _inner_env(), "notebook": name, "cell_timeout": limits.cell_timeout}
+            warm.start(request, out_w, err_w)
         finally:
             os.close(out_w)
             os.close(err_w)

@@ -25,7 +25,8 @@ grader. The server sends ``{"ready": true}`` (or ``{"error": ...}``) once it has
 everything. Then each request is a JSON object with two file descriptors attached (where the
 runner's standard output and error go)::
 
-    {"pid": host pid of the sandbox's init, "uid": sandbox user, "limits": Limits as a dict,
+    {"pid": host pid of the sandbox's init, "namespaces": {"mnt": inode, ...} as bubblewrap reported
+     them, "uid": sandbox user, "limits": Limits as a dict,
      "env": the sandbox's environment, "notebook": file name in the working folder,
      "cell_timeout": seconds}
 
@@ -72,9 +73,16 @@ def _check(result: int, what: str) -> None:
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
-def _enter(pid: int, workdir: str) -> None:
-    """Enter the namespaces and root folder of process ``pid``; chdir to ``workdir`` there."""
+def _enter(pid: int, workdir: str, expected: dict[str, int]) -> None:
+    """Enter the namespaces and root folder of process ``pid``; chdir to ``workdir`` there.
+
+    ``expected`` maps namespace names to the inode numbers bubblewrap reported for its
+    sandbox: a different process that took over the pid would not have them.
+    """
     fds = [os.open(f"/proc/{pid}/ns/{ns}", os.O_RDONLY | os.O_CLOEXEC) for ns in NAMESPACES]
+    for ns, fd in zip(NAMESPACES, fds, strict=True):
+        if ns in expected and os.fstat(fd).st_ino != expected[ns]:
+            raise RuntimeError(f"process {pid} is not the sandbox's: its {ns} namespace differs")
     root = os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     for ns, fd in zip(NAMESPACES, fds, strict=True):
         _check(_libc.setns(fd, 0), f"setns({ns})")
@@ -127,7 +135,7 @@ def _start(request: dict[str, Any], stdout: int, stderr: int) -> None:
     from coursekit.grading.runner import KERNEL_ARGS
     from coursekit.grading.sandbox import INNER_WORK
 
-    _enter(int(request["pid"]), INNER_WORK)
+    _enter(int(request["pid"]), INNER_WORK, {ns: int(ino) for ns, ino in request["namespaces"].items()})
     connection = _connection_file(int(request["uid"]))
     told_r, told_w = os.pipe()
     kernel = os.fork()
