@@ -105,6 +105,13 @@ def _retype(gid: str):
 #: A wrong answer that the cases below try to pass off as right.
 WRONG_RELU = _replace("relu_network", "def relu_network(X, weights, biases):\n    return 0.0\n")
 
+#: The exercises whose tests run after the relu_network answer cell.
+AFTER_RELU = ("relu_network", "least_squares_fit", "xor_relu_network", "wedge_classifier")
+TURN_TESTS_OFF = ("get_ipython().input_transformers_post.append(\n"
+                  "    lambda lines: ['pass\\n'] if any('assert' in line for line in lines) else lines)")
+SILENCE = ("shell = get_ipython()\nshell.showtraceback = lambda *a, **k: None\n"
+           "shell.set_custom_exc((BaseException,), lambda *a, **k: None)")
+
 #: Test helpers that pass everything, for a ``coursekit/`` folder handed in beside the notebook;
 #: the rest of that folder comes from the real package.
 FAKE_CHECKS = """
@@ -213,6 +220,11 @@ CASES: dict[str, Case] = {
     "missing_notebook": Case(lambda nb, ws: None, failed="was submitted", filename=""),
     "wrong_name": Case(lambda nb, ws: nb, note="graded", filename=f"{A} (1).ipynb"),
     "non_utf8": Case(_non_utf8, note="not UTF-8"),
+    # tampering with the kernel itself: every later test would pass
+    "kernel_transformer": Case(lambda nb, ws: _prepend("relu_network", TURN_TESTS_OFF)(WRONG_RELU(nb, ws), ws),
+                               lost=AFTER_RELU, flagged=AFTER_RELU),
+    "silenced_tracebacks": Case(lambda nb, ws: _prepend("relu_network", SILENCE)(WRONG_RELU(nb, ws), ws),
+                                lost=AFTER_RELU, flagged=AFTER_RELU),
     # files handed in beside the notebook never change how it is graded
     "fake_runner": Case(WRONG_RELU, lost=("relu_network",), failing="test_relu_network", files=(
         ("coursekit/__init__.py", ""), ("coursekit/grading/__init__.py", ""),

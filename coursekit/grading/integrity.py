@@ -11,6 +11,11 @@ score cannot be trusted:
   cell is flagged, since its test may have been fooled;
 * **dynamic code**: ``exec``, ``eval``, ``compile``, ``__import__`` or ``importlib``, which
   can do either of the above invisibly; flagged like monkeypatching;
+* **reaching into the kernel**: ``get_ipython()`` for anything but a few harmless magics
+  (:data:`SAFE_MAGICS`) or a shell command: an input transformer, a custom exception handler
+  or a silenced traceback would make every later test pass; likewise changing ``sys.path``,
+  ``gc``, and frame or function internals (``f_back``, ``__globals__`` ...), which reach other
+  code's variables; flagged like monkeypatching;
 * **tampered cells**: a test or read-only cell that was edited, retyped, deleted or
   duplicated, compared with the *released* notebook (not the instructor's version, which
   differs from every honest submission by its hidden tests).
@@ -44,6 +49,28 @@ REFERENCE_MODULES: dict[str, tuple[str, ...]] = {
 TEST_HELPERS = {"assert_close", "assert_shape", "call", "np", "numpy"}
 _DYNAMIC = {"exec", "eval", "compile", "__import__"}
 _PATCHERS = {"setattr", "delattr"}
+#: Magics a student may run (IPython turns ``%timeit`` into ``get_ipython().run_line_magic('timeit', ...)``);
+#: anything else done with ``get_ipython()`` can change how later cells, the tests among them, run.
+SAFE_MAGICS = {"matplotlib", "time", "timeit", "precision", "who", "whos", "pwd"}
+#: Attributes that reach other code's variables through frames and functions.
+_INTROSPECTION = {"f_back", "f_globals", "f_locals", "f_builtins", "tb_frame", "gi_frame", "cr_frame",
+                  "__globals__", "__subclasses__", "__builtins__"}
+
+
+def _harmless_kernel_uses(tree: ast.AST) -> set[int]:
+    """ids of the ``get_ipython`` names in ``tree`` that only run a safe magic or a shell command."""
+    ok = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        inner = node.func.value
+        if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "get_ipython"):
+            continue
+        magic = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else None
+        if (node.func.attr in ("run_line_magic", "run_cell_magic") and magic in SAFE_MAGICS) or \
+                node.func.attr in ("system", "getoutput"):
+            ok.add(id(inner.func))
+    return ok
 
 
 @dataclass(frozen=True)
@@ -148,7 +175,22 @@ class _Resolver:
 def _patching(tree: ast.AST, resolver: _Resolver) -> list[str]:
     """Reasons why ``tree`` patches modules, builtins or test helpers, or runs dynamic code."""
     reasons = []
+    harmless = _harmless_kernel_uses(tree)
     for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "get_ipython" and id(node) not in harmless:
+            reasons.append("reaches into the kernel with get_ipython()")
+        path = resolver.resolve(node) if isinstance(node, ast.Attribute) else None
+        if path and path.split(".")[0] in ("IPython", "ipykernel") and path != "IPython.display" \
+                and not path.startswith("IPython.display."):
+            reasons.append(f"uses {path}")
+        if path == "sys.path":
+            reasons.append("changes where modules are imported from (sys.path)")
+        if isinstance(node, ast.Attribute) and node.attr in _INTROSPECTION:
+            reasons.append(f"reaches other code's variables through .{node.attr}")
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if any(m.split(".")[0] in ("gc", "ipykernel") for m in mods):
+                reasons.append(f"imports {', '.join(mods)}")
         targets: Iterable[ast.AST] = ()
         if isinstance(node, ast.Assign):
             targets = node.targets
