@@ -287,126 +287,118 @@ def grade(
                           "(student code then runs with your privileges).")
     state = _State(workspace)
     with quicker_nbgrader(throwaway=(_scratch_url(state),)):
-        return _grade(course, workspace, names, state, example, force, jobs, scheduler, sandbox, limits, zip_file,
-                      zip_regexp, say, show_progress, warm_start)
+        submitted = workspace / "submitted"
+
+        cfg = load_config(course, workspace=workspace, release_dir=workspace / "release")
+        cfg.CourseDirectory.submitted_directory = str(state.staging)
+        # The executed notebook was sanitized before it was executed: recording takes it as it is.
+        cfg.Autograde.sanitize_preprocessors = []
+        cfg.Autograde.autograde_preprocessors = ["coursekit.grading.preprocessors.UseExecuted",
+                                                 *preprocessors.AUTOGRADE_AFTER_EXECUTION]
+        # nbgrader's feedback exporter with its templates, Markdown and highlighting cached across students
+        cfg.GenerateFeedback.exporter_class = "coursekit.grading.feedback.FeedbackExporter"
+        api = nbgrader_api(cfg)
+        for assignment in names:
+            run_step(api, "generate_assignment", assignment, force=True, create=True)
+        shutil.copyfile(workspace / "gradebook.db", state.root / "scratch.db")
+        scfg = load_config(course, workspace=workspace, release_dir=workspace / "release")
+        scfg.CourseDirectory.submitted_directory = str(state.staging)
+        scfg.CourseDirectory.autograded_directory = str(state.sanitized)
+        scfg.CourseDirectory.db_url = _scratch_url(state)
+        scfg.Autograde.autograde_preprocessors = []
+        sanitizer = nbgrader_api(scfg)
+
+        if zip_file is not None:
+            if len(names) != 1:
+                raise CourseError("--zip needs exactly one assignment name")
+            regexp = zip_regexp or cfg.get("FileNameCollector", {}).get("named_regexp") or None
+            from coursekit.grading.collect import DEFAULT_ZIP_REGEXP
+
+            found = unpack_zip(Path(zip_file), submitted, names[0], _notebook_names(course, names[0]),
+                               regexp or DEFAULT_ZIP_REGEXP)
+            say(f"{names[0]}: unpacked {len(found)} submission(s) from {Path(zip_file).name}")
+        if example:
+            for assignment in names:
+                for student, nb in example_class(course, assignment).items():
+                    write_submission(submitted, student, assignment, nb)
+
+        overrides = _overrides(workspace)
+        report = Report(rows=[])
+        failures: dict[tuple[str, str], str] = {}
+        tasks: list[_Task] = []
+        executor = _Executor(jobs or os.cpu_count() or 1, scheduler, warm=warm_start and sandbox)
+        if executor.warm_problem and os.geteuid() == 0:
+            say(f"warm starts are off ({executor.warm_problem}): each submission starts from scratch")
+        try:
+            pending: dict[Any, tuple[_Task, str]] = {}
+
+            def start(task: _Task) -> None:
+                """Send the task's notebooks to the workers (those not executed before)."""
+                folder = state.staging / task.student / task.assignment
+                for name, text in task.sanitized.items():
+                    cached = state.cached_execution(task.student, task.assignment, name, text)
+                    if cached is not None:
+                        task.executed[name] = cached
+                        continue
+                    files = {str(p.relative_to(folder)): p.read_bytes()
+                             for p in folder.rglob("*") if p.is_file() and p.suffix != ".ipynb"}
+                    payload = {"notebook": text, "name": f"{name}.ipynb", "files": files,
+                               "limits": asdict(limits), "sandbox": sandbox}
+                    pending[executor.submit(payload)] = (task, name)
+
+            # Each submission is staged, sanitized and scanned here, then sent off at once: the
+            # workers execute while the next one is being prepared.
+            for assignment in names:
+                released = {n: nbformat.read(workspace / "release" / assignment / f"{n}.ipynb", as_version=4)
+                            for n in _notebook_names(course, assignment)}
+                for student in _students(submitted, assignment):
+                    task = _prepare(state, sanitizer, submitted, student, assignment, released, force, report,
+                                    failures, say)
+                    if task is not None:
+                        tasks.append(task)
+                        start(task)
+            bar = _progress(len(tasks), show_progress)
+
+            def finish(task: _Task) -> None:
+                _finish(api, state, task, overrides, report, failures, say)
+                task.finished = True
+                bar.update(1)
+
+            for task in tasks:
+                if task.ready:  # every notebook came from the cache
+                    finish(task)
+            for future in executor.as_completed(list(pending)):
+                task, name = pending[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker crash fails one submission, not the run
+                    result = {"error": f"the grading worker failed ({type(exc).__name__}: {exc})"}
+                if "error" in result:
+                    task.error = result["error"]
+                else:
+                    state.cache_execution(task.student, task.assignment, name, task.sanitized[name], result["notebook"])
+                    task.executed[name] = result["notebook"]
+                if task.ready and not task.finished:
+                    finish(task)
+            bar.close()
+        finally:
+            executor.close()
+
+        rows = read_grades(cfg.CourseDirectory.db_url, names)
+        graded = {(r.student, r.assignment) for r in rows}
+        rows = [r if (key := (r.student, r.assignment)) not in failures else
+                GradeRow(r.student, r.assignment, 0, r.auto_max, 0, r.manual_max, 0, failures[key]) for r in rows]
+        rows += [GradeRow(s, a, 0, 0, 0, 0, 0, status=why) for (s, a), why in failures.items() if (s, a) not in graded]
+        rows.sort(key=lambda r: (r.assignment, r.student))
+        report.rows = rows
+        report.passed = _passed(cfg.CourseDirectory.db_url, names)
+        write_csv(rows, workspace / "grades.csv")
+        (workspace / "integrity.json").write_text(json.dumps(report.flags, indent=1, sort_keys=True), encoding="utf-8")
+        return report
 
 
 def _scratch_url(state: _State) -> str:
     return "sqlite:///" + str(state.root / "scratch.db")
-
-
-def _grade(course: Course, workspace: Path, names: list[str], state: _State, example: bool, force: bool,
-           jobs: int | None, scheduler: str | None, sandbox: bool, limits: Limits, zip_file: Path | None,
-           zip_regexp: str | None, say: Callable[[str], None], show_progress: bool, warm_start: bool) -> Report:
-    submitted = workspace / "submitted"
-
-    cfg = load_config(course, workspace=workspace, release_dir=workspace / "release")
-    cfg.CourseDirectory.submitted_directory = str(state.staging)
-    # The executed notebook was sanitized before it was executed: recording takes it as it is.
-    cfg.Autograde.sanitize_preprocessors = []
-    cfg.Autograde.autograde_preprocessors = ["coursekit.grading.preprocessors.UseExecuted",
-                                             *preprocessors.AUTOGRADE_AFTER_EXECUTION]
-    # nbgrader's feedback exporter with its templates, Markdown and highlighting cached across students
-    cfg.GenerateFeedback.exporter_class = "coursekit.grading.feedback.FeedbackExporter"
-    api = nbgrader_api(cfg)
-    for assignment in names:
-        run_step(api, "generate_assignment", assignment, force=True, create=True)
-    shutil.copyfile(workspace / "gradebook.db", state.root / "scratch.db")
-    scfg = load_config(course, workspace=workspace, release_dir=workspace / "release")
-    scfg.CourseDirectory.submitted_directory = str(state.staging)
-    scfg.CourseDirectory.autograded_directory = str(state.sanitized)
-    scfg.CourseDirectory.db_url = _scratch_url(state)
-    scfg.Autograde.autograde_preprocessors = []
-    sanitizer = nbgrader_api(scfg)
-
-    if zip_file is not None:
-        if len(names) != 1:
-            raise CourseError("--zip needs exactly one assignment name")
-        regexp = zip_regexp or cfg.get("FileNameCollector", {}).get("named_regexp") or None
-        from coursekit.grading.collect import DEFAULT_ZIP_REGEXP
-
-        found = unpack_zip(Path(zip_file), submitted, names[0], _notebook_names(course, names[0]),
-                           regexp or DEFAULT_ZIP_REGEXP)
-        say(f"{names[0]}: unpacked {len(found)} submission(s) from {Path(zip_file).name}")
-    if example:
-        for assignment in names:
-            for student, nb in example_class(course, assignment).items():
-                write_submission(submitted, student, assignment, nb)
-
-    overrides = _overrides(workspace)
-    report = Report(rows=[])
-    failures: dict[tuple[str, str], str] = {}
-    tasks: list[_Task] = []
-    executor = _Executor(jobs or os.cpu_count() or 1, scheduler, warm=warm_start and sandbox)
-    if executor.warm_problem and os.geteuid() == 0:
-        say(f"warm starts are off ({executor.warm_problem}): each submission starts from scratch")
-    try:
-        pending: dict[Any, tuple[_Task, str]] = {}
-
-        def start(task: _Task) -> None:
-            """Send the task's notebooks to the workers (those not executed before)."""
-            folder = state.staging / task.student / task.assignment
-            for name, text in task.sanitized.items():
-                cached = state.cached_execution(task.student, task.assignment, name, text)
-                if cached is not None:
-                    task.executed[name] = cached
-                    continue
-                files = {str(p.relative_to(folder)): p.read_bytes()
-                         for p in folder.rglob("*") if p.is_file() and p.suffix != ".ipynb"}
-                payload = {"notebook": text, "name": f"{name}.ipynb", "files": files,
-                           "limits": asdict(limits), "sandbox": sandbox}
-                pending[executor.submit(payload)] = (task, name)
-
-        # Each submission is staged, sanitized and scanned here, then sent off at once: the
-        # workers execute while the next one is being prepared.
-        for assignment in names:
-            released = {n: nbformat.read(workspace / "release" / assignment / f"{n}.ipynb", as_version=4)
-                        for n in _notebook_names(course, assignment)}
-            for student in _students(submitted, assignment):
-                task = _prepare(state, sanitizer, submitted, student, assignment, released, force, report,
-                                failures, say)
-                if task is not None:
-                    tasks.append(task)
-                    start(task)
-        bar = _progress(len(tasks), show_progress)
-
-        def finish(task: _Task) -> None:
-            _finish(api, state, task, overrides, report, failures, say)
-            task.finished = True
-            bar.update(1)
-
-        for task in tasks:
-            if task.ready:  # every notebook came from the cache
-                finish(task)
-        for future in executor.as_completed(list(pending)):
-            task, name = pending[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a worker crash fails one submission, not the run
-                result = {"error": f"the grading worker failed ({type(exc).__name__}: {exc})"}
-            if "error" in result:
-                task.error = result["error"]
-            else:
-                state.cache_execution(task.student, task.assignment, name, task.sanitized[name], result["notebook"])
-                task.executed[name] = result["notebook"]
-            if task.ready and not task.finished:
-                finish(task)
-        bar.close()
-    finally:
-        executor.close()
-
-    rows = read_grades(cfg.CourseDirectory.db_url, names)
-    graded = {(r.student, r.assignment) for r in rows}
-    rows = [r if (r.student, r.assignment) not in failures else
-            GradeRow(r.student, r.assignment, 0, r.auto_max, 0, r.manual_max, 0, failures[(r.student, r.assignment)])
-            for r in rows]
-    rows += [GradeRow(s, a, 0, 0, 0, 0, 0, status=why) for (s, a), why in failures.items() if (s, a) not in graded]
-    rows.sort(key=lambda r: (r.assignment, r.student))
-    report.rows = rows
-    report.passed = _passed(cfg.CourseDirectory.db_url, names)
-    write_csv(rows, workspace / "grades.csv")
-    (workspace / "integrity.json").write_text(json.dumps(report.flags, indent=1, sort_keys=True), encoding="utf-8")
-    return report
 
 
 def _prepare(state: _State, sanitizer: Any, submitted: Path, student: str, assignment: str,
