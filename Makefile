@@ -46,9 +46,10 @@ course: $(STAMP) sandbox-tools
 	$(BIN)/coursekit release
 	$(BIN)/coursekit grade --example-class --workspace build/example-class
 
-## test: every test (coursekit unit tests, notebooks under nbval, the grading pipeline, the browser tests)
+## test: every test (coursekit unit tests, notebooks under nbval, the grading pipeline, the browser tests),
+## one test file per worker on every core (a notebook's cells share a kernel, a file's tests its fixtures)
 test: $(STAMP) sandbox-tools browser-tools
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 ## lab: open the student notebooks in JupyterLab
 lab: $(STAMP)
