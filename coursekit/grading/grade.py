@@ -100,6 +100,7 @@ class _State:
         self.sanitized = self.root / "sanitized"
         self.executed = self.root / "executed"
         self.done = self.root / "done"
+        self.scratch_db = self.root / "scratch.db"  # a copy of the gradebook to sanitize against
         for p in (self.staging, self.sanitized, self.executed, self.done):
             p.mkdir(parents=True, exist_ok=True)
 
@@ -286,7 +287,8 @@ def grade(
         raise CourseError(f"no sandbox can be made here: {problem}. Pass --no-sandbox to grade without one "
                           "(student code then runs with your privileges).")
     state = _State(workspace)
-    with quicker_nbgrader(throwaway=(_scratch_url(state),)):
+    scratch_url = "sqlite:///" + str(state.scratch_db)
+    with quicker_nbgrader(throwaway=(scratch_url,)):
         submitted = workspace / "submitted"
 
         cfg = load_config(course, workspace=workspace, release_dir=workspace / "release")
@@ -300,11 +302,11 @@ def grade(
         api = nbgrader_api(cfg)
         for assignment in names:
             run_step(api, "generate_assignment", assignment, force=True, create=True)
-        shutil.copyfile(workspace / "gradebook.db", state.root / "scratch.db")
+        shutil.copyfile(workspace / "gradebook.db", state.scratch_db)
         scfg = load_config(course, workspace=workspace, release_dir=workspace / "release")
         scfg.CourseDirectory.submitted_directory = str(state.staging)
         scfg.CourseDirectory.autograded_directory = str(state.sanitized)
-        scfg.CourseDirectory.db_url = _scratch_url(state)
+        scfg.CourseDirectory.db_url = scratch_url
         scfg.Autograde.autograde_preprocessors = []
         sanitizer = nbgrader_api(scfg)
 
@@ -395,10 +397,6 @@ def grade(
         write_csv(rows, workspace / "grades.csv")
         (workspace / "integrity.json").write_text(json.dumps(report.flags, indent=1, sort_keys=True), encoding="utf-8")
         return report
-
-
-def _scratch_url(state: _State) -> str:
-    return "sqlite:///" + str(state.root / "scratch.db")
 
 
 def _prepare(state: _State, sanitizer: Any, submitted: Path, student: str, assignment: str,

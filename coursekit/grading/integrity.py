@@ -187,10 +187,6 @@ def _patching(tree: ast.AST, resolver: _Resolver) -> list[str]:
             reasons.append("changes where modules are imported from (sys.path)")
         if isinstance(node, ast.Attribute) and node.attr in _INTROSPECTION:
             reasons.append(f"reaches other code's variables through .{node.attr}")
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            if any(m.split(".")[0] in ("gc", "ipykernel") for m in mods):
-                reasons.append(f"imports {', '.join(mods)}")
         targets: Iterable[ast.AST] = ()
         if isinstance(node, ast.Assign):
             targets = node.targets
@@ -209,7 +205,7 @@ def _patching(tree: ast.AST, resolver: _Resolver) -> list[str]:
             reasons.append(f"redefines the test helper '{node.name}'")
         if isinstance(node, ast.Import | ast.ImportFrom):
             mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            if any(m.split(".")[0] in ("builtins", "importlib", "ctypes") for m in mods):
+            if any(m.split(".")[0] in ("builtins", "importlib", "ctypes", "gc", "ipykernel") for m in mods):
                 reasons.append(f"imports {', '.join(mods)}")
             if isinstance(node, ast.ImportFrom) and any((a.asname or a.name) in TEST_HELPERS - {"np", "numpy"}
                                                         and node.module != "coursekit.checks" for a in node.names):

@@ -90,9 +90,9 @@ def _kernel_manager_class() -> type:
     class GradingKernelManager(AsyncKernelManager):
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
             cmd = super().format_kernel_cmd(extra_arguments)
-            if "ipykernel_launcher" not in cmd or cmd[cmd.index("ipykernel_launcher") - 1] != "-m":
+            at = cmd.index("ipykernel_launcher") - 1 if "ipykernel_launcher" in cmd else -1
+            if at < 0 or cmd[at] != "-m":
                 raise RuntimeError(f"unexpected python3 kernel command: {cmd}")
-            at = cmd.index("ipykernel_launcher") - 1
             return [sys.executable, "-P", *cmd[1:at], "-m", "coursekit.grading.kernel", *cmd[at + 2:]]
 
     return GradingKernelManager

@@ -46,6 +46,8 @@ INNER_WORK = "/submission"
 #: The sandbox's home folder: fresh, and apart from the submission, so that files a student
 #: hands in (``.ipython/profile_default/startup/``, say) are never configuration.
 INNER_HOME = "/home/student"
+#: The sandbox's temporary folder: its own (a tmpfs), where only root may create files.
+INNER_TMP = "/tmp"
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def bwrap_command(work: str, argv: list[str], env: dict[str, str], limits: Limit
            "--unshare-uts", "--unshare-cgroup-try", "--clearenv"]
     # A private /tmp first: the binds below may live under /tmp (a checkout there) and must stay
     # visible on top of it.
-    cmd += _system_mounts() + ["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
+    cmd += _system_mounts() + ["--tmpfs", INNER_TMP, "--proc", "/proc", "--dev", "/dev"]
     made: set[str] = set()
     for path in _readonly_paths():
         for anc in _ancestors(path):

@@ -73,17 +73,22 @@ def _check(result: int, what: str) -> None:
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
+def _proc(pid: int, *parts: str) -> str:
+    """A file of process ``pid`` under /proc."""
+    return os.path.join("/proc", str(pid), *parts)
+
+
 def _enter(pid: int, workdir: str, expected: dict[str, int]) -> None:
     """Enter the namespaces and root folder of process ``pid``; chdir to ``workdir`` there.
 
     ``expected`` maps namespace names to the inode numbers bubblewrap reported for its
     sandbox: a different process that took over the pid would not have them.
     """
-    fds = [os.open(f"/proc/{pid}/ns/{ns}", os.O_RDONLY | os.O_CLOEXEC) for ns in NAMESPACES]
+    fds = [os.open(_proc(pid, "ns", ns), os.O_RDONLY | os.O_CLOEXEC) for ns in NAMESPACES]
     for ns, fd in zip(NAMESPACES, fds, strict=True):
         if ns in expected and os.fstat(fd).st_ino != expected[ns]:
             raise RuntimeError(f"process {pid} is not the sandbox's: its {ns} namespace differs")
-    root = os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    root = os.open(_proc(pid, "root"), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     for ns, fd in zip(NAMESPACES, fds, strict=True):
         _check(_libc.setns(fd, 0), f"setns({ns})")
         os.close(fd)
@@ -119,10 +124,12 @@ def _become(request: dict[str, Any], stdout: int, stderr: int) -> None:
 
 
 def _connection_file(uid: int) -> str:
-    """Write the kernel's connection file in the sandbox's /tmp (its own, where only root may create files)."""
+    """Write the kernel's connection file in the sandbox's temporary folder (only root may create files there)."""
+    from coursekit.grading.sandbox import INNER_TMP
+
     info = {**KERNEL_PORTS, "ip": "127.0.0.1", "key": secrets.token_hex(32), "transport": "tcp",
             "signature_scheme": "hmac-sha256", "kernel_name": "python3"}
-    path = "/tmp/kernel.json"
+    path = os.path.join(INNER_TMP, "kernel.json")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(info, fh)
