@@ -34,8 +34,11 @@ c.Execute.timeout = 60
 # Keep hidden tests out of tracebacks (minimal exception mode shows only the message) and
 # stop the student kernel from writing an IPython history database; the kernel keeps its own log
 # (TCP warnings, shutdown notices) quiet.
-c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--InteractiveShell.xmode=Minimal",
-                              "--IPKernelApp.log_level=CRITICAL"]
+c.Execute.extra_arguments = [
+    "--HistoryManager.hist_file=:memory:",
+    "--InteractiveShell.xmode=Minimal",
+    "--IPKernelApp.log_level=CRITICAL",
+]
 # A deleted test cell is restored from the gradebook instead of silently scoring zero.
 c.OverwriteCells.add_missing_cells = True
 # Feedback HTML without the hidden tests.

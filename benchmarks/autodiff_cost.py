@@ -118,8 +118,12 @@ def many_outputs(outputs: Sequence[int], repeats: int) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement; the best counts (default 3)")
-    parser.add_argument("--directions", type=int, default=20,
-                        help="forward passes timed when n is too large to time all of them (default 20)")
+    parser.add_argument(
+        "--directions",
+        type=int,
+        default=20,
+        help="forward passes timed when n is too large to time all of them (default 20)",
+    )
     args = parser.parse_args(argv)
     print("CPU time (time.process_time), best of", args.repeats, "runs, garbage collector paused.\n")
     many_inputs((10, 100, 1000, 10000), full_forward_up_to=1000, directions=args.directions, repeats=args.repeats)

@@ -94,10 +94,30 @@ def main() -> None:
         env = {**os.environ, "COURSEKIT_WORKSPACE": str(plain), "PATH": f"{bindir}:{os.environ.get('PATH', '')}"}
         release = f"--CourseDirectory.release_directory={tmp_path / 'release'}"
         _run([str(bindir / "nbgrader"), "generate_assignment", args.assignment, "--force", release], env)
-        t_plain = _run([str(bindir / "nbgrader"), "autograde", args.assignment, "--force",
-                        f"--Execute.timeout={args.cell_timeout}", release], env)
-        t_ours = _run([str(bindir / "coursekit"), "grade", args.assignment, "--workspace", str(ours),
-                       "--jobs", str(args.jobs), f"--cell-timeout={args.cell_timeout}"], env)
+        t_plain = _run(
+            [
+                str(bindir / "nbgrader"),
+                "autograde",
+                args.assignment,
+                "--force",
+                f"--Execute.timeout={args.cell_timeout}",
+                release,
+            ],
+            env,
+        )
+        t_ours = _run(
+            [
+                str(bindir / "coursekit"),
+                "grade",
+                args.assignment,
+                "--workspace",
+                str(ours),
+                "--jobs",
+                str(args.jobs),
+                f"--cell-timeout={args.cell_timeout}",
+            ],
+            env,
+        )
     print(f"{'nbgrader autograde (sequential, no sandbox)':<48}{t_plain:8.1f} s")
     starts = "warm starts" if os.geteuid() == 0 else "cold starts: warm ones need root"
     print(f"{f'coursekit grade (--jobs {args.jobs}, sandboxed, {starts})':<48}{t_ours:8.1f} s")

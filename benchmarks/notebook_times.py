@@ -62,8 +62,10 @@ def main() -> None:
             over.append(name)
         print(f"{name:<{width}}  {headless:8.1f}s{marks[0]} {grading:7.1f}s{marks[1]}", flush=True)
     print(f"{'total':<{width}}  {totals[0]:8.1f}s  {totals[1]:7.1f}s")
-    print(f"goals: under {GOAL_HEADLESS:.0f} s headless and {GOAL_GRADING:.0f} s under grading per notebook; "
-          + (f"over (*): {', '.join(over)}" if over else "all met"))
+    print(
+        f"goals: under {GOAL_HEADLESS:.0f} s headless and {GOAL_GRADING:.0f} s under grading per notebook; "
+        + (f"over (*): {', '.join(over)}" if over else "all met")
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,9 @@ def course_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for folder in ("notebooks", "solutions"):
         shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     coursekit = Path(sys.executable).parent / "coursekit"
-    out = subprocess.run([str(coursekit), "grade", GRADED, "--example-class"], cwd=root, capture_output=True,
-                         text=True, timeout=600)
+    out = subprocess.run(
+        [str(coursekit), "grade", GRADED, "--example-class"], cwd=root, capture_output=True, text=True, timeout=600
+    )
     assert out.returncode == 0, f"grading the example class failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
     return root
 

@@ -30,16 +30,25 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 #: The flags that work on this kind of machine (../shared/DESIGN.md): no sandbox as root, no GPU,
 #: and none of Chromium's own network traffic, which the closed network refuses.
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                  "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--mute-audio",
+]
 #: JupyterLab user settings for the tests: every cell stays in the page (no windowing), nothing
 #: is saved behind the test's back, and no news or update pop-ups.
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                        "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
 
 
@@ -73,7 +82,7 @@ def group_members(pgid: int) -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         if int(fields[2]) == pgid and fields[0] != "Z":
             out.append(int(entry.name))
     return out
@@ -98,8 +107,10 @@ class Lab:
 
     def start(self, timeout: float = 90.0) -> None:
         self.port, self.token = free_port(), secrets.token_hex(16)
-        dirs = {name: self.home / name for name in ("config", "runtime", "data", "ipython", "settings",
-                                                    "workspaces", "matplotlib")}
+        dirs = {
+            name: self.home / name
+            for name in ("config", "runtime", "data", "ipython", "settings", "workspaces", "matplotlib")
+        }
         for d in dirs.values():
             d.mkdir(parents=True, exist_ok=True)
         for name, value in LAB_SETTINGS.items():
@@ -107,21 +118,41 @@ class Lab:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(value), encoding="utf-8")
         _seed_matplotlib_cache(dirs["matplotlib"])
-        env = {**os.environ, "HOME": str(self.home), "JUPYTER_CONFIG_DIR": str(dirs["config"]),
-               "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]), "JUPYTER_DATA_DIR": str(dirs["data"]),
-               "IPYTHONDIR": str(dirs["ipython"]), "JUPYTERLAB_SETTINGS_DIR": str(dirs["settings"]),
-               "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]), "MPLCONFIGDIR": str(dirs["matplotlib"]),
-               "JUPYTER_PLATFORM_DIRS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", **self.env_extra}
+        env = {
+            **os.environ,
+            "HOME": str(self.home),
+            "JUPYTER_CONFIG_DIR": str(dirs["config"]),
+            "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
+            "JUPYTER_DATA_DIR": str(dirs["data"]),
+            "IPYTHONDIR": str(dirs["ipython"]),
+            "JUPYTERLAB_SETTINGS_DIR": str(dirs["settings"]),
+            "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]),
+            "MPLCONFIGDIR": str(dirs["matplotlib"]),
+            "JUPYTER_PLATFORM_DIRS": "1",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            **self.env_extra,
+        }
         env.pop("NBGRADER_EXECUTION", None)
         env.pop("MPLBACKEND", None)
         self.log = self.home / "jupyterlab.log"
-        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-               "--ServerApp.open_browser=False", "--LabApp.news_url=", "--ServerApp.allow_root=True"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+            "--ServerApp.open_browser=False",
+            "--LabApp.news_url=",
+            "--ServerApp.allow_root=True",
+        ]
         with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -141,8 +172,9 @@ class Lab:
 
     def api(self, path: str, method: str = "GET", body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url(f"api/{path}"), data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.url(f"api/{path}"), data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(req, timeout=30) as r:
             text = r.read()
         return json.loads(text) if text else None
@@ -176,10 +208,16 @@ class Browser:
 
         port = free_port()
         self.profile.mkdir(parents=True, exist_ok=True)
-        cmd = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", f"--remote-debugging-port={port}",
-               "--remote-debugging-address=127.0.0.1", "--window-size=1400,1000", "about:blank"]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
+        cmd = [
+            CHROMIUM,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={self.profile}",
+            f"--remote-debugging-port={port}",
+            "--remote-debugging-address=127.0.0.1",
+            "--window-size=1400,1000",
+            "about:blank",
+        ]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -219,8 +257,10 @@ def _seed_matplotlib_cache(target: Path) -> None:
 def browser_problem() -> str | None:
     """Why the browser tests cannot run here, or None."""
     if not Path(CHROMIUM).exists():
-        return (f"{CHROMIUM} not found: install Debian's chromium package "
-                "('sudo apt-get install chromium'; `make test` does it when run as root)")
+        return (
+            f"{CHROMIUM} not found: install Debian's chromium package "
+            "('sudo apt-get install chromium'; `make test` does it when run as root)"
+        )
     try:
         import playwright  # noqa: F401
     except ImportError:

@@ -64,7 +64,8 @@ def run_all(page: Any, timeout: float = 300.0) -> float:
         raise AssertionError(
             f"Run All stopped: code cells {not_run[:10]}{'...' if len(not_run) > 10 else ''} of {len(prompts)} "
             f"did not run (JupyterLab stops at a cell that raises unless it is tagged raises-exception); "
-            f"errors shown: {[(e.cell, e.ename) for e in error_outputs(page)][:5]}")
+            f"errors shown: {[(e.cell, e.ename) for e in error_outputs(page)][:5]}"
+        )
     return seconds
 
 
@@ -89,8 +90,9 @@ def error_outputs(page: Any) -> list[ErrorOutput]:
 
 def rendered_images(page: Any) -> list[int]:
     """Widths of the images (figures) the notebook shows, 0 for one that failed to load."""
-    return page.eval_on_selector_all(f"{NB} .jp-OutputArea-output img",
-                                     "els => els.map(e => e.complete ? e.naturalWidth : 0)")
+    return page.eval_on_selector_all(
+        f"{NB} .jp-OutputArea-output img", "els => els.map(e => e.complete ? e.naturalWidth : 0)"
+    )
 
 
 def widget_problems(page: Any) -> list[str]:
@@ -103,8 +105,12 @@ def widget_problems(page: Any) -> list[str]:
 
 
 def widget_controls(page: Any) -> int:
-    return len(page.query_selector_all(f"{NB} .jp-OutputArea-output .jupyter-widgets.widget-inline-hbox, "
-                                       f"{NB} .jp-OutputArea-output .jupyter-widgets.widget-box"))
+    return len(
+        page.query_selector_all(
+            f"{NB} .jp-OutputArea-output .jupyter-widgets.widget-inline-hbox, "
+            f"{NB} .jp-OutputArea-output .jupyter-widgets.widget-box"
+        )
+    )
 
 
 @dataclass
@@ -134,7 +140,8 @@ def move_sliders(page: Any, timeout: float = 15.0) -> list[SliderMove]:
         description = handle.evaluate(
             """h => { const s = h.closest('.widget-slider');
                       const label = s && s.querySelector('.widget-label');
-                      return label ? label.textContent.trim() : 'slider'; }""")
+                      return label ? label.textContent.trim() : 'slider'; }"""
+        )
         before = box.evaluate("b => (b.querySelector('.widget-output') || b).innerHTML")
         unfinished = "NotImplementedError" in box.evaluate("b => (b.querySelector('.widget-output') || b).textContent")
         start = time.monotonic()

@@ -47,8 +47,13 @@ def _exported_score(course_copy: Path, student: str) -> float:
     """The score of ``student`` on :data:`GRADED` in ``nbgrader export``'s CSV."""
     target = course_copy / "grades-export.csv"
     nbgrader = Path(sys.executable).parent / "nbgrader"
-    out = subprocess.run([str(nbgrader), "export", f"--CsvExportPlugin.to={target}"], cwd=course_copy,
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [str(nbgrader), "export", f"--CsvExportPlugin.to={target}"],
+        cwd=course_copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, f"nbgrader export failed:\n{out.stdout[-1500:]}\n{out.stderr[-1500:]}"
     with open(target, newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["student_id"] == student and r["assignment"] == GRADED]
@@ -57,7 +62,8 @@ def _exported_score(course_copy: Path, student: str) -> float:
 
 
 def test_formgrader_lists_assignments_and_saves_a_manual_grade_that_is_exported(
-        page: Any, lab: Lab, course_copy: Path, screenshots: Path) -> None:
+    page: Any, lab: Lab, course_copy: Path, screenshots: Path
+) -> None:
     page.goto(lab.url("formgrader/manage_assignments"))
     for name in ASSIGNMENTS:
         page.wait_for_selector(f"td >> text={name}", timeout=30_000)
@@ -79,9 +85,12 @@ def test_formgrader_lists_assignments_and_saves_a_manual_grade_that_is_exported(
         """([url, id, pts]) => fetch(url).then(r => r.json()).then(
                grades => grades.some(g => g.name === id && g.manual_score === pts))""",
         arg=[lab.url(f"formgrader/api/grades?submission_id={reference['id']}"), grade_id, points],
-        timeout=30_000)
+        timeout=30_000,
+    )
     page.screenshot(path=str(screenshots / "nbgrader-formgrader-manual-grade.png"))
 
     after = _exported_score(course_copy, "reference")
-    assert after == before + points, (f"after giving {points} point(s) for {grade_id} in the formgrader the exported "
-                                      f"score went from {before} to {after}")
+    assert after == before + points, (
+        f"after giving {points} point(s) for {grade_id} in the formgrader the exported "
+        f"score went from {before} to {after}"
+    )

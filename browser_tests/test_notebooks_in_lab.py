@@ -38,21 +38,24 @@ def _check_widgets(page: Any, name: str, *, student: bool = False) -> list[str]:
         if not move.changed:
             problems.append(f"{name}: moving slider '{move.description}' did not change its output")
         elif move.seconds > WIDGET_SECONDS:
-            problems.append(f"{name}: slider '{move.description}' took {move.seconds:.1f} s to redraw "
-                            f"(at most {WIDGET_SECONDS} s)")
+            problems.append(
+                f"{name}: slider '{move.description}' took {move.seconds:.1f} s to redraw (at most {WIDGET_SECONDS} s)"
+            )
     return problems
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_student_notebook_runs_all_with_only_unfinished_exercises_failing(page: Any, lab: Lab, assignment: str,
-                                                                         screenshots: Path) -> None:
+def test_student_notebook_runs_all_with_only_unfinished_exercises_failing(
+    page: Any, lab: Lab, assignment: str, screenshots: Path
+) -> None:
     open_notebook(page, lab, f"notebooks/{assignment}/{assignment}.ipynb")
     run_all(page)
     page.screenshot(path=str(screenshots / f"student-{assignment}.png"))
     errors = error_outputs(page)
     others = [e for e in errors if e.ename != "NotImplementedError"]
     assert not others, "besides NotImplementedError, these cells failed or wrote to stderr:\n" + "\n".join(
-        f"  code cell {e.cell}: {e.ename}: ...{e.text[-200:]}" for e in others)
+        f"  code cell {e.cell}: {e.ename}: ...{e.text[-200:]}" for e in others
+    )
     assert errors, "no exercise raised NotImplementedError: is this really the student version?"
     images = rendered_images(page)
     assert all(w > 0 for w in images), f"a figure did not load (widths {images})"
@@ -62,18 +65,19 @@ def test_student_notebook_runs_all_with_only_unfinished_exercises_failing(page: 
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solution_notebook_runs_all_without_any_error(page: Any, lab: Lab, assignment: str,
-                                                      screenshots: Path) -> None:
+def test_solution_notebook_runs_all_without_any_error(page: Any, lab: Lab, assignment: str, screenshots: Path) -> None:
     open_notebook(page, lab, f"solutions/{assignment}/{assignment}.ipynb")
     seconds = run_all(page)
     page.screenshot(path=str(screenshots / f"solution-{assignment}.png"))
     errors = error_outputs(page)
     assert not errors, f"Run All took {seconds:.0f} s and showed errors or stderr:\n" + "\n".join(
-        f"  code cell {e.cell}: {e.ename}: ...{e.text[-300:]}" for e in errors)
+        f"  code cell {e.cell}: {e.ename}: ...{e.text[-300:]}" for e in errors
+    )
     math = page.eval_on_selector_all(f"{NB} mjx-container", "els => els.length")
-    math_errors = page.eval_on_selector_all(f"{NB} .jp-RenderedMarkdown",
-                                            "els => els.filter(e => /Math (input|Processing) error/i"
-                                            ".test(e.textContent)).length")
+    math_errors = page.eval_on_selector_all(
+        f"{NB} .jp-RenderedMarkdown",
+        "els => els.filter(e => /Math (input|Processing) error/i.test(e.textContent)).length",
+    )
     assert math > 0 and not math_errors, f"equations: {math} rendered, {math_errors} cells with errors"
     images = rendered_images(page)
     assert images and all(w > 0 for w in images), f"figures did not render as images (widths {images})"
@@ -81,15 +85,22 @@ def test_solution_notebook_runs_all_without_any_error(page: Any, lab: Lab, assig
     assert widget_controls(page) > 0, "the notebook's widgets did not render"
     bars = page.eval_on_selector_all(f"{NB} .widget-hprogress", "els => els.map(e => e.parentElement.textContent)")
     if assignment in WITH_PROGRESS:
-        assert bars and all("it/s" in b or "s/it" in b for b in bars), \
+        assert bars and all("it/s" in b or "s/it" in b for b in bars), (
             f"the training loops should show tqdm's progress bar as a widget, got {bars}"
+        )
     problems = _check_widgets(page, assignment)
     assert not problems, "\n".join(problems)
 
 
 #: Notebooks with training loops: they show tqdm's widget progress bar (silent under grading).
-WITH_PROGRESS = {"03_backprop_by_hand", "04_forward_and_reverse_mode", "05_initialisation", "06_optimizers",
-                 "07_regularisation", "08_subsampling_tutorial"}
+WITH_PROGRESS = {
+    "03_backprop_by_hand",
+    "04_forward_and_reverse_mode",
+    "05_initialisation",
+    "06_optimizers",
+    "07_regularisation",
+    "08_subsampling_tutorial",
+}
 
 #: Notebooks in which every figure shows the student's own results, so none appears before the exercises are done.
 FIGURES_NEED_EXERCISES = {"03_backprop_by_hand"}

@@ -43,13 +43,12 @@ def as_float_array(
     """
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "fiu":  # floating, signed or unsigned integer
-            raise TypeError(
-                f"{func}: argument '{name}' must hold real numbers, got an array of dtype {value.dtype}"
-            )
+            raise TypeError(f"{func}: argument '{name}' must hold real numbers, got an array of dtype {value.dtype}")
         arr = value if value.dtype == np.float64 else value.astype(np.float64)
     else:
         if isinstance(value, bool | np.bool_) or (
-            isinstance(value, list | tuple) and np.asarray(value, dtype=object).dtype == object
+            isinstance(value, list | tuple)
+            and np.asarray(value, dtype=object).dtype == object
             and any(isinstance(v, bool | np.bool_) for v in np.asarray(value, dtype=object).ravel())
         ):
             raise TypeError(f"{func}: argument '{name}' must hold real numbers, got booleans")
@@ -57,17 +56,13 @@ def as_float_array(
             arr = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise TypeError(
-                f"{func}: argument '{name}' must be an array of real numbers, "
-                f"got {type(value).__name__} ({exc})"
+                f"{func}: argument '{name}' must be an array of real numbers, got {type(value).__name__} ({exc})"
             ) from None
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
             want = " or ".join(str(d) for d in allowed)
-            raise ValueError(
-                f"{func}: argument '{name}' must have {want} dimension(s), "
-                f"got shape {arr.shape}"
-            )
+            raise ValueError(f"{func}: argument '{name}' must have {want} dimension(s), got shape {arr.shape}")
     if finite and arr.size and not all_finite(arr):
         raise ValueError(f"{func}: argument '{name}' contains NaN or infinity")
     return arr

@@ -173,9 +173,7 @@ def _check_power(base: Value, exponent: float, func: str) -> None:
     """Raise unless ``base ** exponent`` and its derivative are finite reals."""
     b = np.asarray(base)
     if not float(exponent).is_integer() and np.any(b < 0):
-        raise ValueError(
-            f"{func}: a negative number to the non-integer power {exponent} is not a real number"
-        )
+        raise ValueError(f"{func}: a negative number to the non-integer power {exponent} is not a real number")
     if np.any(b == 0) and (exponent < 0 or (0 < exponent < 1)):
         raise ZeroDivisionError(
             f"{func}: 0 ** {exponent} or its derivative {exponent} * 0 ** {exponent - 1} is infinite"
@@ -454,15 +452,11 @@ def _matmul_value(a: Value, b: Value) -> Value:
     A = np.asarray(a)
     B = np.asarray(b)
     if A.ndim not in (1, 2) or B.ndim not in (1, 2):
-        raise ValueError(
-            f"Var @: both operands must have 1 or 2 dimensions, got shapes {A.shape} and {B.shape}"
-        )
+        raise ValueError(f"Var @: both operands must have 1 or 2 dimensions, got shapes {A.shape} and {B.shape}")
     inner_a = A.shape[-1]
     inner_b = B.shape[0]
     if inner_a != inner_b:
-        raise ValueError(
-            f"Var @: shapes {A.shape} and {B.shape} do not align ({inner_a} columns vs {inner_b} rows)"
-        )
+        raise ValueError(f"Var @: shapes {A.shape} and {B.shape} do not align ({inner_a} columns vs {inner_b} rows)")
     return _clean(A @ B)
 
 
@@ -506,9 +500,7 @@ class Var:
 
     def __init__(self, value: ArrayLike) -> None:
         if isinstance(value, _NODES):
-            raise TypeError(
-                f"Var: argument 'value' must be a number or an array, got a {type(value).__name__}"
-            )
+            raise TypeError(f"Var: argument 'value' must be a number or an array, got a {type(value).__name__}")
         if isinstance(value, _BOOL):
             raise TypeError("Var: argument 'value' must be a real number, got bool")
         self.value: Value = _clean(as_float_array(value, "value", "Var").copy())
@@ -591,9 +583,7 @@ class Var:
         else:
             arr = as_float_array(grad, "grad", "Var.backward")
             if arr.shape != self.shape:
-                raise ValueError(
-                    f"Var.backward: argument 'grad' must have shape {self.shape}, got {arr.shape}"
-                )
+                raise ValueError(f"Var.backward: argument 'grad' must have shape {self.shape}, got {arr.shape}")
             seed = _clean(arr.copy())
         order = self._topological_order()
         for node in order:
@@ -783,9 +773,7 @@ class Var:
     def relu(self) -> Var:
         r""":math:`\max(0, a)`; local derivative :math:`[a > 0]` (0 at 0)."""
         mask = np.asarray(self.value) > 0
-        return Var._node(
-            np.where(mask, self.value, 0.0), [(self, lambda g: _clean(np.where(mask, g, 0.0)))], "relu"
-        )
+        return Var._node(np.where(mask, self.value, 0.0), [(self, lambda g: _clean(np.where(mask, g, 0.0)))], "relu")
 
     def sin(self) -> Var:
         r""":math:`\sin a`; local derivative :math:`\cos a`."""
@@ -950,9 +938,7 @@ def _outputs(out: object, func: str) -> list[object]:
     try:
         return list(out)  # type: ignore[call-overload]
     except TypeError:
-        raise TypeError(
-            f"{func}: f must return a number or a sequence of numbers, got {type(out).__name__}"
-        ) from None
+        raise TypeError(f"{func}: f must return a number or a sequence of numbers, got {type(out).__name__}") from None
 
 
 def _dual_deriv(out: object, func: str) -> float:
@@ -1055,9 +1041,7 @@ def jvp(f: Callable[[tuple[Dual, ...]], Any], x: ArrayLike, v: ArrayLike) -> Flo
     point = _point(x, func)
     direction = as_float_array(v, "v", func, ndim=1)
     if direction.shape != point.shape:
-        raise ValueError(
-            f"{func}: argument 'v' must have the shape of 'x', {point.shape}, got {direction.shape}"
-        )
+        raise ValueError(f"{func}: argument 'v' must have the shape of 'x', {point.shape}, got {direction.shape}")
     xs = tuple(Dual._make(p, d) for p, d in zip(point, direction, strict=True))
     return np.array([_dual_deriv(o, func) for o in _outputs(f(xs), func)], dtype=np.float64)
 
@@ -1095,9 +1079,7 @@ def vjp(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike, u: ArrayLike) -> Floa
     for w, o in zip(weights, outs, strict=True):
         if isinstance(o, Var):
             if np.size(o.value) != 1:
-                raise ValueError(
-                    f"{func}: every output of f must be a single number, got a Var of shape {o.shape}"
-                )
+                raise ValueError(f"{func}: every output of f must be a single number, got a Var of shape {o.shape}")
             term = o * float(w)
             total = term if total is None else total + term
         elif not _is_real_number(o):
@@ -1166,9 +1148,7 @@ def jacobian_reverse(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike) -> Float
     for k, o in enumerate(outs):
         if isinstance(o, Var):
             if np.size(o.value) != 1:
-                raise ValueError(
-                    f"{func}: every output of f must be a single number, got a Var of shape {o.shape}"
-                )
+                raise ValueError(f"{func}: every output of f must be a single number, got a Var of shape {o.shape}")
             for v in xs:  # inputs that output k does not reach keep a stale gradient otherwise
                 v.grad = 0.0
             o.backward()

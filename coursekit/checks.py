@@ -93,9 +93,7 @@ def assert_close(
     else:
         raise AssertionError(f"{what} should return numbers, got {_describe(actual)}{suffix}")
     if expected_arr.ndim > 0 and actual_arr.shape != expected_arr.shape:
-        raise AssertionError(
-            f"{what} should have shape {expected_arr.shape}, got shape {actual_arr.shape}{suffix}"
-        )
+        raise AssertionError(f"{what} should have shape {expected_arr.shape}, got shape {actual_arr.shape}{suffix}")
     if expected_arr.ndim == 0 and actual_arr.size != 1:
         raise AssertionError(f"{what} should be a single number, got shape {actual_arr.shape}{suffix}")
     actual_arr = actual_arr.reshape(expected_arr.shape)

@@ -85,9 +85,7 @@ def wedge_data(
     low = _check_real(low, "low", func)
     high = _check_real(high, "high", func)
     if not low < high:
-        raise ValueError(
-            f"{func}: arguments 'low' and 'high' must satisfy low < high, got low={low}, high={high}"
-        )
+        raise ValueError(f"{func}: arguments 'low' and 'high' must satisfy low < high, got low={low}, high={high}")
     X = rng.uniform(low, high, size=(n, 2))
     y = (X[:, 1] >= np.abs(X[:, 0])).astype(np.int64)
     return X, y

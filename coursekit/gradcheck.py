@@ -51,9 +51,7 @@ def _scalar_output(value: Any, func: str) -> float:
     except (TypeError, ValueError):
         raise TypeError(f"{func}: f must return a real number, got {type(value).__name__}") from None
     if arr.size != 1:
-        raise ValueError(
-            f"{func}: f must return a single number (a scalar loss), got an array of shape {arr.shape}"
-        )
+        raise ValueError(f"{func}: f must return a single number (a scalar loss), got an array of shape {arr.shape}")
     out = float(arr.reshape(()))
     if not np.isfinite(out):
         raise ValueError(f"{func}: f returned {out} (not finite) near the point x")
@@ -264,17 +262,13 @@ def check_module_gradients(
     """
     func = "check_module_gradients"
     if not isinstance(module, Module):
-        raise TypeError(
-            f"{func}: argument 'module' must be a coursekit.modules.Module, got {type(module).__name__}"
-        )
+        raise TypeError(f"{func}: argument 'module' must be a coursekit.modules.Module, got {type(module).__name__}")
     x0 = as_float_array(X, "X", func).copy()
     step = check_positive(h, "h", func)
     tolerance = check_positive(tol, "tol", func)
     if loss is None:
         if rng is None:
-            raise TypeError(
-                f"{func}: give either 'loss' (with 'target') or 'rng' (for a random linear test loss)"
-            )
+            raise TypeError(f"{func}: give either 'loss' (with 'target') or 'rng' (for a random linear test loss)")
         check_rng(rng, func)
         R = rng.standard_normal(np.shape(module.forward(x0)))
 

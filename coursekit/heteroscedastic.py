@@ -87,8 +87,7 @@ def _times_exp_neg(x: FloatArray, a: FloatArray) -> FloatArray:
     return np.where(x == 0.0, 0.0, out)
 
 
-def _targets(y: ArrayLike, f: ArrayLike, log_var: ArrayLike, func: str
-             ) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _targets(y: ArrayLike, f: ArrayLike, log_var: ArrayLike, func: str) -> tuple[FloatArray, FloatArray, FloatArray]:
     ya = as_float_array(y, "y", func, ndim=1)
     fa = as_float_array(f, "f", func, ndim=1)
     aa = as_float_array(log_var, "log_var", func, ndim=1)
@@ -262,8 +261,7 @@ class HeteroscedasticMLP:
         Their gradients, set by :meth:`backward`.
     """
 
-    def __init__(self, n_in: int, n_hidden: int, *, rng: np.random.Generator,
-                 activation: str = "tanh") -> None:
+    def __init__(self, n_in: int, n_hidden: int, *, rng: np.random.Generator, activation: str = "tanh") -> None:
         func = "HeteroscedasticMLP"
         n_in = _check_int(n_in, "n_in", func, 1)
         n_hidden = _check_int(n_hidden, "n_hidden", func, 1)
@@ -343,8 +341,7 @@ class HeteroscedasticMLP:
         for name, g in (("df", dfa), ("dlog_var", daa)):
             if g.shape != (n,):
                 raise ValueError(
-                    f"{func}: argument '{name}' must have shape ({n},) (one entry per row of the last X), "
-                    f"got {g.shape}"
+                    f"{func}: argument '{name}' must have shape ({n},) (one entry per row of the last X), got {g.shape}"
                 )
         return self._backward(dfa, daa)
 
@@ -490,8 +487,7 @@ def fit_heteroscedastic(
         raise ValueError(f"{func}: model.params() must return 6 arrays [W1, b1, wf, bf, wa, ba], got {len(params)}")
     if Xa.shape[1] != params[0].shape[0]:
         raise ValueError(
-            f"{func}: argument 'X' must have {params[0].shape[0]} column(s) (the model's n_in), "
-            f"got shape {Xa.shape}"
+            f"{func}: argument 'X' must have {params[0].shape[0]} column(s) (the model's n_in), got shape {Xa.shape}"
         )
     lr = check_positive(lr, "lr", func)
     lr_var = 0.5 * lr if lr_var is None else check_positive(lr_var, "lr_var", func)
@@ -523,7 +519,7 @@ def fit_heteroscedastic(
                     batches = [slice(None)]
                 else:
                     order = rng.permutation(n)
-                    batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+                    batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
                 n_params = 4 if epoch < warmup_epochs else 6
                 for idx in batches:
                     f, a = model.forward(Xa[idx])
@@ -622,8 +618,7 @@ class LogVarianceFit:
         Xa = as_float_array(X, "X", "LogVarianceFit", ndim=2)
         if Xa.shape[1] != self.centres.shape[1]:
             raise ValueError(
-                f"LogVarianceFit: argument 'X' must have {self.centres.shape[1]} column(s), "
-                f"got shape {Xa.shape}"
+                f"LogVarianceFit: argument 'X' must have {self.centres.shape[1]} column(s), got shape {Xa.shape}"
             )
         return _rbf(Xa, self.centres, self.width)
 
@@ -770,9 +765,7 @@ def fit_log_residuals(
 
     if centres is None:
         if d != 1:
-            raise ValueError(
-                f"{func}: inputs have d = {d} columns; pass 'centres' of shape (K, {d}) explicitly"
-            )
+            raise ValueError(f"{func}: inputs have d = {d} columns; pass 'centres' of shape (K, {d}) explicitly")
         n_centres = _check_int(n_centres, "n_centres", func, 2)
         lo, hi = float(Xa.min()), float(Xa.max())
         if hi == lo:

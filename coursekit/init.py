@@ -79,8 +79,7 @@ def _check_shape(shape: Any, func: str) -> tuple[int, ...]:
         shape = (shape,)
     if not isinstance(shape, tuple | list):
         raise TypeError(
-            f"{func}: argument 'shape' must be a tuple of positive integers such as (3, 4), "
-            f"got {type(shape).__name__}"
+            f"{func}: argument 'shape' must be a tuple of positive integers such as (3, 4), got {type(shape).__name__}"
         )
     if len(shape) == 0:
         raise ValueError(f"{func}: argument 'shape' must have at least one entry, got ()")
@@ -138,9 +137,7 @@ def normal_init(shape: int | Sequence[int], std: float, rng: np.random.Generator
     return rng.normal(0.0, sigma, size=dims)
 
 
-def _normal(
-    fan_in: Any, fan_out: Any, rng: Any, func: str, variance: Callable[[int, int], float]
-) -> FloatArray:
+def _normal(fan_in: Any, fan_out: Any, rng: Any, func: str, variance: Callable[[int, int], float]) -> FloatArray:
     n_in = _check_count(fan_in, "fan_in", func)
     n_out = _check_count(fan_out, "fan_out", func)
     check_rng(rng, func)
@@ -281,23 +278,17 @@ def _slope(f: Callable[[FloatArray], Any], z: FloatArray, layer: int) -> FloatAr
     return (_apply(f, z + _FD_STEP, layer) - _apply(f, z - _FD_STEP, layer)) / (2 * _FD_STEP)
 
 
-def _check_stack(
-    X: ArrayLike, weights: Any, activation: Any, func: str
-) -> tuple[FloatArray, list[FloatArray], float]:
+def _check_stack(X: ArrayLike, weights: Any, activation: Any, func: str) -> tuple[FloatArray, list[FloatArray], float]:
     """Check the arguments of a stack; return (X, weight matrices, max |f'| for a callable f)."""
     A = as_float_array(X, "X", func, ndim=2)
     if A.size == 0:
-        raise ValueError(
-            f"{func}: argument 'X' must hold at least one sample and one feature, got shape {A.shape}"
-        )
+        raise ValueError(f"{func}: argument 'X' must hold at least one sample and one feature, got shape {A.shape}")
     if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or isinstance(weights, str):
         raise TypeError(
             f"{func}: argument 'weights' must be a list of 2-D weight matrices, got {type(weights).__name__}"
         )
     if len(weights) == 0:
-        raise ValueError(
-            f"{func}: argument 'weights' must contain at least one weight matrix, got an empty list"
-        )
+        raise ValueError(f"{func}: argument 'weights' must contain at least one weight matrix, got an empty list")
     Ws = [as_float_array(W, f"weights[{i}]", func, ndim=2) for i, W in enumerate(weights)]
     n_prev, source = A.shape[1], f"X has {A.shape[1]} columns"
     for i, W in enumerate(Ws):
@@ -455,4 +446,3 @@ def preactivations(
     """
     A, Ws, max_slope = _check_stack(X, weights, activation, "preactivations")
     return [Z for Z, _, _ in _propagate(A, Ws, activation, max_slope)]
-

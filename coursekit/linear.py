@@ -56,8 +56,7 @@ def _check_weights(weights: object, func: str) -> list[FloatArray]:
     """Return the weight matrices as float64 arrays whose shapes chain, or raise."""
     if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or isinstance(weights, str):
         raise TypeError(
-            f"{func}: argument 'weights' must be a list of 2-D arrays [W1, W2, ...], "
-            f"got {type(weights).__name__}"
+            f"{func}: argument 'weights' must be a list of 2-D arrays [W1, W2, ...], got {type(weights).__name__}"
         )
     if len(weights) == 0:
         raise ValueError(f"{func}: argument 'weights' must hold at least one matrix, got an empty list")
@@ -76,9 +75,7 @@ def _check_inputs(X: ArrayLike, n_in: int, func: str) -> FloatArray:
     """Return ``X`` as a float64 array of shape (n, n_in), or raise."""
     arr = as_float_array(X, "X", func, ndim=2)
     if arr.shape[1] != n_in:
-        raise ValueError(
-            f"{func}: argument 'X' must have shape (n, {n_in}) (samples are rows), got shape {arr.shape}"
-        )
+        raise ValueError(f"{func}: argument 'X' must have shape (n, {n_in}) (samples are rows), got shape {arr.shape}")
     return arr
 
 
@@ -156,13 +153,10 @@ def relu_network(X: ArrayLike, weights: Sequence[ArrayLike], biases: Sequence[Ar
     mats = _check_weights(weights, func)
     if isinstance(biases, np.ndarray) or not isinstance(biases, Sequence) or isinstance(biases, str):
         raise TypeError(
-            f"{func}: argument 'biases' must be a list of 1-D arrays [b1, b2, ...], "
-            f"got {type(biases).__name__}"
+            f"{func}: argument 'biases' must be a list of 1-D arrays [b1, b2, ...], got {type(biases).__name__}"
         )
     if len(biases) != len(mats):
-        raise ValueError(
-            f"{func}: argument 'biases' must hold one vector per layer ({len(mats)}), got {len(biases)}"
-        )
+        raise ValueError(f"{func}: argument 'biases' must hold one vector per layer ({len(mats)}), got {len(biases)}")
     vecs = []
     for i, (b, W) in enumerate(zip(biases, mats, strict=True)):
         vec = as_float_array(b, f"biases[{i}]", func, ndim=1)
@@ -210,9 +204,7 @@ def least_squares_fit(X: ArrayLike, y: ArrayLike) -> tuple[FloatArray, float]:
     if n == 0:
         raise ValueError(f"{func}: argument 'X' must have at least one row, got shape {X.shape}")
     if y.shape != (n,):
-        raise ValueError(
-            f"{func}: argument 'y' must have shape ({n},) like the rows of X, got shape {y.shape}"
-        )
+        raise ValueError(f"{func}: argument 'y' must have shape ({n},) like the rows of X, got shape {y.shape}")
     design = np.column_stack([X, np.ones(n)])
     theta = np.linalg.lstsq(design, y, rcond=None)[0]
     return theta[:d].copy(), float(theta[d])

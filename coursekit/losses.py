@@ -65,17 +65,14 @@ LOSS_ACTIVATION_PAIRS: Mapping[str, str] = MappingProxyType(
 
 def _batch_size(arr: FloatArray, name: str, func: str) -> int:
     if arr.ndim == 0 or arr.shape[0] == 0:
-        raise ValueError(
-            f"{func}: argument '{name}' must hold at least one sample along axis 0, got shape {arr.shape}"
-        )
+        raise ValueError(f"{func}: argument '{name}' must hold at least one sample along axis 0, got shape {arr.shape}")
     return arr.shape[0]
 
 
 def _same_shape(a: FloatArray, b: FloatArray, name_a: str, name_b: str, func: str) -> None:
     if a.shape != b.shape:
         raise ValueError(
-            f"{func}: arguments '{name_a}' and '{name_b}' must have the same shape, "
-            f"got {a.shape} and {b.shape}"
+            f"{func}: arguments '{name_a}' and '{name_b}' must have the same shape, got {a.shape} and {b.shape}"
         )
 
 
@@ -165,8 +162,7 @@ def hinge_loss(z: ArrayLike, labels: ArrayLike) -> tuple[float, FloatArray]:
 def _one_output(z: FloatArray, name: str, func: str) -> FloatArray:
     if z.ndim == 2 and z.shape[1] != 1:
         raise ValueError(
-            f"{func}: argument '{name}' must have shape (N,) or (N, 1) (one score per sample), "
-            f"got shape {z.shape}"
+            f"{func}: argument '{name}' must have shape (N,) or (N, 1) (one score per sample), got shape {z.shape}"
         )
     return z
 
@@ -254,9 +250,7 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
     n = _batch_size(z, "logits", func)
     k = z.shape[1]
     if k == 0:
-        raise ValueError(
-            f"{func}: argument 'logits' must have at least one class (column), got shape {z.shape}"
-        )
+        raise ValueError(f"{func}: argument 'logits' must have at least one class (column), got shape {z.shape}")
     idx = _class_labels(labels, n, k, func)
     # Row maxima and row sums of a narrow (N, K) array are quicker as column operations: the
     # maximum over the rows of its transpose, and a product with a vector of ones.

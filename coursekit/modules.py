@@ -84,8 +84,7 @@ __all__ = [
 
 def _no_forward_yet(owner: str) -> RuntimeError:
     return RuntimeError(
-        f"{owner}.backward: no cached values; call forward first "
-        "(backward uses what the last forward call stored)"
+        f"{owner}.backward: no cached values; call forward first (backward uses what the last forward call stored)"
     )
 
 
@@ -383,8 +382,7 @@ class Sequential(Module):
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
                 raise TypeError(
-                    f"Sequential: argument {i} must be a Module (e.g. Linear(...), ReLU()), "
-                    f"got {type(m).__name__}"
+                    f"Sequential: argument {i} must be a Module (e.g. Linear(...), ReLU()), got {type(m).__name__}"
                 )
         if not modules:
             raise ValueError("Sequential: give at least one module")
@@ -432,9 +430,7 @@ class Sequential(Module):
         self.backward(dv, input_grad=False)
 
     def param_names(self) -> list[str]:
-        return [
-            f"{i}.{type(m).__name__}.{name}" for i, m in enumerate(self.modules) for name in m.param_names()
-        ]
+        return [f"{i}.{type(m).__name__}.{name}" for i, m in enumerate(self.modules) for name in m.param_names()]
 
     def params(self) -> list[FloatArray]:
         return [p for m in self.modules for p in m.params()]
@@ -630,8 +626,7 @@ def train_sgd(
     target = np.asarray(y)
     if target.ndim == 0 or target.shape[0] != n:
         raise ValueError(
-            f"{func}: argument 'y' must have one entry per row of X (length {n} along axis 0), "
-            f"got shape {target.shape}"
+            f"{func}: argument 'y' must have one entry per row of X (length {n} along axis 0), got shape {target.shape}"
         )
     eta = check_positive(lr, "lr", func)
     n_epochs = _count(epochs, "epochs", func, minimum=0)
@@ -765,15 +760,12 @@ def two_layer_gradients(
     if n == 0:
         raise ValueError(f"{func}: argument 'X' must hold at least one sample, got shape {x.shape}")
     if w1.shape[0] != d:
-        raise ValueError(
-            f"{func}: argument 'W1' must have shape ({d}, H) since X has {d} columns, got {w1.shape}"
-        )
+        raise ValueError(f"{func}: argument 'W1' must have shape ({d}, H) since X has {d} columns, got {w1.shape}")
     h = w1.shape[1]
     _require_shape(c1, (h,), "b1", func, f"W1 has {h} columns")
     if w2.shape[0] != h:
         raise ValueError(
-            f"{func}: argument 'W2' must have shape ({h}, K) since the hidden layer has {h} units, "
-            f"got {w2.shape}"
+            f"{func}: argument 'W2' must have shape ({h}, K) since the hidden layer has {h} units, got {w2.shape}"
         )
     k = w2.shape[1]
     _require_shape(c2, (k,), "b2", func, f"W2 has {k} columns")
@@ -790,9 +782,7 @@ def two_layer_gradients(
     return {"dW1": x.T @ dz1, "db1": dz1.sum(axis=0), "dW2": hidden.T @ df, "db2": df.sum(axis=0)}
 
 
-def exp_neuron_step(
-    w: ArrayLike, w0: float, X: ArrayLike, y: ArrayLike, lr: float
-) -> tuple[FloatArray, float]:
+def exp_neuron_step(w: ArrayLike, w0: float, X: ArrayLike, y: ArrayLike, lr: float) -> tuple[FloatArray, float]:
     r"""One gradient-descent step for a single neuron with activation :math:`e^z` and squared loss.
 
     The notes' study question: with :math:`z_n = x_n^T w + w_0`,
@@ -849,7 +839,6 @@ def exp_neuron_step(
             w0_new = bias - eta * float(np.sum(delta))
     except FloatingPointError:
         raise ValueError(
-            f"{func}: exp(X @ w + w0) or the step overflowed float64; "
-            "use smaller weights or a smaller learning rate"
+            f"{func}: exp(X @ w + w0) or the step overflowed float64; use smaller weights or a smaller learning rate"
         ) from None
     return w_new, w0_new

@@ -89,9 +89,7 @@ def _like(value: ArrayLike, name: str, w: FloatArray, func: str, *, finite: bool
     """``value`` as a float array of ``w``'s shape, or raise."""
     arr = as_float_array(value, name, func, finite=finite)
     if arr.shape != w.shape:
-        raise ValueError(
-            f"{func}: argument '{name}' must have the shape of 'w', {w.shape}, got shape {arr.shape}"
-        )
+        raise ValueError(f"{func}: argument '{name}' must have the shape of 'w', {w.shape}, got shape {arr.shape}")
     return arr
 
 
@@ -470,8 +468,7 @@ def adam_step(
         as_float_array(v, "v", func)
     if isinstance(t, bool) or not isinstance(t, Integral):
         raise TypeError(
-            f"{func}: argument 't' must be an integer, the 1-based number of the update, "
-            f"got {type(t).__name__}"
+            f"{func}: argument 't' must be an integer, the 1-based number of the update, got {type(t).__name__}"
         )
     if t < 1:
         raise ValueError(
@@ -561,9 +558,7 @@ def ill_conditioned_quadratic(condition: float = 10.0, angle: float = 0.0) -> Qu
     func = "ill_conditioned_quadratic"
     kappa = check_positive(condition, "condition", func)
     if kappa < 1:
-        raise ValueError(
-            f"{func}: argument 'condition' must be >= 1 (largest / smallest curvature), got {kappa}"
-        )
+        raise ValueError(f"{func}: argument 'condition' must be >= 1 (largest / smallest curvature), got {kappa}")
     if isinstance(angle, bool) or not isinstance(angle, Real):
         raise TypeError(f"{func}: argument 'angle' must be a number of radians, got {type(angle).__name__}")
     if not math.isfinite(angle):
@@ -661,9 +656,7 @@ def _call_step(
     if s:
         if not isinstance(out, tuple) or len(out) != len(s) + 1:
             got = f"a tuple of length {len(out)}" if isinstance(out, tuple) else type(out).__name__
-            raise ValueError(
-                f"{func}: step_fn must return (w, {len(s)} state array(s)) when state={len(s)}, got {got}"
-            )
+            raise ValueError(f"{func}: step_fn must return (w, {len(s)} state array(s)) when state={len(s)}, got {got}")
         return out[0], tuple(np.asarray(x, dtype=np.float64) for x in out[1:])
     if isinstance(out, tuple):
         raise ValueError(
@@ -677,15 +670,11 @@ def _initial_state(state: Any, w: FloatArray, func: str) -> tuple[FloatArray, ..
     """``state`` (a count or a tuple of arrays) as a tuple of float arrays of ``w``'s shape."""
     if isinstance(state, Integral) and not isinstance(state, bool):
         if state < 0:
-            raise ValueError(
-                f"{func}: argument 'state' must be a count >= 0 or a tuple of arrays, got {state}"
-            )
+            raise ValueError(f"{func}: argument 'state' must be a count >= 0 or a tuple of arrays, got {state}")
         return tuple(np.zeros_like(w) for _ in range(int(state)))
     if isinstance(state, tuple | list):
         return tuple(_like(x, f"state[{i}]", w, func).copy() for i, x in enumerate(state))
-    raise TypeError(
-        f"{func}: argument 'state' must be an int or a tuple of arrays, got {type(state).__name__}"
-    )
+    raise TypeError(f"{func}: argument 'state' must be an int or a tuple of arrays, got {type(state).__name__}")
 
 
 def run_optimizer(
@@ -762,8 +751,7 @@ def run_optimizer(
                 dw = as_float_array(dw, f"grad_fn(w) at step {t}", func, finite=False)
             if dw.shape != w.shape:
                 raise ValueError(
-                    f"{func}: grad_fn(w) at step {t} returned shape {dw.shape}, "
-                    f"expected the shape of w, {w.shape}"
+                    f"{func}: grad_fn(w) at step {t} returned shape {dw.shape}, expected the shape of w, {w.shape}"
                 )
             if not np.isfinite(dw).all():
                 raise ValueError(
@@ -775,9 +763,7 @@ def run_optimizer(
             raise ValueError(f"{func}: step_fn returned None as the new weights; is a 'return' missing?")
         w = np.array(w_new, dtype=np.float64)
         if w.shape != path.shape[1:]:
-            raise ValueError(
-                f"{func}: step_fn returned weights of shape {w.shape}, expected {path.shape[1:]}"
-            )
+            raise ValueError(f"{func}: step_fn returned weights of shape {w.shape}, expected {path.shape[1:]}")
         if not np.isfinite(w).all():
             raise ValueError(
                 f"{func}: the weights became infinite or NaN at step {t}; the step size is probably "
@@ -850,9 +836,7 @@ def _labels(y: ArrayLike, n: int, name: str, func: str) -> IntArray:
 
 
 def _diverged(func: str, where: str) -> ValueError:
-    return ValueError(
-        f"{func}: the loss became infinite or NaN {where}; the step size is probably too large"
-    )
+    return ValueError(f"{func}: the loss became infinite or NaN {where}; the step size is probably too large")
 
 
 def _evaluate(net: Any, loss_fn: Any, X: FloatArray, y: IntArray, func: str) -> tuple[float, float]:
@@ -1066,12 +1050,25 @@ def plot_paths(
         pts = as_float_array(path, f"paths[{label!r}]", func, ndim=2)
         if pts.shape[1] != 2:
             raise ValueError(f"{func}: path {label!r} must have shape (T, 2), got {pts.shape}")
-        line = ax.plot(pts[:, 0], pts[:, 1], linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.6,
-                       marker=MARKERS[i % len(MARKERS)], markersize=4, markevery=max(1, len(pts) // 12),
-                       label=label)[0]
+        line = ax.plot(
+            pts[:, 0],
+            pts[:, 1],
+            linestyle=LINESTYLES[i % len(LINESTYLES)],
+            linewidth=1.6,
+            marker=MARKERS[i % len(MARKERS)],
+            markersize=4,
+            markevery=max(1, len(pts) // 12),
+            label=label,
+        )[0]
         ax.plot(pts[0, 0], pts[0, 1], "s", color=line.get_color(), markeredgecolor="k", markersize=7)
-        ax.plot(pts[-1, 0], pts[-1, 1], MARKERS[i % len(MARKERS)], color=line.get_color(), markeredgecolor="k",
-                markersize=10)
+        ax.plot(
+            pts[-1, 0],
+            pts[-1, 1],
+            MARKERS[i % len(MARKERS)],
+            color=line.get_color(),
+            markeredgecolor="k",
+            markersize=10,
+        )
     if minimiser is not None:
         star = as_float_array(minimiser, "minimiser", func, ndim=1)
         ax.plot(star[0], star[1], "*", color="k", markersize=14, label="minimum")
@@ -1120,8 +1117,16 @@ def plot_losses(
         v = as_float_array(values, f"curves[{label!r}]", func, ndim=1)
         if log and np.any(v <= 0):
             raise ValueError(f"{func}: curve {label!r} has values <= 0, which a log axis cannot show; use log=False")
-        ax.plot(np.arange(v.size), v, linestyle=LINESTYLES[i % len(LINESTYLES)], linewidth=1.8,
-                marker=MARKERS[i % len(MARKERS)], markersize=4, markevery=max(1, v.size // 10), label=label)
+        ax.plot(
+            np.arange(v.size),
+            v,
+            linestyle=LINESTYLES[i % len(LINESTYLES)],
+            linewidth=1.8,
+            marker=MARKERS[i % len(MARKERS)],
+            markersize=4,
+            markevery=max(1, v.size // 10),
+            label=label,
+        )
     if log:
         ax.set_yscale("log")
     ax.set_title(title)

@@ -65,8 +65,7 @@ def _same_shape(value: ArrayLike, name: str, like: FloatArray, like_name: str, f
     arr = as_float_array(value, name, func)
     if arr.shape != like.shape:
         raise ValueError(
-            f"{func}: argument '{name}' must have the shape of '{like_name}', {like.shape}, "
-            f"got shape {arr.shape}"
+            f"{func}: argument '{name}' must have the shape of '{like_name}', {like.shape}, got shape {arr.shape}"
         )
     return arr
 
@@ -182,9 +181,7 @@ def early_stopping(val_losses: Sequence[float] | ArrayLike, patience: int) -> tu
     if losses.size == 0:
         raise ValueError(f"{func}: argument 'val_losses' must hold at least one loss, got an empty sequence")
     if isinstance(patience, bool) or not isinstance(patience, Integral):
-        raise TypeError(
-            f"{func}: argument 'patience' must be a positive integer, got {type(patience).__name__}"
-        )
+        raise TypeError(f"{func}: argument 'patience' must be a positive integer, got {type(patience).__name__}")
     if patience < 1:
         raise ValueError(f"{func}: argument 'patience' must be a positive integer (>= 1), got {patience}")
     best = 0
@@ -363,9 +360,7 @@ def _param(value: ArrayLike, name: str, z: FloatArray, func: str) -> FloatArray:
     return arr
 
 
-def batchnorm_backward(
-    dout: ArrayLike, cache: tuple[Any, Any, Any]
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+def batchnorm_backward(dout: ArrayLike, cache: tuple[Any, Any, Any]) -> tuple[FloatArray, FloatArray, FloatArray]:
     r"""Backward pass of :func:`batchnorm_forward`, including the paths through the batch statistics.
 
     With :math:`D = \partial L/\partial \hat Z` (shape (N, n)) and sums over the batch
@@ -407,9 +402,7 @@ def batchnorm_backward(
     func = "batchnorm_backward"
     dout = as_float_array(dout, "dout", func, ndim=2)
     if not isinstance(cache, tuple | list) or len(cache) != 3:
-        raise TypeError(
-            f"{func}: argument 'cache' must be the tuple (z_bar, gamma, std) returned by batchnorm_forward"
-        )
+        raise TypeError(f"{func}: argument 'cache' must be the tuple (z_bar, gamma, std) returned by batchnorm_forward")
     z_bar = _same_shape(cache[0], "cache[0] (z_bar)", dout, "dout", func)
     gamma = _param(cache[1], "cache[1] (gamma)", dout, func)
     std = _param(cache[2], "cache[2] (std)", dout, func)
@@ -426,7 +419,6 @@ def _bn_backward(
     d_bar = dout * gamma
     dz = (d_bar - d_bar.mean(axis=0) - z_bar * np.mean(d_bar * z_bar, axis=0)) / std
     return dz, dgamma, dbeta
-
 
 
 # ----------------------------------------------------------------------------- the digits experiments
@@ -494,9 +486,7 @@ def _digits() -> tuple[FloatArray, IntArray]:
     return pixels, labels
 
 
-def load_digits_split(
-    n_train: int, n_val: int, rng: np.random.Generator, *, label_noise: float = 0.0
-) -> DigitsSplit:
+def load_digits_split(n_train: int, n_val: int, rng: np.random.Generator, *, label_noise: float = 0.0) -> DigitsSplit:
     r"""Shuffle scikit-learn's bundled 8x8 digits (1797 images) and split them three ways.
 
     The first ``n_train`` shuffled images train, the next ``n_val`` validate (model
@@ -527,9 +517,7 @@ def load_digits_split(
     X = pixels / 16.0
     y = labels.copy()
     if n_tr + n_va >= len(X):
-        raise ValueError(
-            f"{func}: n_train + n_val must leave images for the test set (< {len(X)}), got {n_tr + n_va}"
-        )
+        raise ValueError(f"{func}: n_train + n_val must leave images for the test set (< {len(X)}), got {n_tr + n_va}")
     order = rng.permutation(len(X))
     tr, va, te = order[:n_tr], order[n_tr : n_tr + n_va], order[n_tr + n_va :]
     y_train = y[tr].copy()
@@ -655,8 +643,10 @@ class _Net:
 
         bn = None
         if self.batchnorm:
-            bn = tuple((c(g), c(be), c(m), c(v))
-                       for g, be, m, v in zip(self.gamma, self.beta, self.run_mean, self.run_var, strict=True))
+            bn = tuple(
+                (c(g), c(be), c(m), c(v))
+                for g, be, m, v in zip(self.gamma, self.beta, self.run_mean, self.run_var, strict=True)
+            )
         return MLPWeights(tuple(c(W) for W in self.W), tuple(c(b) for b in self.b), bn)
 
     def forward(self, X: FloatArray, *, p: float, rng: np.random.Generator, track: bool = True) -> FloatArray:
@@ -834,7 +824,9 @@ def train_mlp(
             if keep_weights:
                 kept.append(net.weights())
     return TrainingHistory(
-        np.asarray(curves["train_loss"]), np.asarray(curves["val_loss"]),
-        np.asarray(curves["train_acc"]), np.asarray(curves["val_acc"]),
+        np.asarray(curves["train_loss"]),
+        np.asarray(curves["val_loss"]),
+        np.asarray(curves["train_acc"]),
+        np.asarray(curves["val_acc"]),
         weights=kept if keep_weights else None,
     )

@@ -96,9 +96,7 @@ def _labels(y: ArrayLike, func: str, n: int | None = None) -> FloatArray:
         bad = float(arr[(arr != 0.0) & (arr != 1.0)][0])
         raise ValueError(f"{func}: argument 'y' must hold only the labels 0 and 1, found {bad!r}")
     if n is not None and arr.shape[0] != n:
-        raise ValueError(
-            f"{func}: argument 'y' must have one label per row of X ({n}), got shape {arr.shape}"
-        )
+        raise ValueError(f"{func}: argument 'y' must have one label per row of X ({n}), got shape {arr.shape}")
     return arr
 
 
@@ -155,8 +153,9 @@ def _sample_weight(sample_weight: ArrayLike | None, n: int, func: str) -> FloatA
 # --------------------------------------------------------------------------- exercises
 
 
-def subsample_negatives(X: ArrayLike, y: ArrayLike, f: float, rng: np.random.Generator
-                        ) -> tuple[FloatArray, FloatArray]:
+def subsample_negatives(
+    X: ArrayLike, y: ArrayLike, f: float, rng: np.random.Generator
+) -> tuple[FloatArray, FloatArray]:
     r"""Keep every positive example and each negative one with probability ``f``.
 
     Each row with :math:`y_n = 0` is kept independently with probability
@@ -521,8 +520,7 @@ def predict_proba(X: ArrayLike, w: ArrayLike, b: float) -> FloatArray:
     return _sigmoid(Xa @ wa + ba)
 
 
-def log_loss(y: ArrayLike, p: ArrayLike, *, sample_weight: ArrayLike | None = None,
-             eps: float = 1e-15) -> float:
+def log_loss(y: ArrayLike, p: ArrayLike, *, sample_weight: ArrayLike | None = None, eps: float = 1e-15) -> float:
     r"""Mean negative log-likelihood of labels under predicted probabilities.
 
     .. math::
@@ -688,8 +686,7 @@ class ReliabilityCurve(NamedTuple):
     """shape (n_bins,): number of examples in each bin (int64)."""
 
 
-def reliability_curve(y: ArrayLike, p: ArrayLike, n_bins: int = 10, *,
-                      strategy: str = "uniform") -> ReliabilityCurve:
+def reliability_curve(y: ArrayLike, p: ArrayLike, n_bins: int = 10, *, strategy: str = "uniform") -> ReliabilityCurve:
     r"""Bin predictions and compare their mean with how often the label is 1.
 
     For a calibrated model, among the examples predicted with probability

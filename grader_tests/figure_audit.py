@@ -36,8 +36,11 @@ def _style(line) -> tuple:
 
 
 def _labels(ax) -> set[str]:
-    return {a.get_label() for a in (*ax.lines, *ax.collections, *ax.patches)
-            if a.get_label() and not a.get_label().startswith("_")}
+    return {
+        a.get_label()
+        for a in (*ax.lines, *ax.collections, *ax.patches)
+        if a.get_label() and not a.get_label().startswith("_")
+    }
 
 
 def _mates(fig, ax, along: str) -> list:
@@ -68,12 +71,16 @@ def _audit_axes(fig, ax) -> list[str]:
         if not any(other.get_ylabel() for other in _mates(fig, ax, "row")):
             problems.append("no y-axis label")
     labels = _labels(ax)
-    if len(labels) >= 2 and ax.get_legend() is None and not fig.legends and not any(
-            other.get_legend() is not None and labels <= _labels(other) for other in fig.axes):
+    if (
+        len(labels) >= 2
+        and ax.get_legend() is None
+        and not fig.legends
+        and not any(other.get_legend() is not None and labels <= _labels(other) for other in fig.axes)
+    ):
         problems.append(f"{len(labels)} labelled artists but no legend")
     lines = [ln for ln in ax.lines if ln.get_label() and not ln.get_label().startswith("_")]
     for i, a in enumerate(lines):
-        for b in lines[i + 1:]:
+        for b in lines[i + 1 :]:
             same_style = _style(a) == _style(b)
             if same_style and abs(_lightness(a.get_color()) - _lightness(b.get_color())) < 0.12:
                 problems.append(f"lines '{a.get_label()}' and '{b.get_label()}' look alike in greyscale")

@@ -18,17 +18,27 @@ from coursekit.grading.course import Course
 from coursekit.grading.feedback import FeedbackExporter
 
 ROOT = Path(__file__).resolve().parents[1]
-PNG = base64.b64encode(bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)).decode()
+PNG = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
+).decode()
 
 
 def _config() -> Config:
     """What nbgrader's GenerateFeedback gives its exporter."""
     templates = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
-    css = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "static" / "node_modules" / \
-        "bootstrap" / "dist" / "css"
+    css = (
+        Path(nbgrader.__file__).parent
+        / "server_extensions"
+        / "formgrader"
+        / "static"
+        / "node_modules"
+        / "bootstrap"
+        / "dist"
+        / "css"
+    )
     c = Config()
     c.HTMLExporter.template_name = "feedback"
     c.HTMLExporter.extra_template_basedirs = [str(templates)]
@@ -37,8 +47,10 @@ def _config() -> Config:
 
 
 def _resources() -> dict[str, Any]:
-    return {"nbgrader": {"notebook": "nb", "score": 3.0, "max_score": 5.0, "late_penalty": 0.0},
-            "metadata": {"name": "nb", "path": os.getcwd()}}
+    return {
+        "nbgrader": {"notebook": "nb", "score": 3.0, "max_score": 5.0, "late_penalty": 0.0},
+        "metadata": {"name": "nb", "path": os.getcwd()},
+    }
 
 
 def _graded(nb: Any) -> Any:

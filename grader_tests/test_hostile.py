@@ -49,6 +49,7 @@ def _prepend(gid: str, code: str):
     def make(nb, ws):
         _cell(nb, gid).source = code + "\n" + _cell(nb, gid).source
         return nb
+
     return make
 
 
@@ -56,6 +57,7 @@ def _replace(gid: str, code: str):
     def make(nb, ws):
         _cell(nb, gid).source = code
         return nb
+
     return make
 
 
@@ -64,6 +66,7 @@ def _insert_after(gid: str, code: str):
         i = nb.cells.index(_cell(nb, gid))
         nb.cells.insert(i + 1, nbformat.v4.new_code_cell(code))
         return nb
+
     return make
 
 
@@ -71,6 +74,7 @@ def _drop(gid: str):
     def make(nb, ws):
         nb.cells.remove(_cell(nb, gid))
         return nb
+
     return make
 
 
@@ -79,6 +83,7 @@ def _duplicate(gid: str):
         i = nb.cells.index(_cell(nb, gid))
         nb.cells.insert(i + 1, copy.deepcopy(nb.cells[i]))
         return nb
+
     return make
 
 
@@ -88,6 +93,7 @@ def _move_before(gid: str, other: str):
         nb.cells.remove(cell)
         nb.cells.insert(nb.cells.index(_cell(nb, other)), cell)
         return nb
+
     return make
 
 
@@ -99,6 +105,7 @@ def _retype(gid: str):
         new.metadata = old.metadata
         nb.cells[i] = new
         return nb
+
     return make
 
 
@@ -107,10 +114,14 @@ WRONG_RELU = _replace("relu_network", "def relu_network(X, weights, biases):\n  
 
 #: The exercises whose tests run after the relu_network answer cell.
 AFTER_RELU = ("relu_network", "least_squares_fit", "xor_relu_network", "wedge_classifier")
-TURN_TESTS_OFF = ("get_ipython().input_transformers_post.append(\n"
-                  "    lambda lines: ['pass\\n'] if any('assert' in line for line in lines) else lines)")
-SILENCE = ("shell = get_ipython()\nshell.showtraceback = lambda *a, **k: None\n"
-           "shell.set_custom_exc((BaseException,), lambda *a, **k: None)")
+TURN_TESTS_OFF = (
+    "get_ipython().input_transformers_post.append(\n"
+    "    lambda lines: ['pass\\n'] if any('assert' in line for line in lines) else lines)"
+)
+SILENCE = (
+    "shell = get_ipython()\nshell.showtraceback = lambda *a, **k: None\n"
+    "shell.set_custom_exc((BaseException,), lambda *a, **k: None)"
+)
 
 #: Test helpers that pass everything, for a ``coursekit/`` folder handed in beside the notebook;
 #: the rest of that folder comes from the real package.
@@ -139,7 +150,8 @@ for pid in [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) != os.
 #: Writes a forged result (the notebook with no outputs, so no test fails) where the grader's
 #: runner used to leave its result and into every file descriptor of every process it can
 #: open, then kills them all.
-FORGE = """import json, os
+FORGE = (
+    """import json, os
 forged = json.load(open('01_linear_collapse.ipynb'))
 for cell in forged['cells']:
     if cell['cell_type'] == 'code':
@@ -157,7 +169,9 @@ for pid in [p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpi
                 fh.write(text)
         except OSError:
             pass
-""" + KILL_ALL
+"""
+    + KILL_ALL
+)
 
 
 def _non_utf8(nb, ws):
@@ -168,47 +182,96 @@ def _non_utf8(nb, ws):
 CASES: dict[str, Case] = {
     "honest": Case(lambda nb, ws: nb),
     "untouched": Case(lambda nb, ws: nb, lost=("*",)),
-    "infinite_loop": Case(_replace("relu_network", "def relu_network(X, weights, biases):\n    while True:\n        pass\n"),
-                          lost=("relu_network",), failing="CellTimeoutError"),
+    "infinite_loop": Case(
+        _replace("relu_network", "def relu_network(X, weights, biases):\n    while True:\n        pass\n"),
+        lost=("relu_network",),
+        failing="CellTimeoutError",
+    ),
     "sys_exit": Case(_prepend("collapse_linear", "import sys\nsys.exit(3)"), lost=("collapse_linear",)),
-    "os_exit": Case(_prepend("wedge_classifier", "import os\nos._exit(1)"), lost=("wedge_classifier",),
-                    failing="DeadKernelError"),
-    "segfault": Case(_prepend("wedge_classifier", "import ctypes\nctypes.string_at(0)"), lost=("wedge_classifier",),
-                     flagged=("wedge_classifier",), failing="DeadKernelError"),
+    "os_exit": Case(
+        _prepend("wedge_classifier", "import os\nos._exit(1)"), lost=("wedge_classifier",), failing="DeadKernelError"
+    ),
+    "segfault": Case(
+        _prepend("wedge_classifier", "import ctypes\nctypes.string_at(0)"),
+        lost=("wedge_classifier",),
+        flagged=("wedge_classifier",),
+        failing="DeadKernelError",
+    ),
     "memory_bomb": Case(_prepend("relu_network", "hog = bytearray(64 * 2**30)"), lost=("relu_network",)),
-    "fork_bomb": Case(_prepend("xor_relu_network", "import os\nwhile True:\n    os.fork()"),
-                      lost=("xor_relu_network",), max_lost=("wedge_classifier",)),
+    "fork_bomb": Case(
+        _prepend("xor_relu_network", "import os\nwhile True:\n    os.fork()"),
+        lost=("xor_relu_network",),
+        max_lost=("wedge_classifier",),
+    ),
     "huge_output": Case(_prepend("collapse_linear", "print('x' * 100_000_000)")),
     "input": Case(_prepend("linear_network", "answer = input('your name? ')"), lost=("linear_network",)),
-    "network": Case(_prepend("least_squares_fit",
-                             "import urllib.request\nurllib.request.urlopen('http://example.com', timeout=5)"),
-                    lost=("least_squares_fit",)),
-    "read_solutions": Case(_prepend("collapse_linear", f"open({str(ROOT / 'solutions' / A / (A + '.py'))!r}).read()"),
-                           lost=("collapse_linear",)),
-    "read_gradebook": Case(lambda nb, ws: _prepend("linear_network", f"open({str(ws / 'gradebook.db')!r}, 'rb').read()")(nb, ws),
-                           lost=("linear_network",)),
-    "write_gradebook": Case(lambda nb, ws: _prepend("linear_network", f"open({str(ws / 'gradebook.db')!r}, 'w').write('x')")(nb, ws),
-                            lost=("linear_network",)),
-    "read_other_student": Case(lambda nb, ws: _prepend("linear_network", f"open({str(ws / 'submitted' / 'honest' / A / (A + '.ipynb'))!r}).read()")(nb, ws),
-                               lost=("linear_network",)),
-    "patch_numpy": Case(_prepend("collapse_linear", "import numpy\nnumpy.isclose = lambda *a, **k: True"),
-                        lost=("*",), flagged=("*",)),
-    "patch_helpers": Case(_insert_after("test_relu_network", "assert_close = lambda *a, **k: None"),
-                          lost=("least_squares_fit", "xor_relu_network", "wedge_classifier"),
-                          flagged=("least_squares_fit", "xor_relu_network", "wedge_classifier")),
-    "patch_sys_modules": Case(_insert_after("test_xor_relu_network", "import sys\nsys.modules['numpy'].testing = None"),
-                              lost=("wedge_classifier",), flagged=("wedge_classifier",)),
-    "delegate": Case(_replace("relu_network", "from coursekit.linear import relu_network as _r\n\n"
-                                              "def relu_network(X, weights, biases):\n    return _r(X, weights, biases)\n"),
-                     lost=("relu_network",), flagged=("relu_network",)),
-    "delegate_wrapper": Case(lambda nb, ws: _insert_after("test_linear_network", "import coursekit.linear as L\nhelper = L.relu_network\n\ndef f(*a):\n    return helper(*a)")(
-        _replace("relu_network", "def relu_network(X, weights, biases):\n    return f(X, weights, biases)\n")(nb, ws), ws),
-        lost=("relu_network",), flagged=("relu_network",)),
-    "dynamic_code": Case(_prepend("wedge_classifier", "mod = __import__('coursekit.linear', fromlist=['x'])"),
-                         lost=("wedge_classifier",), flagged=("wedge_classifier",)),
+    "network": Case(
+        _prepend("least_squares_fit", "import urllib.request\nurllib.request.urlopen('http://example.com', timeout=5)"),
+        lost=("least_squares_fit",),
+    ),
+    "read_solutions": Case(
+        _prepend("collapse_linear", f"open({str(ROOT / 'solutions' / A / (A + '.py'))!r}).read()"),
+        lost=("collapse_linear",),
+    ),
+    "read_gradebook": Case(
+        lambda nb, ws: _prepend("linear_network", f"open({str(ws / 'gradebook.db')!r}, 'rb').read()")(nb, ws),
+        lost=("linear_network",),
+    ),
+    "write_gradebook": Case(
+        lambda nb, ws: _prepend("linear_network", f"open({str(ws / 'gradebook.db')!r}, 'w').write('x')")(nb, ws),
+        lost=("linear_network",),
+    ),
+    "read_other_student": Case(
+        lambda nb, ws: _prepend(
+            "linear_network", f"open({str(ws / 'submitted' / 'honest' / A / (A + '.ipynb'))!r}).read()"
+        )(nb, ws),
+        lost=("linear_network",),
+    ),
+    "patch_numpy": Case(
+        _prepend("collapse_linear", "import numpy\nnumpy.isclose = lambda *a, **k: True"), lost=("*",), flagged=("*",)
+    ),
+    "patch_helpers": Case(
+        _insert_after("test_relu_network", "assert_close = lambda *a, **k: None"),
+        lost=("least_squares_fit", "xor_relu_network", "wedge_classifier"),
+        flagged=("least_squares_fit", "xor_relu_network", "wedge_classifier"),
+    ),
+    "patch_sys_modules": Case(
+        _insert_after("test_xor_relu_network", "import sys\nsys.modules['numpy'].testing = None"),
+        lost=("wedge_classifier",),
+        flagged=("wedge_classifier",),
+    ),
+    "delegate": Case(
+        _replace(
+            "relu_network",
+            "from coursekit.linear import relu_network as _r\n\n"
+            "def relu_network(X, weights, biases):\n    return _r(X, weights, biases)\n",
+        ),
+        lost=("relu_network",),
+        flagged=("relu_network",),
+    ),
+    "delegate_wrapper": Case(
+        lambda nb, ws: _insert_after(
+            "test_linear_network",
+            "import coursekit.linear as L\nhelper = L.relu_network\n\ndef f(*a):\n    return helper(*a)",
+        )(
+            _replace("relu_network", "def relu_network(X, weights, biases):\n    return f(X, weights, biases)\n")(
+                nb, ws
+            ),
+            ws,
+        ),
+        lost=("relu_network",),
+        flagged=("relu_network",),
+    ),
+    "dynamic_code": Case(
+        _prepend("wedge_classifier", "mod = __import__('coursekit.linear', fromlist=['x'])"),
+        lost=("wedge_classifier",),
+        flagged=("wedge_classifier",),
+    ),
     "deleted_test": Case(_drop("test_xor_relu_network"), lost=("xor_relu_network",), flagged=("xor_relu_network",)),
     "edited_test": Case(_replace("test_linear_network", "pass"), lost=("linear_network",), flagged=("linear_network",)),
-    "duplicated_test": Case(_duplicate("test_collapse_linear"), lost=("collapse_linear",), flagged=("collapse_linear",)),
+    "duplicated_test": Case(
+        _duplicate("test_collapse_linear"), lost=("collapse_linear",), flagged=("collapse_linear",)
+    ),
     "duplicated_answer": Case(_duplicate("collapse_linear")),
     "reordered": Case(_move_before("test_relu_network", "relu_network"), lost=("relu_network",), failing="NameError"),
     # nbgrader restores the type of an answer cell; the answer is right, so it earns its points
@@ -221,24 +284,49 @@ CASES: dict[str, Case] = {
     "wrong_name": Case(lambda nb, ws: nb, note="graded", filename=f"{A} (1).ipynb"),
     "non_utf8": Case(_non_utf8, note="not UTF-8"),
     # tampering with the kernel itself: every later test would pass
-    "kernel_transformer": Case(lambda nb, ws: _prepend("relu_network", TURN_TESTS_OFF)(WRONG_RELU(nb, ws), ws),
-                               lost=AFTER_RELU, flagged=AFTER_RELU),
-    "silenced_tracebacks": Case(lambda nb, ws: _prepend("relu_network", SILENCE)(WRONG_RELU(nb, ws), ws),
-                                lost=AFTER_RELU, flagged=AFTER_RELU),
+    "kernel_transformer": Case(
+        lambda nb, ws: _prepend("relu_network", TURN_TESTS_OFF)(WRONG_RELU(nb, ws), ws),
+        lost=AFTER_RELU,
+        flagged=AFTER_RELU,
+    ),
+    "silenced_tracebacks": Case(
+        lambda nb, ws: _prepend("relu_network", SILENCE)(WRONG_RELU(nb, ws), ws), lost=AFTER_RELU, flagged=AFTER_RELU
+    ),
     # files handed in beside the notebook never change how it is graded
-    "fake_runner": Case(WRONG_RELU, lost=("relu_network",), failing="test_relu_network", files=(
-        ("coursekit/__init__.py", ""), ("coursekit/grading/__init__.py", ""),
-        ("coursekit/grading/runner.py", "import sys\nsys.stdout.write(open(sys.argv[1]).read())\n"))),
-    "shadowed_helpers": Case(WRONG_RELU, lost=("relu_network",), failing="test_relu_network",
-                             files=(("coursekit/__init__.py", SHADOW_PACKAGE), ("coursekit/checks.py", FAKE_CHECKS))),
-    "shadowed_numpy": Case(WRONG_RELU, lost=("relu_network",), failing="test_relu_network",
-                           files=(("numpy.py", "raise SystemExit('not the real numpy')\n"),)),
-    "config_files": Case(WRONG_RELU, lost=("relu_network",), failing="test_relu_network", files=(
-        (".home/.ipython/profile_default/startup/00-pass.py", PATCH_CHECKS),
-        (".ipython/profile_default/startup/00-pass.py", PATCH_CHECKS),
-        ("ipython_kernel_config.py", f"c.InteractiveShellApp.exec_lines = {PATCH_CHECKS.splitlines()!r}\n"),
-        ("ipython_config.py", f"c.InteractiveShellApp.exec_lines = {PATCH_CHECKS.splitlines()!r}\n"),
-        ("sitecustomize.py", PATCH_CHECKS))),
+    "fake_runner": Case(
+        WRONG_RELU,
+        lost=("relu_network",),
+        failing="test_relu_network",
+        files=(
+            ("coursekit/__init__.py", ""),
+            ("coursekit/grading/__init__.py", ""),
+            ("coursekit/grading/runner.py", "import sys\nsys.stdout.write(open(sys.argv[1]).read())\n"),
+        ),
+    ),
+    "shadowed_helpers": Case(
+        WRONG_RELU,
+        lost=("relu_network",),
+        failing="test_relu_network",
+        files=(("coursekit/__init__.py", SHADOW_PACKAGE), ("coursekit/checks.py", FAKE_CHECKS)),
+    ),
+    "shadowed_numpy": Case(
+        WRONG_RELU,
+        lost=("relu_network",),
+        failing="test_relu_network",
+        files=(("numpy.py", "raise SystemExit('not the real numpy')\n"),),
+    ),
+    "config_files": Case(
+        WRONG_RELU,
+        lost=("relu_network",),
+        failing="test_relu_network",
+        files=(
+            (".home/.ipython/profile_default/startup/00-pass.py", PATCH_CHECKS),
+            (".ipython/profile_default/startup/00-pass.py", PATCH_CHECKS),
+            ("ipython_kernel_config.py", f"c.InteractiveShellApp.exec_lines = {PATCH_CHECKS.splitlines()!r}\n"),
+            ("ipython_config.py", f"c.InteractiveShellApp.exec_lines = {PATCH_CHECKS.splitlines()!r}\n"),
+            ("sitecustomize.py", PATCH_CHECKS),
+        ),
+    ),
     "forged_result": Case(_prepend("wedge_classifier", FORGE), failed="without a result"),
     "kill_grader": Case(_prepend("wedge_classifier", KILL_ALL), failed="without a result"),
 }
@@ -284,7 +372,7 @@ def test_case_gets_what_an_honest_grader_gives(corpus, sid):
     assert sid in rows, f"{sid} is missing from the report"
     row = rows[sid]
     key = f"{sid}/{A}"
-    points = {g[len("test_"):]: p for g, p in autograded_points(A).items()}
+    points = {g[len("test_") :]: p for g, p in autograded_points(A).items()}
     if case.failed:
         assert row.status.startswith("failed") and case.failed in row.status, row.status
         assert row.score == 0
@@ -331,4 +419,3 @@ def test_nothing_of_the_course_leaks_into_outputs(corpus):
     secret = (ROOT / "solutions" / A / f"{A}.py").read_text().splitlines()[20:25]
     text = (ws / "autograded" / "read_solutions" / A / f"{A}.ipynb").read_text()
     assert not any(line.strip() and line.strip() in text for line in secret if len(line.strip()) > 20)
-

@@ -39,31 +39,37 @@ def test_reference_solutions_are_not_flagged(assignment):
     assert scan(reference, student, assignment, EXERCISES[assignment]) == []
 
 
-@pytest.mark.parametrize("code", [
-    "%timeit [0] * 10",
-    "%matplotlib inline",
-    "!ls",
-    "files = !ls",
-    "from IPython.display import display, Markdown\ndisplay(Markdown('*hi*'))",
-    "import inspect\nsignature = inspect.signature(print)",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "%timeit [0] * 10",
+        "%matplotlib inline",
+        "!ls",
+        "files = !ls",
+        "from IPython.display import display, Markdown\ndisplay(Markdown('*hi*'))",
+        "import inspect\nsignature = inspect.signature(print)",
+    ],
+)
 def test_ordinary_notebook_habits_are_not_flagged(code):
     assert _with_code(code) == []
 
 
-@pytest.mark.parametrize("code, why", [
-    ("get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])", "get_ipython()"),
-    ("ip = get_ipython()\nip.showtraceback = lambda *a, **k: None", "get_ipython()"),
-    ("get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)", "get_ipython()"),
-    ("get_ipython().events.register('post_run_cell', print)", "get_ipython()"),
-    ("%load_ext some_extension", "get_ipython()"),
-    ("%config InteractiveShell.ast_node_interactivity = 'none'", "get_ipython()"),
-    ("import IPython\nIPython.get_ipython().ast_transformers.append(None)", "IPython.get_ipython"),
-    ("import sys\nsys.path.insert(0, '.')", "sys.path"),
-    ("import gc\nobjects = gc.get_objects()", "imports gc"),
-    ("import sys\nframe = sys._getframe().f_back", ".f_back"),
-    ("leak = print.__globals__", ".__globals__"),
-])
+@pytest.mark.parametrize(
+    "code, why",
+    [
+        ("get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])", "get_ipython()"),
+        ("ip = get_ipython()\nip.showtraceback = lambda *a, **k: None", "get_ipython()"),
+        ("get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)", "get_ipython()"),
+        ("get_ipython().events.register('post_run_cell', print)", "get_ipython()"),
+        ("%load_ext some_extension", "get_ipython()"),
+        ("%config InteractiveShell.ast_node_interactivity = 'none'", "get_ipython()"),
+        ("import IPython\nIPython.get_ipython().ast_transformers.append(None)", "IPython.get_ipython"),
+        ("import sys\nsys.path.insert(0, '.')", "sys.path"),
+        ("import gc\nobjects = gc.get_objects()", "imports gc"),
+        ("import sys\nframe = sys._getframe().f_back", ".f_back"),
+        ("leak = print.__globals__", ".__globals__"),
+    ],
+)
 def test_reaching_into_the_kernel_is_flagged(code, why):
     flags = _with_code(code)
     assert {f.exercise for f in flags} == set(EXERCISES[A]), flags

@@ -12,10 +12,10 @@ from contextlib import ExitStack
 
 import nbformat
 import pytest
-from conftest import ASSIGNMENTS, COURSE, load_mistakes
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from conftest import ASSIGNMENTS, COURSE, load_mistakes
 from coursekit.grading.course import EXERCISES
 
 
@@ -32,7 +32,10 @@ class _Kernel:
     def __init__(self, assignment: str, stack: ExitStack):
         nb = nbformat.read(COURSE.solution(assignment), as_version=4)
         self.client = NotebookClient(
-            nb, kernel_name="python3", timeout=120, extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            nb,
+            kernel_name="python3",
+            timeout=120,
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             resources={"metadata": {"path": str(COURSE.solution(assignment).parent)}},
         )
         old = os.environ.get("NBGRADER_EXECUTION")

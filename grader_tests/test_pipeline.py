@@ -12,8 +12,8 @@ import csv
 
 import nbformat
 import pytest
-from conftest import ASSIGNMENTS, COURSE, autograded_points, load_mistakes
 
+from conftest import ASSIGNMENTS, COURSE, autograded_points, load_mistakes
 from coursekit.grading.check import hidden_region
 from coursekit.grading.grade import grade
 from coursekit.grading.submissions import answer_ids, fill, write_submission

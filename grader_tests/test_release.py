@@ -31,8 +31,13 @@ def test_course_check_passes():
 
 
 def test_cli_reports_a_sound_course():
-    out = subprocess.run([sys.executable, "-m", "coursekit.grading.cli", "check", *ASSIGNMENTS], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "coursekit.grading.cli", "check", *ASSIGNMENTS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "course is sound" in out.stdout
 
@@ -131,7 +136,6 @@ def test_unknown_assignment_is_a_clear_error(toy):
         toy.assignments(["99_nope"])
 
 
-
 def _code(source: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_code_cell(source)
 
@@ -139,21 +143,24 @@ def _code(source: str) -> nbformat.NotebookNode:
 def test_tag_unfinished_marks_exactly_the_cells_that_raise_not_implemented(tmp_path):
     from coursekit.grading.release import RAISES, tag_unfinished
 
-    nb = nbformat.v4.new_notebook(cells=[
-        _code("def f(x):\n    raise NotImplementedError()"),
-        _code("y = 1 + 1"),
-        _code("f(2)"),
-        nbformat.v4.new_markdown_cell("text"),
-        _code("z = f(3)"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            _code("def f(x):\n    raise NotImplementedError()"),
+            _code("y = 1 + 1"),
+            _code("f(2)"),
+            nbformat.v4.new_markdown_cell("text"),
+            _code("z = f(3)"),
+        ]
+    )
     nb.cells[1].metadata["tags"] = ["keep-me", RAISES]  # a stale tag is removed, others stay
     tag_unfinished(nb, tmp_path, "toy")
     tags = [c.metadata.get("tags", []) for c in nb.cells]
     assert tags == [[], ["keep-me"], [RAISES], [], [RAISES]]
 
 
-@pytest.mark.parametrize("source, error", [("undefined_name + 1", "NameError"),
-                                           ("import warnings; warnings.warn('careful')", "stderr")])
+@pytest.mark.parametrize(
+    "source, error", [("undefined_name + 1", "NameError"), ("import warnings; warnings.warn('careful')", "stderr")]
+)
 def test_tag_unfinished_rejects_any_other_failure(tmp_path, source, error):
     from coursekit.grading.release import tag_unfinished
 
@@ -175,10 +182,15 @@ def test_every_notebook_opens_with_its_goals_and_ends_with_a_summary():
     for a in ASSIGNMENTS:
         nb = nbformat.read(COURSE.student(a), as_version=4)
         first, last = nb.cells[0], nb.cells[-1]
-        assert first.cell_type == "markdown" and first.source.startswith(f"# {a[:2]} · "), \
+        assert first.cell_type == "markdown" and first.source.startswith(f"# {a[:2]} · "), (
             f"{a}: the first cell should be the title '# {a[:2]} · ...'"
+        )
         goals = first.source.split("will be able to", 1)
-        assert len(goals) == 2 and "\n- " in goals[1], \
+        assert len(goals) == 2 and "\n- " in goals[1], (
             f"{a}: the first cell should say what the student 'will be able to' do, as a list"
-        assert last.cell_type == "markdown" and last.source.startswith("## Summary") and (
-            "\n* " in last.source or "\n- " in last.source), f"{a}: the last cell should be a '## Summary' with a list"
+        )
+        assert (
+            last.cell_type == "markdown"
+            and last.source.startswith("## Summary")
+            and ("\n* " in last.source or "\n- " in last.source)
+        ), f"{a}: the last cell should be a '## Summary' with a list"

@@ -37,12 +37,18 @@ def _make_class(ws: Path) -> None:
     solution = nbformat.read(COURSE.solution(A), as_version=4)
     mistakes = load_mistakes(A)
     wrong = mistakes["relu_network"][0][1]
-    write_submission(ws / "submitted", "mistaken", A, fill(student, solution, answer_ids(student),
-                                                           overrides={"relu_network": wrong}))
-    delegating = ("from coursekit.linear import least_squares_fit as lsq\n\n"
-                  "def least_squares_fit(X, y):\n    return lsq(X, y)\n")
-    write_submission(ws / "submitted", "delegating", A, fill(student, solution, answer_ids(student),
-                                                             overrides={"least_squares_fit": delegating}))
+    write_submission(
+        ws / "submitted", "mistaken", A, fill(student, solution, answer_ids(student), overrides={"relu_network": wrong})
+    )
+    delegating = (
+        "from coursekit.linear import least_squares_fit as lsq\n\ndef least_squares_fit(X, y):\n    return lsq(X, y)\n"
+    )
+    write_submission(
+        ws / "submitted",
+        "delegating",
+        A,
+        fill(student, solution, answer_ids(student), overrides={"least_squares_fit": delegating}),
+    )
     broken = ws / "submitted" / "broken" / A
     broken.mkdir(parents=True)
     (broken / f"{A}.ipynb").write_text("{not json", encoding="utf-8")
@@ -60,9 +66,12 @@ def _dump(ws: Path) -> dict[str, object]:
             "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
             "JOIN assignment ON submitted_assignment.assignment_id = assignment.id "
             "JOIN student ON submitted_assignment.student_id = student.id "
-            "JOIN base_cell ON grade.cell_id = base_cell.id ORDER BY 1, 2, 3, 4").fetchall()
-        sizes = {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                 for t in ("student", "submitted_assignment", "submitted_notebook", "grade", "comment")}
+            "JOIN base_cell ON grade.cell_id = base_cell.id ORDER BY 1, 2, 3, 4"
+        ).fetchall()
+        sizes = {
+            t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("student", "submitted_assignment", "submitted_notebook", "grade", "comment")
+        }
     finally:
         con.close()
     return {"grades": grades, "sizes": sizes}
@@ -110,8 +119,10 @@ def test_gradebook_matches_plain_nbgrader_autograde(sequential, tmp_path):
     bindir = Path(sys.executable).parent
     env = {**os.environ, "COURSEKIT_WORKSPACE": str(tmp_path), "PATH": f"{bindir}:{os.environ.get('PATH', '')}"}
     release = f"--CourseDirectory.release_directory={tmp_path / 'release'}"
-    for step in (["generate_assignment", A, "--force", release],
-                 ["autograde", A, "--force", f"--Execute.timeout={LIMITS.cell_timeout}", release]):
+    for step in (
+        ["generate_assignment", A, "--force", release],
+        ["autograde", A, "--force", f"--Execute.timeout={LIMITS.cell_timeout}", release],
+    ):
         out = subprocess.run([str(bindir / "nbgrader"), *step], cwd=ROOT, env=env, capture_output=True, text=True)
         assert out.returncode == 0, out.stderr[-2000:]
     theirs = _dump(tmp_path)["grades"]
@@ -130,8 +141,21 @@ def test_three_forced_reruns_give_identical_grades(sequential):
 
 
 def _grade_cmd(ws: Path) -> list[str]:
-    return [sys.executable, "-m", "coursekit.grading.cli", "grade", A, "--workspace", str(ws), "--jobs", "2",
-            "--cell-timeout", str(LIMITS.cell_timeout), "--wall-seconds", str(LIMITS.wall_seconds)]
+    return [
+        sys.executable,
+        "-m",
+        "coursekit.grading.cli",
+        "grade",
+        A,
+        "--workspace",
+        str(ws),
+        "--jobs",
+        "2",
+        "--cell-timeout",
+        str(LIMITS.cell_timeout),
+        "--wall-seconds",
+        str(LIMITS.wall_seconds),
+    ]
 
 
 def test_sigkill_at_any_point_then_resume_gives_the_same_gradebook(sequential, tmp_path):
@@ -140,8 +164,9 @@ def test_sigkill_at_any_point_then_resume_gives_the_same_gradebook(sequential, t
     done = tmp_path / ".coursekit" / "done" / A
     # Kill early (while preparing), then after the first and the third finished submission.
     for trigger in (0, 1, 3):
-        proc = subprocess.Popen(_grade_cmd(tmp_path), cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            _grade_cmd(tmp_path), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline and proc.poll() is None:
             finished = len(list(done.glob("*.json"))) if done.is_dir() else 0
@@ -162,8 +187,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.skipif(shutil.which("dask") is None and not (Path(sys.executable).parent / "dask").exists(),
-                    reason="dask is not installed")
+@pytest.mark.skipif(
+    shutil.which("dask") is None and not (Path(sys.executable).parent / "dask").exists(), reason="dask is not installed"
+)
 def test_grading_on_a_dask_cluster_gives_the_same_grades(sequential, tmp_path):
     ws_seq, report_seq = sequential
     _make_class(tmp_path)
@@ -171,15 +197,39 @@ def test_grading_on_a_dask_cluster_gives_the_same_grades(sequential, tmp_path):
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--dashboard-address", ":0"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)]
+    procs = [
+        subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    ]
     try:
         for i in range(2):
-            procs.append(subprocess.Popen(
-                [dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--name", f"w{i}",
-                 "--no-dashboard", "--local-directory", str(tmp_path / f"worker{i}")],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        dask,
+                        "worker",
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--nworkers",
+                        "1",
+                        "--name",
+                        f"w{i}",
+                        "--no-dashboard",
+                        "--local-directory",
+                        str(tmp_path / f"worker{i}"),
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
         from distributed import Client
 
         with Client(address, timeout=60) as client:

@@ -17,7 +17,7 @@ from coursekit.grading.sandbox import INNER_HOME, Limits, WarmStarts, execute_su
 
 needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox: {sandbox_problem()}")
 
-PROBE = r'''
+PROBE = r"""
 import json, os, socket, sys
 facts = {"uid": os.getuid(), "home": os.environ.get("HOME"), "cwd": os.getcwd()}
 facts["cwd_importable"] = any(os.path.abspath(p or ".") == os.getcwd() for p in sys.path)
@@ -48,7 +48,7 @@ try:
 except MemoryError:
     facts["memory"] = False
 print(json.dumps(facts))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +64,22 @@ def warm_starts():
 @pytest.mark.parametrize("start", ["cold", "warm"])
 def test_sandboxed_kernel_is_confined(tmp_path, start, request):
     warm = request.getfixturevalue("warm_starts") if start == "warm" else None
-    code = (f"ROOT_FILE = {str(ROOT / 'nbgrader_config.py')!r}\nSOLUTIONS = {str(ROOT / 'solutions')!r}\n"
-            f"PACKAGE_FILE = {str(ROOT / 'coursekit' / 'pwned.py')!r}\n" + PROBE)
+    code = (
+        f"ROOT_FILE = {str(ROOT / 'nbgrader_config.py')!r}\nSOLUTIONS = {str(ROOT / 'solutions')!r}\n"
+        f"PACKAGE_FILE = {str(ROOT / 'coursekit' / 'pwned.py')!r}\n" + PROBE
+    )
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    result = execute_submission({"notebook": nbformat.writes(nb), "name": "probe.ipynb",
-                                 "files": {"data.csv": b"a,b\n1,2\n"},
-                                 "limits": asdict(Limits(cell_timeout=60, memory_mb=2048)), "sandbox": True},
-                                warm)
+    result = execute_submission(
+        {
+            "notebook": nbformat.writes(nb),
+            "name": "probe.ipynb",
+            "files": {"data.csv": b"a,b\n1,2\n"},
+            "limits": asdict(Limits(cell_timeout=60, memory_mb=2048)),
+            "sandbox": True,
+        },
+        warm,
+    )
     assert "notebook" in result, result
     outputs = nbformat.reads(result["notebook"], as_version=4).cells[0].outputs
     assert outputs and outputs[0].get("name") == "stdout", outputs
@@ -100,8 +108,13 @@ def test_without_a_working_warm_start_server_submissions_start_cold(tmp_path):
         pytest.skip("warm starts need root")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    payload = {"notebook": nbformat.writes(nb), "name": "n.ipynb", "files": {},
-               "limits": asdict(Limits(cell_timeout=60)), "sandbox": True}
+    payload = {
+        "notebook": nbformat.writes(nb),
+        "name": "n.ipynb",
+        "files": {},
+        "limits": asdict(Limits(cell_timeout=60)),
+        "sandbox": True,
+    }
     server = WarmStarts()
     try:
         os.kill(server.pid, signal.SIGKILL)

@@ -199,12 +199,14 @@ def test_selu_fixed_point_standard_normal_in_gives_mean_zero_variance_one():
     def density(x: float) -> float:
         return np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
 
-    mean = integrate.quad(lambda x: float(act.selu(x)) * density(x), -40, 0)[0] + integrate.quad(
-        lambda x: float(act.selu(x)) * density(x), 0, 40
-    )[0]
-    second = integrate.quad(lambda x: float(act.selu(x)) ** 2 * density(x), -40, 0)[0] + integrate.quad(
-        lambda x: float(act.selu(x)) ** 2 * density(x), 0, 40
-    )[0]
+    mean = (
+        integrate.quad(lambda x: float(act.selu(x)) * density(x), -40, 0)[0]
+        + integrate.quad(lambda x: float(act.selu(x)) * density(x), 0, 40)[0]
+    )
+    second = (
+        integrate.quad(lambda x: float(act.selu(x)) ** 2 * density(x), -40, 0)[0]
+        + integrate.quad(lambda x: float(act.selu(x)) ** 2 * density(x), 0, 40)[0]
+    )
     assert abs(mean) < 1e-9
     assert second == pytest.approx(1.0, abs=1e-9)
 
@@ -217,8 +219,21 @@ def test_selu_closed_form(z):
     np.testing.assert_allclose(act.selu(z), expected, rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("func", [act.elu, act.selu, act.elu_grad, act.selu_grad, act.sigmoid,
-                                  act.sigmoid_grad, act.tanh, act.tanh_grad, act.leaky_relu, act.relu])
+@pytest.mark.parametrize(
+    "func",
+    [
+        act.elu,
+        act.selu,
+        act.elu_grad,
+        act.selu_grad,
+        act.sigmoid,
+        act.sigmoid_grad,
+        act.tanh,
+        act.tanh_grad,
+        act.leaky_relu,
+        act.relu,
+    ],
+)
 def test_no_overflow_or_warning_for_huge_inputs(func, strict):
     z = np.array([-1e300, -1e3, -745.0, -710.0, -1.0, 0.0, 1.0, 710.0, 1e3, 1e300])
     out = func(z)
@@ -260,8 +275,9 @@ def test_softmax_matches_scipy_along_any_axis(z, data):
 
 @SETTINGS
 @given(
-    z=hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=6),
-                 elements=st.floats(-1e3, 1e3)),
+    z=hnp.arrays(
+        np.float64, hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=6), elements=st.floats(-1e3, 1e3)
+    ),
     c=st.floats(-1e3, 1e3),
 )
 def test_softmax_sums_to_one_and_is_shift_invariant(z, c):

@@ -55,7 +55,6 @@ def central_diff(f, x, h=1e-6):
     return g
 
 
-
 # ---------------------------------------------------------------------------
 # The notes' example, derived by hand
 # ---------------------------------------------------------------------------
@@ -176,9 +175,7 @@ def test_dual_constant_and_numpy_scalars():
 
 
 def test_dual_errors():
-    with pytest.raises(
-        TypeError, match=r"Dual: argument 'value' must be a single real number.*for arrays use Var"
-    ):
+    with pytest.raises(TypeError, match=r"Dual: argument 'value' must be a single real number.*for arrays use Var"):
         Dual(np.array([1.0, 2.0]), 1.0)
     with pytest.raises(TypeError, match=r"Dual: argument 'deriv' must be a single real number"):
         Dual(1.0, True)
@@ -198,9 +195,7 @@ def test_dual_errors():
         (-2.0) ** Dual(1.0, 1.0)
     with pytest.raises(OverflowError, match=r"exp of 1000 overflows float64"):
         exp(Dual(1000.0, 1.0))
-    with pytest.raises(
-        TypeError, match=r"Dual \+ Var: forward mode \(Dual\) and reverse mode \(Var\) cannot be mixed"
-    ):
+    with pytest.raises(TypeError, match=r"Dual \+ Var: forward mode \(Dual\) and reverse mode \(Var\) cannot be mixed"):
         Dual(1.0) + Var(1.0)
     with pytest.raises(TypeError, match=r"Var \* Dual: reverse mode"):
         Var(1.0) * Dual(1.0)
@@ -542,9 +537,7 @@ def test_grad_function_errors():
         grad_forward(lambda x: "no", [1.0])
     with pytest.raises(TypeError, match=r"grad_reverse: f must return a scalar"):
         grad_reverse(lambda x: [x[0]], [1.0])
-    with pytest.raises(
-        ValueError, match=r"grad_reverse: f must return a single number, got a Var of shape \(2,\)"
-    ):
+    with pytest.raises(ValueError, match=r"grad_reverse: f must return a single number, got a Var of shape \(2,\)"):
         grad_reverse(lambda x: x[0] * np.ones(2), [1.0])
     with pytest.raises(ValueError, match=r"jvp: argument 'v' must have the shape of 'x'"):
         jvp(lambda x: x[0], [1.0, 2.0], [1.0])
@@ -772,9 +765,7 @@ def test_sum_and_mean_with_axis(axis, keepdims):
     s = x.sum(axis=axis, keepdims=keepdims)
     np.testing.assert_allclose(s.value, s_ref, rtol=1e-14)
     (s * C).sum().backward()
-    np.testing.assert_allclose(
-        x.grad, fd_array(lambda v: np.sum(np.sum(v, axis=axis, keepdims=keepdims) * C), x0)
-    )
+    np.testing.assert_allclose(x.grad, fd_array(lambda v: np.sum(np.sum(v, axis=axis, keepdims=keepdims) * C), x0))
     x2 = Var(x0)
     m = x2.mean(axis=axis, keepdims=keepdims)
     np.testing.assert_allclose(m.value, np.mean(x0, axis=axis, keepdims=keepdims), rtol=1e-14)
@@ -840,9 +831,7 @@ def test_var_errors():
         Var(np.ones((2, 3))) @ np.ones(2)
     with pytest.raises(ValueError, match=r"Var.sum: axis 2 is out of range"):
         Var(np.ones((2, 2))).sum(axis=2)
-    with pytest.raises(
-        ValueError, match=r"Var.backward: this Var has shape \(2,\); backward\(\) without an argument"
-    ):
+    with pytest.raises(ValueError, match=r"Var.backward: this Var has shape \(2,\); backward\(\) without an argument"):
         Var(np.ones(2)).backward()
     with pytest.raises(ValueError, match=r"Var.backward: argument 'grad' must have shape \(2,\)"):
         Var(np.ones(2)).backward(np.ones(3))
@@ -852,9 +841,7 @@ def test_var_errors():
         Var(np.array([-1.0, 1.0])) ** 0.5
     with pytest.raises(TypeError, match=r"exponent must be a constant number"):
         Var(2.0) ** np.array([1.0, 2.0])
-    with pytest.raises(
-        TypeError, match=r"exp: argument must be a number, an array, a Dual or a Var, got str"
-    ):
+    with pytest.raises(TypeError, match=r"exp: argument must be a number, an array, a Dual or a Var, got str"):
         exp("x")
     with pytest.raises(ValueError, match=r"sum_: 'axis' and 'keepdims' apply to a Var or an array"):
         sum_([Var(1.0)], axis=0)

@@ -27,8 +27,11 @@ def test_assert_close_honours_tolerances():
         ("abc", [1.0], "should return numbers, got str"),
         (np.zeros((2, 3)), np.zeros((3, 2)), r"should have shape \(3, 2\), got shape \(2, 3\)"),
         (np.array([1.0, np.nan]), [1.0, 2.0], r"is NaN at index \(1,\) where 2.0 was expected"),
-        (np.array([[1.0, 2.0], [3.0, 4.0]]), [[1.0, 2.0], [3.0, 5.0]],
-         r"1 of 4 entries are wrong; the first is at index \(1, 1\): expected 5.0, got 4.0"),
+        (
+            np.array([[1.0, 2.0], [3.0, 4.0]]),
+            [[1.0, 2.0], [3.0, 5.0]],
+            r"1 of 4 entries are wrong; the first is at index \(1, 1\): expected 5.0, got 4.0",
+        ),
         (3.0, 2.0, "should be 2.0, got 3.0"),
         (np.zeros(3), 0.0, "should be a single number"),
     ],

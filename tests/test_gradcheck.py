@@ -118,9 +118,7 @@ def test_numerical_gradient_errors():
     x = np.ones(3)
     with pytest.raises(TypeError, match=r"numerical_gradient: argument 'f' must be callable"):
         numerical_gradient(3.0, x)  # type: ignore[arg-type]
-    with pytest.raises(
-        ValueError, match=r"numerical_gradient: f must return a single number .* shape \(3,\)"
-    ):
+    with pytest.raises(ValueError, match=r"numerical_gradient: f must return a single number .* shape \(3,\)"):
         numerical_gradient(lambda v: v * 2, x)
     with pytest.raises(TypeError, match=r"numerical_gradient: f must return a real number, got NoneType"):
         numerical_gradient(lambda v: None, x)

@@ -140,8 +140,9 @@ def test_mlp_gradients_match_finite_differences(activation: str, seed: int) -> N
         numeric = _central_difference(loss_at, p.copy())
         np.testing.assert_allclose(g, numeric, rtol=1e-5, atol=1e-8, err_msg=name)
     assert dX.shape == X.shape
-    np.testing.assert_allclose(dX, _central_difference(lambda XX: _net_loss(model, XX, y), X),
-                               rtol=1e-5, atol=1e-8, err_msg="dX")
+    np.testing.assert_allclose(
+        dX, _central_difference(lambda XX: _net_loss(model, XX, y), X), rtol=1e-5, atol=1e-8, err_msg="dX"
+    )
 
 
 def test_mlp_backward_is_linear_in_the_output_gradients() -> None:
@@ -236,8 +237,9 @@ def test_fit_heteroscedastic_minibatch_and_warmup_run() -> None:
     ba0 = model.ba.copy()
     fit_heteroscedastic(model, X, y, epochs=3, rng=np.random.default_rng(7), batch_size=16, warmup_epochs=3)
     np.testing.assert_array_equal(model.ba, ba0)  # variance head frozen during warm-up
-    history = fit_heteroscedastic(model, X, y, epochs=20, optimizer="sgd", lr=0.01, lr_var=0.001,
-                                  rng=np.random.default_rng(7), batch_size=16)
+    history = fit_heteroscedastic(
+        model, X, y, epochs=20, optimizer="sgd", lr=0.01, lr_var=0.001, rng=np.random.default_rng(7), batch_size=16
+    )
     assert np.all(np.isfinite(history))
     assert not np.array_equal(model.ba, ba0)
 
@@ -250,8 +252,9 @@ def test_fit_heteroscedastic_divergence_is_an_error_not_a_warning() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(TrainingDiverged, match=r"fit_heteroscedastic: training diverged in epoch (\d+)") as info:
-            fit_heteroscedastic(model, X, y, optimizer="sgd", lr=1.0, lr_var=1.0, epochs=50,
-                                rng=np.random.default_rng(0))
+            fit_heteroscedastic(
+                model, X, y, optimizer="sgd", lr=1.0, lr_var=1.0, epochs=50, rng=np.random.default_rng(0)
+            )
     assert isinstance(info.value, RuntimeError)
     epoch = int(re.search(r"epoch (\d+)", str(info.value)).group(1))
     assert info.value.history.shape == (epoch - 1,)
@@ -262,12 +265,27 @@ def test_fit_heteroscedastic_same_step_as_least_squares_diverges_with_the_varian
     # The notebook's demonstration: a step that suits least squares (variance head frozen) is stable;
     # the same step with the variance head trained diverges once v has shrunk; Adam copes.
     X, y, _, _ = make_heteroscedastic_data(300, np.random.default_rng(0))
-    ls = fit_heteroscedastic(HeteroscedasticMLP(1, 24, rng=np.random.default_rng(1)), X, y, optimizer="sgd",
-                             lr=0.05, epochs=400, warmup_epochs=400, rng=np.random.default_rng(2))
+    ls = fit_heteroscedastic(
+        HeteroscedasticMLP(1, 24, rng=np.random.default_rng(1)),
+        X,
+        y,
+        optimizer="sgd",
+        lr=0.05,
+        epochs=400,
+        warmup_epochs=400,
+        rng=np.random.default_rng(2),
+    )
     assert np.all(np.diff(ls) < 1e-12)
     with pytest.raises(TrainingDiverged):
-        fit_heteroscedastic(HeteroscedasticMLP(1, 24, rng=np.random.default_rng(1)), X, y, optimizer="sgd",
-                            lr=0.05, epochs=400, rng=np.random.default_rng(2))
+        fit_heteroscedastic(
+            HeteroscedasticMLP(1, 24, rng=np.random.default_rng(1)),
+            X,
+            y,
+            optimizer="sgd",
+            lr=0.05,
+            epochs=400,
+            rng=np.random.default_rng(2),
+        )
 
 
 def test_fit_heteroscedastic_history_is_the_loss_after_each_epoch() -> None:
@@ -314,8 +332,15 @@ def test_fit_heteroscedastic_accepts_any_model_with_the_api_and_custom_grads() -
     np.testing.assert_allclose(h_duck, h_ref, rtol=1e-12)
     # Zero output gradients move nothing under plain gradient descent.
     before = [p.copy() for p in ref.params()]
-    fit_heteroscedastic(ref, X, y, epochs=3, optimizer="sgd", rng=np.random.default_rng(0),
-                        loss_grads=lambda yy, f, a: (np.zeros_like(f), np.zeros_like(a)))
+    fit_heteroscedastic(
+        ref,
+        X,
+        y,
+        epochs=3,
+        optimizer="sgd",
+        rng=np.random.default_rng(0),
+        loss_grads=lambda yy, f, a: (np.zeros_like(f), np.zeros_like(a)),
+    )
     for p, q in zip(ref.params(), before, strict=True):
         np.testing.assert_array_equal(p, q)
 
@@ -371,8 +396,9 @@ def test_fit_log_residuals_exact_when_the_log_variance_is_in_the_model() -> None
     X_new = np.array([[-3.0], [0.25], [2.5]])
     expected = rbf_features(X_new, centres, width) @ beta + beta0
     np.testing.assert_allclose(fit(X_new), expected + np.euler_gamma + np.log(2.0), rtol=1e-8, atol=1e-8)
-    np.testing.assert_allclose(fit_log_residuals(X, r, centres, width, ridge=0.0, correct_bias=False)(X_new),
-                               expected, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(
+        fit_log_residuals(X, r, centres, width, ridge=0.0, correct_bias=False)(X_new), expected, rtol=1e-8, atol=1e-8
+    )
     # constant |r|: the fit is that constant, whatever the ridge
     const = fit_log_residuals(X, np.full(40, 0.5), centres, width, ridge=0.1, correct_bias=False)
     np.testing.assert_allclose(const(X_new), np.log(0.25), rtol=1e-10)
@@ -399,8 +425,9 @@ def test_make_heteroscedastic_data_statistics() -> None:
     np.testing.assert_allclose(std, 0.05 + 0.5 / (1 + np.exp(-1.5 * x)), rtol=1e-12)
     z = (y - mean) / std
     assert abs(z.mean()) < 0.02 and abs(z.var() - 1) < 0.03
-    X2, _, m2, s2 = make_heteroscedastic_data(10, np.random.default_rng(0), low=0.0, high=1.0,
-                                              mean_fn=lambda t: 2 * t, std_fn=lambda t: np.ones_like(t))
+    X2, _, m2, s2 = make_heteroscedastic_data(
+        10, np.random.default_rng(0), low=0.0, high=1.0, mean_fn=lambda t: 2 * t, std_fn=lambda t: np.ones_like(t)
+    )
     np.testing.assert_allclose(m2, 2 * X2[:, 0])
     np.testing.assert_array_equal(s2, np.ones(10))
 
@@ -410,51 +437,113 @@ def test_make_heteroscedastic_data_statistics() -> None:
 
 _RNG = np.random.default_rng(0)
 _BAD_CALLS = [
-    (lambda: gaussian_nll([1.0, 2.0], [1.0], [0.0, 0.0]),
-     ValueError, "gaussian_nll: arguments 'y', 'f' and 'log_var' must have the same shape"),
-    (lambda: gaussian_nll_grads([1.0], [1.0], [[0.0]]),
-     ValueError, "gaussian_nll_grads: argument 'log_var' must have 1 dimension"),
-    (lambda: gaussian_nll([1.0], [np.nan], [0.0]),
-     ValueError, "gaussian_nll: argument 'f' contains NaN"),
-    (lambda: HeteroscedasticMLP(1, 4, rng=0),
-     TypeError, "HeteroscedasticMLP: argument 'rng' must be a numpy.random.Generator"),
-    (lambda: HeteroscedasticMLP(1, 0, rng=_RNG),
-     ValueError, "HeteroscedasticMLP: argument 'n_hidden' must be an integer >= 1"),
-    (lambda: HeteroscedasticMLP(1, 4, rng=_RNG, activation="sigmoid"),
-     ValueError, "HeteroscedasticMLP: argument 'activation' must be 'tanh' or 'relu'"),
-    (lambda: HeteroscedasticMLP(2, 4, rng=_RNG).backward([1.0], [1.0]),
-     RuntimeError, r"HeteroscedasticMLP.backward: call forward\(X\) before backward"),
-    (lambda: HeteroscedasticMLP(2, 4, rng=_RNG).forward(np.zeros((3, 1))),
-     ValueError, "HeteroscedasticMLP.forward: argument 'X' must have 2 column"),
-    (lambda: fit_heteroscedastic(HeteroscedasticMLP(2, 4, rng=_RNG), np.zeros((3, 1)), np.zeros(3), rng=_RNG),
-     ValueError, "fit_heteroscedastic: argument 'X' must have 2 column"),
-    (lambda: fit_heteroscedastic(HeteroscedasticMLP(1, 4, rng=_RNG), np.zeros((3, 1)), np.zeros(2), rng=_RNG),
-     ValueError, "fit_heteroscedastic: arguments 'X' and 'y' must have the same"),
-    (lambda: fit_heteroscedastic(HeteroscedasticMLP(1, 4, rng=_RNG), np.zeros((3, 1)), np.zeros(3), rng=_RNG,
-                                 optimizer="rmsprop"),
-     ValueError, "fit_heteroscedastic: argument 'optimizer' must be 'adam' or 'sgd'"),
-    (lambda: fit_heteroscedastic(HeteroscedasticMLP(1, 4, rng=_RNG), np.zeros((3, 1)), np.zeros(3), rng=_RNG,
-                                 lr_var=-1.0),
-     ValueError, "fit_heteroscedastic: argument 'lr_var' must be finite and > 0"),
-    (lambda: fit_heteroscedastic("model", np.zeros((3, 1)), np.zeros(3), rng=_RNG),
-     TypeError, "fit_heteroscedastic: argument 'model' must be a HeteroscedasticMLP"),
-    (lambda: fit_heteroscedastic(HeteroscedasticMLP, np.zeros((3, 1)), np.zeros(3), rng=_RNG),
-     TypeError, "fit_heteroscedastic: argument 'model' must be a HeteroscedasticMLP"),
-    (lambda: fit_heteroscedastic(HeteroscedasticMLP(1, 4, rng=_RNG), np.zeros((3, 1)), np.zeros(3), rng=_RNG,
-                                 loss_grads="nll"),
-     TypeError, "fit_heteroscedastic: argument 'loss_grads' must be callable"),
-    (lambda: rbf_features(np.zeros((3, 1)), np.zeros((2, 1)), 0.0),
-     ValueError, "rbf_features: argument 'width' must be finite and > 0"),
-    (lambda: rbf_features(np.zeros((3, 2)), np.zeros((2, 1)), 1.0),
-     ValueError, r"rbf_features: argument 'centres' must have shape \(K, 2\)"),
-    (lambda: fit_log_residuals(np.zeros((5, 2)), np.ones(5)),
-     ValueError, r"fit_log_residuals: inputs have d = 2 columns; pass 'centres'"),
-    (lambda: fit_log_residuals(np.linspace(0, 1, 5)[:, None], np.zeros(5)),
-     ValueError, "fit_log_residuals: argument 'residuals' is all zeros"),
-    (lambda: fit_log_residuals(np.linspace(0, 1, 5)[:, None], np.ones(4)),
-     ValueError, "fit_log_residuals: 'X' and 'residuals' must have the same number of rows"),
-    (lambda: make_heteroscedastic_data(5, _RNG, low=1.0, high=1.0),
-     ValueError, "make_heteroscedastic_data: arguments must satisfy low < high"),
+    (
+        lambda: gaussian_nll([1.0, 2.0], [1.0], [0.0, 0.0]),
+        ValueError,
+        "gaussian_nll: arguments 'y', 'f' and 'log_var' must have the same shape",
+    ),
+    (
+        lambda: gaussian_nll_grads([1.0], [1.0], [[0.0]]),
+        ValueError,
+        "gaussian_nll_grads: argument 'log_var' must have 1 dimension",
+    ),
+    (lambda: gaussian_nll([1.0], [np.nan], [0.0]), ValueError, "gaussian_nll: argument 'f' contains NaN"),
+    (
+        lambda: HeteroscedasticMLP(1, 4, rng=0),
+        TypeError,
+        "HeteroscedasticMLP: argument 'rng' must be a numpy.random.Generator",
+    ),
+    (
+        lambda: HeteroscedasticMLP(1, 0, rng=_RNG),
+        ValueError,
+        "HeteroscedasticMLP: argument 'n_hidden' must be an integer >= 1",
+    ),
+    (
+        lambda: HeteroscedasticMLP(1, 4, rng=_RNG, activation="sigmoid"),
+        ValueError,
+        "HeteroscedasticMLP: argument 'activation' must be 'tanh' or 'relu'",
+    ),
+    (
+        lambda: HeteroscedasticMLP(2, 4, rng=_RNG).backward([1.0], [1.0]),
+        RuntimeError,
+        r"HeteroscedasticMLP.backward: call forward\(X\) before backward",
+    ),
+    (
+        lambda: HeteroscedasticMLP(2, 4, rng=_RNG).forward(np.zeros((3, 1))),
+        ValueError,
+        "HeteroscedasticMLP.forward: argument 'X' must have 2 column",
+    ),
+    (
+        lambda: fit_heteroscedastic(HeteroscedasticMLP(2, 4, rng=_RNG), np.zeros((3, 1)), np.zeros(3), rng=_RNG),
+        ValueError,
+        "fit_heteroscedastic: argument 'X' must have 2 column",
+    ),
+    (
+        lambda: fit_heteroscedastic(HeteroscedasticMLP(1, 4, rng=_RNG), np.zeros((3, 1)), np.zeros(2), rng=_RNG),
+        ValueError,
+        "fit_heteroscedastic: arguments 'X' and 'y' must have the same",
+    ),
+    (
+        lambda: fit_heteroscedastic(
+            HeteroscedasticMLP(1, 4, rng=_RNG), np.zeros((3, 1)), np.zeros(3), rng=_RNG, optimizer="rmsprop"
+        ),
+        ValueError,
+        "fit_heteroscedastic: argument 'optimizer' must be 'adam' or 'sgd'",
+    ),
+    (
+        lambda: fit_heteroscedastic(
+            HeteroscedasticMLP(1, 4, rng=_RNG), np.zeros((3, 1)), np.zeros(3), rng=_RNG, lr_var=-1.0
+        ),
+        ValueError,
+        "fit_heteroscedastic: argument 'lr_var' must be finite and > 0",
+    ),
+    (
+        lambda: fit_heteroscedastic("model", np.zeros((3, 1)), np.zeros(3), rng=_RNG),
+        TypeError,
+        "fit_heteroscedastic: argument 'model' must be a HeteroscedasticMLP",
+    ),
+    (
+        lambda: fit_heteroscedastic(HeteroscedasticMLP, np.zeros((3, 1)), np.zeros(3), rng=_RNG),
+        TypeError,
+        "fit_heteroscedastic: argument 'model' must be a HeteroscedasticMLP",
+    ),
+    (
+        lambda: fit_heteroscedastic(
+            HeteroscedasticMLP(1, 4, rng=_RNG), np.zeros((3, 1)), np.zeros(3), rng=_RNG, loss_grads="nll"
+        ),
+        TypeError,
+        "fit_heteroscedastic: argument 'loss_grads' must be callable",
+    ),
+    (
+        lambda: rbf_features(np.zeros((3, 1)), np.zeros((2, 1)), 0.0),
+        ValueError,
+        "rbf_features: argument 'width' must be finite and > 0",
+    ),
+    (
+        lambda: rbf_features(np.zeros((3, 2)), np.zeros((2, 1)), 1.0),
+        ValueError,
+        r"rbf_features: argument 'centres' must have shape \(K, 2\)",
+    ),
+    (
+        lambda: fit_log_residuals(np.zeros((5, 2)), np.ones(5)),
+        ValueError,
+        r"fit_log_residuals: inputs have d = 2 columns; pass 'centres'",
+    ),
+    (
+        lambda: fit_log_residuals(np.linspace(0, 1, 5)[:, None], np.zeros(5)),
+        ValueError,
+        "fit_log_residuals: argument 'residuals' is all zeros",
+    ),
+    (
+        lambda: fit_log_residuals(np.linspace(0, 1, 5)[:, None], np.ones(4)),
+        ValueError,
+        "fit_log_residuals: 'X' and 'residuals' must have the same number of rows",
+    ),
+    (
+        lambda: make_heteroscedastic_data(5, _RNG, low=1.0, high=1.0),
+        ValueError,
+        "make_heteroscedastic_data: arguments must satisfy low < high",
+    ),
 ]
 
 

@@ -270,8 +270,9 @@ def test_activation_stats_overflowing_stack_reports_inf_without_warning():
 
 @settings(max_examples=50, deadline=None)
 @given(
-    X=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=6),
-                 elements=st.floats(-1e3, 1e3, allow_nan=False)),
+    X=hnp.arrays(
+        np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=6), elements=st.floats(-1e3, 1e3, allow_nan=False)
+    ),
     width=st.integers(1, 5),
     depth=st.integers(1, 4),
     name=st.sampled_from(["sigmoid", "tanh", "relu", "linear"]),
@@ -320,8 +321,12 @@ def test_activation_stats_error_messages():
 
 @pytest.mark.parametrize(
     ("name", "f"),
-    [("sigmoid", special.expit), ("tanh", np.tanh), ("relu", lambda z: np.where(z > 0, z, 0.0)),
-     ("linear", lambda z: z)],
+    [
+        ("sigmoid", special.expit),
+        ("tanh", np.tanh),
+        ("relu", lambda z: np.where(z > 0, z, 0.0)),
+        ("linear", lambda z: z),
+    ],
 )
 def test_preactivations_match_a_direct_forward_pass(name, f):
     rng = np.random.default_rng(8)
@@ -352,4 +357,3 @@ def test_preactivations_callable_and_error_messages():
         preactivations(X, [np.eye(3)], "tanh")
     with pytest.raises(ValueError, match=r"preactivations: argument 'activation' must be one of"):
         preactivations(X, [np.eye(2)], "gelu")
-

@@ -181,8 +181,9 @@ def test_relu_network_without_biases_is_positively_homogeneous(seed, c):
     weights = random_weights(rng, [2, 5, 4, 1])
     biases = [np.zeros(w.shape[1]) for w in weights]
     X = rng.standard_normal((6, 2))
-    np.testing.assert_allclose(relu_network(c * X, weights, biases), c * relu_network(X, weights, biases),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        relu_network(c * X, weights, biases), c * relu_network(X, weights, biases), rtol=1e-9, atol=1e-12
+    )
 
 
 # --- least_squares_fit -----------------------------------------------------------------------------
@@ -262,8 +263,13 @@ def test_xor_relu_network_closed_form(X):
 
 
 @settings(max_examples=100, deadline=None)
-@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 10), st.just(2)),
-                  elements=st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)))
+@given(
+    hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 10), st.just(2)),
+        elements=st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    )
+)
 def test_wedge_classifier_agrees_with_rule(X):
     out = wedge_classifier(X)
     assert out.shape == (X.shape[0],)
@@ -293,38 +299,71 @@ def test_wedge_classifier_known_points_and_huge_values():
 @pytest.mark.parametrize(
     ("call", "exc", "match"),
     [
-        (lambda: collapse_linear([]), ValueError,
-         r"collapse_linear: argument 'weights' must hold at least one"),
-        (lambda: collapse_linear(np.eye(2)), TypeError,
-         r"collapse_linear: argument 'weights' must be a list"),
-        (lambda: collapse_linear([np.ones(3)]), ValueError,
-         r"collapse_linear: argument 'weights\[0\]' must have 2"),
-        (lambda: collapse_linear([np.ones((2, 3)), np.ones((2, 1))]), ValueError,
-         r"collapse_linear: weights\[1\] has shape \(2, 1\).*expected weights\[1\] to have 3 rows"),
+        (lambda: collapse_linear([]), ValueError, r"collapse_linear: argument 'weights' must hold at least one"),
+        (lambda: collapse_linear(np.eye(2)), TypeError, r"collapse_linear: argument 'weights' must be a list"),
+        (lambda: collapse_linear([np.ones(3)]), ValueError, r"collapse_linear: argument 'weights\[0\]' must have 2"),
+        (
+            lambda: collapse_linear([np.ones((2, 3)), np.ones((2, 1))]),
+            ValueError,
+            r"collapse_linear: weights\[1\] has shape \(2, 1\).*expected weights\[1\] to have 3 rows",
+        ),
         (lambda: collapse_linear([np.array([[1.0, np.nan]])]), ValueError, r"NaN or infinity"),
         (lambda: collapse_linear([np.array([["a"]])]), TypeError, r"must hold real numbers"),
-        (lambda: linear_network(np.ones((4, 3)), [np.ones((2, 2))]), ValueError,
-         r"linear_network: argument 'X' must have shape \(n, 2\)"),
-        (lambda: linear_network(np.ones(2), [np.ones((2, 2))]), ValueError,
-         r"linear_network: argument 'X' must have 2 dimension"),
-        (lambda: relu_network(np.ones((1, 2)), [np.ones((2, 2))], []), ValueError,
-         r"relu_network: argument 'biases' must hold one vector per layer \(1\), got 0"),
-        (lambda: relu_network(np.ones((1, 2)), [np.ones((2, 2))], np.zeros((1, 2))), TypeError,
-         r"relu_network: argument 'biases' must be a list"),
-        (lambda: relu_network(np.ones((1, 2)), [np.ones((2, 3))], [np.zeros(2)]), ValueError,
-         r"relu_network: biases\[0\] must have shape \(3,\)"),
-        (lambda: least_squares_fit(np.ones((3, 2)), np.ones(4)), ValueError,
-         r"least_squares_fit: argument 'y' must have shape \(3,\)"),
-        (lambda: least_squares_fit(np.ones((0, 2)), np.ones(0)), ValueError,
-         r"least_squares_fit: argument 'X' must have at least one row"),
-        (lambda: least_squares_fit(np.ones(3), np.ones(3)), ValueError,
-         r"least_squares_fit: argument 'X' must have 2 dimension"),
-        (lambda: xor_relu_network(np.ones((2, 3))), ValueError,
-         r"xor_relu_network: argument 'X' must have shape \(n, 2\)"),
-        (lambda: wedge_classifier(np.array([[True, False]])), TypeError,
-         r"wedge_classifier: argument 'X' must hold real numbers"),
-        (lambda: wedge_classifier(np.array([[np.inf, 0.0]])), ValueError,
-         r"wedge_classifier: argument 'X' contains NaN or infinity"),
+        (
+            lambda: linear_network(np.ones((4, 3)), [np.ones((2, 2))]),
+            ValueError,
+            r"linear_network: argument 'X' must have shape \(n, 2\)",
+        ),
+        (
+            lambda: linear_network(np.ones(2), [np.ones((2, 2))]),
+            ValueError,
+            r"linear_network: argument 'X' must have 2 dimension",
+        ),
+        (
+            lambda: relu_network(np.ones((1, 2)), [np.ones((2, 2))], []),
+            ValueError,
+            r"relu_network: argument 'biases' must hold one vector per layer \(1\), got 0",
+        ),
+        (
+            lambda: relu_network(np.ones((1, 2)), [np.ones((2, 2))], np.zeros((1, 2))),
+            TypeError,
+            r"relu_network: argument 'biases' must be a list",
+        ),
+        (
+            lambda: relu_network(np.ones((1, 2)), [np.ones((2, 3))], [np.zeros(2)]),
+            ValueError,
+            r"relu_network: biases\[0\] must have shape \(3,\)",
+        ),
+        (
+            lambda: least_squares_fit(np.ones((3, 2)), np.ones(4)),
+            ValueError,
+            r"least_squares_fit: argument 'y' must have shape \(3,\)",
+        ),
+        (
+            lambda: least_squares_fit(np.ones((0, 2)), np.ones(0)),
+            ValueError,
+            r"least_squares_fit: argument 'X' must have at least one row",
+        ),
+        (
+            lambda: least_squares_fit(np.ones(3), np.ones(3)),
+            ValueError,
+            r"least_squares_fit: argument 'X' must have 2 dimension",
+        ),
+        (
+            lambda: xor_relu_network(np.ones((2, 3))),
+            ValueError,
+            r"xor_relu_network: argument 'X' must have shape \(n, 2\)",
+        ),
+        (
+            lambda: wedge_classifier(np.array([[True, False]])),
+            TypeError,
+            r"wedge_classifier: argument 'X' must hold real numbers",
+        ),
+        (
+            lambda: wedge_classifier(np.array([[np.inf, 0.0]])),
+            ValueError,
+            r"wedge_classifier: argument 'X' contains NaN or infinity",
+        ),
     ],
 )
 def test_bad_input_raises_clear_errors(call, exc, match):

@@ -21,8 +21,6 @@ from coursekit.losses import (
 SETTINGS = settings(max_examples=50, deadline=None)
 
 
-
-
 batch = st.integers(1, 6)
 classes = st.integers(1, 5)
 moderate = st.floats(-20, 20, allow_nan=False)
@@ -82,9 +80,7 @@ def test_squared_does_not_mutate_and_returns_float():
 
 
 def test_squared_errors():
-    with pytest.raises(
-        ValueError, match=r"squared_loss: arguments 'pred' and 'target' must have the same shape"
-    ):
+    with pytest.raises(ValueError, match=r"squared_loss: arguments 'pred' and 'target' must have the same shape"):
         squared_loss(np.zeros((3, 2)), np.zeros((3,)))
     with pytest.raises(ValueError, match=r"squared_loss: argument 'pred' must have 1 or 2 dimension"):
         squared_loss(np.zeros((2, 2, 2)), np.zeros((2, 2, 2)))
@@ -142,9 +138,7 @@ def test_hinge_errors():
 
 
 @SETTINGS
-@given(
-    z=hnp.arrays(np.float64, st.integers(1, 8), elements=st.floats(-800, 800)), seed=st.integers(0, 2**32 - 1)
-)
+@given(z=hnp.arrays(np.float64, st.integers(1, 8), elements=st.floats(-800, 800)), seed=st.integers(0, 2**32 - 1))
 def test_sigmoid_ce_matches_scipy_log_expit(z, seed):
     y = np.random.default_rng(seed).integers(0, 2, size=z.shape).astype(float)
     expected = -np.mean(y * special.log_expit(z) + (1 - y) * special.log_expit(-z))
@@ -161,9 +155,7 @@ def test_sigmoid_ce_gradient_matches_finite_differences(n, seed):
     z = rng.normal(scale=3, size=(n, 1))
     y = rng.uniform(size=(n, 1))  # soft labels are allowed
     _, d = sigmoid_cross_entropy(z, y)
-    np.testing.assert_allclose(
-        d, central_diff(lambda p: sigmoid_cross_entropy(p, y)[0], z), rtol=1e-6, atol=1e-9
-    )
+    np.testing.assert_allclose(d, central_diff(lambda p: sigmoid_cross_entropy(p, y)[0], z), rtol=1e-6, atol=1e-9)
 
 
 def test_sigmoid_ce_extreme_logits_no_warning():
@@ -206,9 +198,7 @@ def test_softmax_ce_matches_scipy_log_softmax(n, k, seed, scale):
     logp = special.log_softmax(z, axis=1)
     loss, d = softmax_cross_entropy(z, labels)
     assert loss == pytest.approx(-np.mean(logp[np.arange(n), labels]), rel=1e-10, abs=1e-12)
-    np.testing.assert_allclose(
-        d, (special.softmax(z, axis=1) - onehot(labels, k)) / n, rtol=1e-10, atol=1e-15
-    )
+    np.testing.assert_allclose(d, (special.softmax(z, axis=1) - onehot(labels, k)) / n, rtol=1e-10, atol=1e-15)
     np.testing.assert_allclose(d.sum(axis=1), 0.0, atol=1e-15)
 
 
@@ -219,9 +209,7 @@ def test_softmax_ce_gradient_matches_finite_differences(n, k, seed):
     z = rng.normal(scale=2, size=(n, k))
     labels = rng.integers(0, k, size=n)
     _, d = softmax_cross_entropy(z, labels)
-    np.testing.assert_allclose(
-        d, central_diff(lambda p: softmax_cross_entropy(p, labels)[0], z), rtol=1e-6, atol=1e-9
-    )
+    np.testing.assert_allclose(d, central_diff(lambda p: softmax_cross_entropy(p, labels)[0], z), rtol=1e-6, atol=1e-9)
 
 
 @SETTINGS

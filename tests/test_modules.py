@@ -29,8 +29,6 @@ SETTINGS = settings(max_examples=50, deadline=None)
 seeds = st.integers(0, 2**32 - 1)
 
 
-
-
 # ---------------------------------------------------------------------------
 # Linear
 # ---------------------------------------------------------------------------
@@ -283,9 +281,7 @@ def test_sequential_backward_matches_finite_differences(seed, n):
     net.forward(X)
     dX = net.backward(R)
     grads = [g.copy() for g in net.grads()]
-    np.testing.assert_allclose(
-        dX, central_diff(lambda x: np.sum(R * net.forward(x)), X), rtol=1e-6, atol=1e-9
-    )
+    np.testing.assert_allclose(dX, central_diff(lambda x: np.sum(R * net.forward(x)), X), rtol=1e-6, atol=1e-9)
     for p, g in zip(net.params(), grads, strict=True):
         original = p.copy()
 
@@ -508,15 +504,27 @@ def test_train_sgd_zero_epochs_changes_nothing(quiet):
     rng = np.random.default_rng(5)
     layer = Linear(2, 2, rng=rng)
     W0 = layer.W.copy()
-    assert train_sgd(layer, SoftmaxCrossEntropy(), np.ones((3, 2)), np.array([0, 1, 0]),
-                     lr=1.0, epochs=0, batch_size=2, rng=rng) == []
+    assert (
+        train_sgd(
+            layer, SoftmaxCrossEntropy(), np.ones((3, 2)), np.array([0, 1, 0]), lr=1.0, epochs=0, batch_size=2, rng=rng
+        )
+        == []
+    )
     np.testing.assert_array_equal(layer.W, W0)
 
 
 def test_train_sgd_is_silent_while_grading(quiet, capfd):
     rng = np.random.default_rng(6)
-    train_sgd(Linear(2, 1, rng=rng), SquaredLoss(), rng.normal(size=(6, 2)), rng.normal(size=(6, 1)),
-              lr=0.1, epochs=3, batch_size=4, rng=rng)
+    train_sgd(
+        Linear(2, 1, rng=rng),
+        SquaredLoss(),
+        rng.normal(size=(6, 2)),
+        rng.normal(size=(6, 1)),
+        lr=0.1,
+        epochs=3,
+        batch_size=4,
+        rng=rng,
+    )
     out, err = capfd.readouterr()
     assert out == "" and err == ""
 
@@ -728,8 +736,10 @@ def test_sequential_backward_without_input_grad_gives_the_same_weight_gradients(
     rng = np.random.default_rng(3)
     X = rng.normal(size=(7, 4))
     dv = rng.normal(size=(7, 2))
-    nets = [Sequential(Linear(4, 5, rng=np.random.default_rng(1)), ReLU(), Linear(5, 2, rng=np.random.default_rng(2)))
-            for _ in range(2)]
+    nets = [
+        Sequential(Linear(4, 5, rng=np.random.default_rng(1)), ReLU(), Linear(5, 2, rng=np.random.default_rng(2)))
+        for _ in range(2)
+    ]
     for net in nets:
         net.forward(X)
     du = nets[0].backward(dv)

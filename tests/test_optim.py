@@ -489,8 +489,18 @@ def test_train_mlp_passes_state_and_counter_per_weight_array():
         calls.append((w.shape, a.shape, float(np.abs(a).sum()), t))
         return w - lr * dw, a + 1.0, b
 
-    hist = train_mlp(recording_step, X, y, rng=np.random.default_rng(1), hidden=5, epochs=2, batch_size=6,
-                     state=2, pass_t=True, lr=0.01)
+    hist = train_mlp(
+        recording_step,
+        X,
+        y,
+        rng=np.random.default_rng(1),
+        hidden=5,
+        epochs=2,
+        batch_size=6,
+        state=2,
+        pass_t=True,
+        lr=0.01,
+    )
     n_updates = 2 * math.ceil(20 / 6)
     assert hist.batch_loss.shape == (n_updates,)
     assert hist.train_loss.shape == (3,) and hist.val_loss.size == 0 and hist.val_accuracy.size == 0
@@ -523,8 +533,20 @@ def test_train_mlp_uses_batch_fn_and_is_reproducible():
 def test_train_mlp_learns_separable_classes_and_reports_validation():
     X, y = _toy_classes(n=90, d=4, k=3, seed=2)
     Xv, yv = _toy_classes(n=30, d=4, k=3, seed=3)
-    hist = train_mlp(adam_step, X, y, rng=np.random.default_rng(0), hidden=8, epochs=30, batch_size=16,
-                     state=2, pass_t=True, X_val=Xv, y_val=yv, lr=0.02)
+    hist = train_mlp(
+        adam_step,
+        X,
+        y,
+        rng=np.random.default_rng(0),
+        hidden=8,
+        epochs=30,
+        batch_size=16,
+        state=2,
+        pass_t=True,
+        X_val=Xv,
+        y_val=yv,
+        lr=0.02,
+    )
     assert hist.train_loss[-1] < 0.25 * hist.train_loss[0]
     assert hist.val_accuracy.shape == (31,) and hist.val_accuracy[-1] >= 0.9
     # accuracy is a fraction of 30 samples

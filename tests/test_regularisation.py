@@ -435,8 +435,9 @@ def test_mlp_logits_matches_a_hand_written_forward_pass():
     bs = (rng.standard_normal(5), rng.standard_normal(3), rng.standard_normal(2))
     X = rng.standard_normal((7, 4))
     np.testing.assert_allclose(mlp_logits(MLPWeights(Ws, bs, None), X), _manual_logits(X, Ws, bs), rtol=1e-12)
-    bn = tuple((rng.normal(1, 0.1, n), rng.standard_normal(n), rng.standard_normal(n), rng.uniform(0.5, 2, n))
-               for n in (5, 3))
+    bn = tuple(
+        (rng.normal(1, 0.1, n), rng.standard_normal(n), rng.standard_normal(n), rng.uniform(0.5, 2, n)) for n in (5, 3)
+    )
     np.testing.assert_allclose(mlp_logits(MLPWeights(Ws, bs, bn), X), _manual_logits(X, Ws, bs, bn), rtol=1e-12)
     # a one-layer "network" is a linear map
     W, b = rng.standard_normal((4, 2)), rng.standard_normal(2)
@@ -466,6 +467,7 @@ def test_training_network_gradients_match_finite_differences(batchnorm, p):
     grads = net.backward(dlogits)
     for name in ("W", "b") + (("gamma", "beta") if batchnorm else ()):
         for layer, param in enumerate(getattr(net, name)):
+
             def f(value, name=name, layer=layer):
                 saved = getattr(net, name)[layer]
                 getattr(net, name)[layer] = value
@@ -504,8 +506,19 @@ def test_train_mlp_learns_clean_digits_and_is_reproducible():
 @pytest.mark.parametrize("extra", [dict(dropout=0.3), dict(batchnorm=True), dict(input_noise=0.2)])
 def test_train_mlp_regularised_variants_run_and_learn(extra):
     split = load_digits_split(300, 200, np.random.default_rng(6))
-    h = train_mlp(split.X_train, split.y_train, split.X_val, split.y_val, np.random.default_rng(7),
-                  hidden=(64, 32), epochs=6, lr=0.3, batch_size=30, keep_weights=True, **extra)
+    h = train_mlp(
+        split.X_train,
+        split.y_train,
+        split.X_val,
+        split.y_val,
+        np.random.default_rng(7),
+        hidden=(64, 32),
+        epochs=6,
+        lr=0.3,
+        batch_size=30,
+        keep_weights=True,
+        **extra,
+    )
     assert np.all(np.isfinite(h.train_loss)) and h.train_loss[-1] < 0.7 * h.train_loss[0]
     assert h.val_acc[-1] > 0.5  # chance is 0.1
     if extra.get("batchnorm"):
@@ -518,8 +531,18 @@ def test_train_mlp_weight_decay_shrinks_the_weights():
     split = load_digits_split(200, 100, np.random.default_rng(8))
     norms = []
     for lam in (0.0, 0.01):
-        h = train_mlp(split.X_train, split.y_train, split.X_val, split.y_val, np.random.default_rng(9),
-                      hidden=(32,), epochs=10, lr=0.2, weight_decay=lam, keep_weights=True)
+        h = train_mlp(
+            split.X_train,
+            split.y_train,
+            split.X_val,
+            split.y_val,
+            np.random.default_rng(9),
+            hidden=(32,),
+            epochs=10,
+            lr=0.2,
+            weight_decay=lam,
+            keep_weights=True,
+        )
         norms.append(sum(float(np.sum(W**2)) for W in h.weights[-1].W))
     assert norms[1] < 0.8 * norms[0]
 

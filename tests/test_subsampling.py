@@ -148,8 +148,9 @@ def test_subsample_shapes(n: int, f: float, seed: int) -> None:
 # --------------------------------------------------------------------------- logistic regression
 
 
-def _stationarity(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float,
-                  s: np.ndarray | None = None, l2: float = 0.0) -> np.ndarray:
+def _stationarity(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, s: np.ndarray | None = None, l2: float = 0.0
+) -> np.ndarray:
     """Gradient of (1/N) sum s_n nll_n + l2 |w|^2, computed with scipy's expit."""
     s = np.ones(len(y)) if s is None else s
     r = s * (expit(X @ w + b) - y) / len(y)
@@ -440,54 +441,110 @@ def test_bad_fraction_is_rejected(f: float) -> None:
 _RNG = np.random.default_rng(0)
 _X3 = np.zeros((3, 1))
 _BAD_CALLS = [
-    (lambda: subsample_negatives(np.zeros((3, 2)), np.array([0, 1]), 0.5, _RNG),
-     ValueError, "subsample_negatives: argument 'y' must have one label per row of X"),
-    (lambda: subsample_negatives(np.zeros(3), np.array([0, 1, 0]), 0.5, _RNG),
-     ValueError, "subsample_negatives: argument 'X' must have 2 dimension"),
-    (lambda: importance_weights(np.array([0, 2, 1]), 0.5),
-     ValueError, "importance_weights: argument 'y' must hold only the labels 0 and 1, found 2.0"),
-    (lambda: subsample_negatives(np.zeros((2, 1)), [0, 1], 0.5, 42),
-     TypeError, "subsample_negatives: argument 'rng' must be a numpy.random.Generator"),
-    (lambda: fit_logistic_regression(_X3, np.zeros(3)),
-     ValueError, "fit_logistic_regression: argument 'y' must contain both labels"),
-    (lambda: fit_logistic_regression(_X3, [0, 1, 0], sample_weight=[1.0, 2.0]),
-     ValueError, "fit_logistic_regression: argument 'sample_weight' must have one weight"),
-    (lambda: fit_logistic_regression(_X3, [0, 1, 0], sample_weight=[1.0, -2.0, 1.0]),
-     ValueError, "fit_logistic_regression: argument 'sample_weight' must be >= 0"),
-    (lambda: fit_logistic_regression(_X3, [0, 1, 0], lr=0.0),
-     ValueError, "fit_logistic_regression: argument 'lr' must be finite and > 0"),
-    (lambda: fit_logistic_regression(_X3, [0, 1, 0], epochs=2.5),
-     ValueError, "fit_logistic_regression: argument 'epochs' must be an integer >= 0"),
-    (lambda: fit_logistic_regression(_X3, [0, 1, 0], l2=-1.0),
-     ValueError, "fit_logistic_regression: argument 'l2' must be finite and >= 0"),
-    (lambda: predict_proba(np.zeros((3, 2)), [1.0], 0.0),
-     ValueError, "predict_proba: argument 'w' must have one weight per column of X"),
-    (lambda: log_loss([0, 1], [0.5]),
-     ValueError, "log_loss: arguments 'y' and 'p' must have the same shape"),
-    (lambda: reliability_curve([0, 1], [0.5, 1.5]),
-     ValueError, r"reliability_curve: argument 'p' must hold probabilities in \[0, 1\]"),
-    (lambda: reliability_curve([0, 1], [0.5, 0.5], strategy="kmeans"),
-     ValueError, "reliability_curve: argument 'strategy' must be 'uniform' or 'quantile'"),
-    (lambda: reliability_curve([0, 1], [0.5, 0.5], n_bins=0),
-     ValueError, "reliability_curve: argument 'n_bins' must be an integer >= 1"),
-    (lambda: precision_recall([0, 1], [0.5, 0.5], threshold=2.0),
-     ValueError, r"precision_recall: argument 'threshold' must lie in \[0, 1\]"),
-    (lambda: reliability_curve([0, 1.5], [0.5, 0.5]),
-     ValueError, r"reliability_curve: argument 'y' must hold probabilities in \[0, 1\]"),
-    (lambda: excess_log_loss([0.1, 0.2], [0.5]),
-     ValueError, "excess_log_loss: arguments 'p_true' and 'p' must have the same shape"),
-    (lambda: excess_log_loss([-0.1], [0.5]),
-     ValueError, r"excess_log_loss: argument 'p_true' must hold probabilities in \[0, 1\]"),
-    (lambda: safe_step_size(_X3, sample_weight=[0.0, 0.0, 0.0]),
-     ValueError, "safe_step_size: argument 'sample_weight' must not be all zero"),
-    (lambda: safe_step_size(np.zeros(3)),
-     ValueError, "safe_step_size: argument 'X' must have 2 dimension"),
-    (lambda: make_rare_events(5, _RNG, curvature="big"),
-     TypeError, "make_rare_events: argument 'curvature' must be"),
-    (lambda: precision_recall_curve([], []),
-     ValueError, "precision_recall_curve: arguments 'y' and 'p' must not be empty"),
-    (lambda: make_rare_events(0, _RNG),
-     ValueError, "make_rare_events: argument 'n' must be an integer >= 1"),
+    (
+        lambda: subsample_negatives(np.zeros((3, 2)), np.array([0, 1]), 0.5, _RNG),
+        ValueError,
+        "subsample_negatives: argument 'y' must have one label per row of X",
+    ),
+    (
+        lambda: subsample_negatives(np.zeros(3), np.array([0, 1, 0]), 0.5, _RNG),
+        ValueError,
+        "subsample_negatives: argument 'X' must have 2 dimension",
+    ),
+    (
+        lambda: importance_weights(np.array([0, 2, 1]), 0.5),
+        ValueError,
+        "importance_weights: argument 'y' must hold only the labels 0 and 1, found 2.0",
+    ),
+    (
+        lambda: subsample_negatives(np.zeros((2, 1)), [0, 1], 0.5, 42),
+        TypeError,
+        "subsample_negatives: argument 'rng' must be a numpy.random.Generator",
+    ),
+    (
+        lambda: fit_logistic_regression(_X3, np.zeros(3)),
+        ValueError,
+        "fit_logistic_regression: argument 'y' must contain both labels",
+    ),
+    (
+        lambda: fit_logistic_regression(_X3, [0, 1, 0], sample_weight=[1.0, 2.0]),
+        ValueError,
+        "fit_logistic_regression: argument 'sample_weight' must have one weight",
+    ),
+    (
+        lambda: fit_logistic_regression(_X3, [0, 1, 0], sample_weight=[1.0, -2.0, 1.0]),
+        ValueError,
+        "fit_logistic_regression: argument 'sample_weight' must be >= 0",
+    ),
+    (
+        lambda: fit_logistic_regression(_X3, [0, 1, 0], lr=0.0),
+        ValueError,
+        "fit_logistic_regression: argument 'lr' must be finite and > 0",
+    ),
+    (
+        lambda: fit_logistic_regression(_X3, [0, 1, 0], epochs=2.5),
+        ValueError,
+        "fit_logistic_regression: argument 'epochs' must be an integer >= 0",
+    ),
+    (
+        lambda: fit_logistic_regression(_X3, [0, 1, 0], l2=-1.0),
+        ValueError,
+        "fit_logistic_regression: argument 'l2' must be finite and >= 0",
+    ),
+    (
+        lambda: predict_proba(np.zeros((3, 2)), [1.0], 0.0),
+        ValueError,
+        "predict_proba: argument 'w' must have one weight per column of X",
+    ),
+    (lambda: log_loss([0, 1], [0.5]), ValueError, "log_loss: arguments 'y' and 'p' must have the same shape"),
+    (
+        lambda: reliability_curve([0, 1], [0.5, 1.5]),
+        ValueError,
+        r"reliability_curve: argument 'p' must hold probabilities in \[0, 1\]",
+    ),
+    (
+        lambda: reliability_curve([0, 1], [0.5, 0.5], strategy="kmeans"),
+        ValueError,
+        "reliability_curve: argument 'strategy' must be 'uniform' or 'quantile'",
+    ),
+    (
+        lambda: reliability_curve([0, 1], [0.5, 0.5], n_bins=0),
+        ValueError,
+        "reliability_curve: argument 'n_bins' must be an integer >= 1",
+    ),
+    (
+        lambda: precision_recall([0, 1], [0.5, 0.5], threshold=2.0),
+        ValueError,
+        r"precision_recall: argument 'threshold' must lie in \[0, 1\]",
+    ),
+    (
+        lambda: reliability_curve([0, 1.5], [0.5, 0.5]),
+        ValueError,
+        r"reliability_curve: argument 'y' must hold probabilities in \[0, 1\]",
+    ),
+    (
+        lambda: excess_log_loss([0.1, 0.2], [0.5]),
+        ValueError,
+        "excess_log_loss: arguments 'p_true' and 'p' must have the same shape",
+    ),
+    (
+        lambda: excess_log_loss([-0.1], [0.5]),
+        ValueError,
+        r"excess_log_loss: argument 'p_true' must hold probabilities in \[0, 1\]",
+    ),
+    (
+        lambda: safe_step_size(_X3, sample_weight=[0.0, 0.0, 0.0]),
+        ValueError,
+        "safe_step_size: argument 'sample_weight' must not be all zero",
+    ),
+    (lambda: safe_step_size(np.zeros(3)), ValueError, "safe_step_size: argument 'X' must have 2 dimension"),
+    (lambda: make_rare_events(5, _RNG, curvature="big"), TypeError, "make_rare_events: argument 'curvature' must be"),
+    (
+        lambda: precision_recall_curve([], []),
+        ValueError,
+        "precision_recall_curve: arguments 'y' and 'p' must not be empty",
+    ),
+    (lambda: make_rare_events(0, _RNG), ValueError, "make_rare_events: argument 'n' must be an integer >= 1"),
 ]
 
 

@@ -68,8 +68,7 @@ def test_decision_regions_shades_by_the_classifier():
     fig, ax = plt.subplots()
     X = np.array([[-1.0, -1.0], [1.0, 1.0]])
     y = np.array([0.0, 1.0])
-    plotting.decision_regions(lambda P: (P[:, 0] > 0).astype(int), X, y, title="half-plane", ax=ax,
-                              resolution=20)
+    plotting.decision_regions(lambda P: (P[:, 0] > 0).astype(int), X, y, title="half-plane", ax=ax, resolution=20)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
     assert ax.get_xlabel() == "$x_1$"
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):

@@ -44,7 +44,8 @@ def _leaks(secret: str, public: str, student: str) -> list[str]:
     public_lines = {line.strip() for line in public.splitlines()}
     student_lines = {line.strip() for line in student.splitlines()}
     return [
-        line.strip() for line in secret.splitlines()
+        line.strip()
+        for line in secret.splitlines()
         if len(line.strip()) >= 8 and line.strip() not in public_lines and line.strip() in student_lines
     ]
 
@@ -119,8 +120,11 @@ def check_course(course: Course, assignments: list[str] | None = None) -> list[s
     from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 
     problems = []
-    unknown = [p.name for p in course.solutions.iterdir() if p.is_dir() and p.name not in EXERCISES
-               and not p.name.startswith(".")]
+    unknown = [
+        p.name
+        for p in course.solutions.iterdir()
+        if p.is_dir() and p.name not in EXERCISES and not p.name.startswith(".")
+    ]
     problems += [f"solutions/{u}: not an assignment of the course (see DESIGN.md)" for u in unknown]
     for name in course.assignments(assignments):
         path = course.solution(name)

@@ -54,12 +54,28 @@ def _cmd_grade(course: Course, args: argparse.Namespace) -> int:
 
     default = course.root / os.environ.get("COURSEKIT_WORKSPACE", "grading")
     workspace = Path(args.workspace) if args.workspace else default
-    limits = Limits(cell_timeout=args.cell_timeout, cpu_seconds=args.cpu_seconds, memory_mb=args.memory_mb,
-                    wall_seconds=args.wall_seconds)
-    report = grade(course, workspace, args.assignments or None, example=args.example_class, force=args.force,
-                   jobs=args.jobs, scheduler=args.scheduler, sandbox=not args.no_sandbox, limits=limits,
-                   zip_file=Path(args.zip) if args.zip else None, zip_regexp=args.zip_regexp, say=_say,
-                   show_progress=sys.stderr.isatty(), warm_start=not args.cold_start)
+    limits = Limits(
+        cell_timeout=args.cell_timeout,
+        cpu_seconds=args.cpu_seconds,
+        memory_mb=args.memory_mb,
+        wall_seconds=args.wall_seconds,
+    )
+    report = grade(
+        course,
+        workspace,
+        args.assignments or None,
+        example=args.example_class,
+        force=args.force,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        sandbox=not args.no_sandbox,
+        limits=limits,
+        zip_file=Path(args.zip) if args.zip else None,
+        zip_regexp=args.zip_regexp,
+        say=_say,
+        show_progress=sys.stderr.isatty(),
+        warm_start=not args.cold_start,
+    )
     print()
     print(format_table(report.rows))
     print()
@@ -94,24 +110,33 @@ def _parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("grade", help="autograde submissions, write feedback and grades.csv")
     g.add_argument("assignments", nargs="*", help="assignment names (default: all)")
-    g.add_argument("--workspace", default=None,
-                   help="grading folder with submitted/<student>/<assignment>/ (default: grading/)")
-    g.add_argument("--example-class", action="store_true",
-                   help="first write an example class made from the course's notebooks")
+    g.add_argument(
+        "--workspace", default=None, help="grading folder with submitted/<student>/<assignment>/ (default: grading/)"
+    )
+    g.add_argument(
+        "--example-class", action="store_true", help="first write an example class made from the course's notebooks"
+    )
     g.add_argument("--force", action="store_true", help="grade every submission again")
     g.add_argument("--jobs", "-j", type=int, default=None, help="submissions executed at once (default: cores)")
     g.add_argument("--scheduler", default=None, help="execute on a Dask cluster at this address (tcp://host:port)")
-    g.add_argument("--no-sandbox", action="store_true",
-                   help="run student code without the sandbox (only for code you trust)")
-    g.add_argument("--cold-start", action="store_true",
-                   help="start each submission's processes from scratch, not forked from one warm process")
+    g.add_argument(
+        "--no-sandbox", action="store_true", help="run student code without the sandbox (only for code you trust)"
+    )
+    g.add_argument(
+        "--cold-start",
+        action="store_true",
+        help="start each submission's processes from scratch, not forked from one warm process",
+    )
     g.add_argument("--cell-timeout", type=int, default=60, help="seconds one cell may run (default 60)")
     g.add_argument("--cpu-seconds", type=int, default=300, help="CPU seconds for one notebook (default 300)")
     g.add_argument("--memory-mb", type=int, default=3072, help="memory of one student process (default 3072)")
     g.add_argument("--wall-seconds", type=int, default=600, help="wall-clock seconds for one notebook (default 600)")
     g.add_argument("--zip", default=None, help="an LMS download (zip of files named by student) to collect first")
-    g.add_argument("--zip-regexp", default=None,
-                   help="regular expression with student_id and file_id groups for the zip's file names")
+    g.add_argument(
+        "--zip-regexp",
+        default=None,
+        help="regular expression with student_id and file_id groups for the zip's file names",
+    )
     g.add_argument("--strict", action="store_true", help="exit 1 if any submission could not be graded")
     g.set_defaults(func=_cmd_grade)
 

@@ -119,8 +119,9 @@ def stage(submitted: Path, staging: Path, student: str, assignment: str, noteboo
                 path = strays[0]
                 result.notes.append(f"graded {path.name} as {name}.ipynb")
             elif strays:
-                result.problem = (f"no {name}.ipynb; found {', '.join(p.name for p in strays)} "
-                                  "(rename the right one to grade it)")
+                result.problem = (
+                    f"no {name}.ipynb; found {', '.join(p.name for p in strays)} (rename the right one to grade it)"
+                )
                 return result
             else:
                 result.problem = f"no {name}.ipynb was submitted"

@@ -26,37 +26,81 @@ ASSIGNMENTS: tuple[str, ...] = (
 #: solution cell and, prefixed with ``test_``, of its autograded test cell.
 EXERCISES: dict[str, tuple[str, ...]] = {
     "01_linear_collapse": (
-        "collapse_linear", "linear_network", "relu_network", "least_squares_fit",
-        "xor_relu_network", "wedge_classifier",
+        "collapse_linear",
+        "linear_network",
+        "relu_network",
+        "least_squares_fit",
+        "xor_relu_network",
+        "wedge_classifier",
     ),
     "02_activations": (
-        "step", "relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "softmax",
-        "relu_grad", "sigmoid_grad", "tanh_grad", "leaky_relu_grad", "elu_grad", "selu_grad",
+        "step",
+        "relu",
+        "sigmoid",
+        "tanh",
+        "leaky_relu",
+        "elu",
+        "selu",
+        "softmax",
+        "relu_grad",
+        "sigmoid_grad",
+        "tanh_grad",
+        "leaky_relu_grad",
+        "elu_grad",
+        "selu_grad",
         "softmax_jacobian",
     ),
     "03_backprop_by_hand": (
-        "matmul_backward", "two_layer_gradients", "softmax_cross_entropy", "exp_neuron_step",
-        "numerical_gradient", "relative_error", "Linear_backward", "ReLU_backward",
-        "Tanh_backward", "Sigmoid_backward",
+        "matmul_backward",
+        "two_layer_gradients",
+        "softmax_cross_entropy",
+        "exp_neuron_step",
+        "numerical_gradient",
+        "relative_error",
+        "Linear_backward",
+        "ReLU_backward",
+        "Tanh_backward",
+        "Sigmoid_backward",
     ),
     "04_forward_and_reverse_mode": ("Dual", "Var_backward", "grad_forward", "grad_reverse"),
     "05_initialisation": (
-        "constant_init", "normal_init", "lecun_normal", "glorot_normal", "glorot_uniform",
-        "he_normal", "activation_stats",
+        "constant_init",
+        "normal_init",
+        "lecun_normal",
+        "glorot_normal",
+        "glorot_uniform",
+        "he_normal",
+        "activation_stats",
     ),
     "06_optimizers": (
-        "moving_average", "running_mean", "minibatch_indices", "sgd_step", "momentum_step",
-        "adadelta_step", "adam_step",
+        "moving_average",
+        "running_mean",
+        "minibatch_indices",
+        "sgd_step",
+        "momentum_step",
+        "adadelta_step",
+        "adam_step",
     ),
     "07_regularisation": (
-        "weight_decay_step", "add_input_noise", "early_stopping", "dropout_forward",
-        "dropout_backward", "batchnorm_forward", "batchnorm_backward",
+        "weight_decay_step",
+        "add_input_noise",
+        "early_stopping",
+        "dropout_forward",
+        "dropout_backward",
+        "batchnorm_forward",
+        "batchnorm_backward",
     ),
     "08_subsampling_tutorial": (
-        "subsample_negatives", "bias_correction", "importance_weights", "fit_logistic_regression",
+        "subsample_negatives",
+        "bias_correction",
+        "importance_weights",
+        "fit_logistic_regression",
     ),
     "09_heteroscedastic_tutorial": (
-        "gaussian_nll", "gaussian_nll_grads", "HeteroscedasticMLP_backward", "fit_log_residuals",
+        "gaussian_nll",
+        "gaussian_nll_grads",
+        "HeteroscedasticMLP_backward",
+        "fit_log_residuals",
     ),
 }
 # Methods (``Linear.backward``) are written with an underscore in grade_ids: nbgrader uses
@@ -109,7 +153,8 @@ class Course:
             Restrict to these; each must exist (a clear error names the unknown ones).
         """
         found = sorted(
-            p.name for p in self.solutions.iterdir()
+            p.name
+            for p in self.solutions.iterdir()
             if p.is_dir() and _NAME.match(p.name) and (self.source(p.name).is_file() or self.solution(p.name).is_file())
         )
         if not names:

@@ -88,8 +88,12 @@ class _CachedHighlight:
         self.inner = inner
 
     def __call__(self, source: str, language: str | None = None, metadata: Any = None) -> str:
-        key = (getattr(self.inner, "pygments_lexer", None), source, language,
-               json.dumps(metadata, sort_keys=True, default=str))
+        key = (
+            getattr(self.inner, "pygments_lexer", None),
+            source,
+            language,
+            json.dumps(metadata, sort_keys=True, default=str),
+        )
         cached = _HIGHLIGHT.get(key)
         if cached is not None:
             return cached
@@ -115,8 +119,14 @@ class FeedbackExporter(HTMLExporter):
         if cell.get("attachments"):
             return super().markdown2html(context, source)
         path = context.get("resources", {}).get("metadata", {}).get("path", "")
-        key = (source, path, self.embed_images, self.anchor_link_text, self.exclude_anchor_links,
-               json.dumps(self.lexer_options, sort_keys=True, default=str))
+        key = (
+            source,
+            path,
+            self.embed_images,
+            self.anchor_link_text,
+            self.exclude_anchor_links,
+            json.dumps(self.lexer_options, sort_keys=True, default=str),
+        )
         cached = _MARKDOWN.get(key)
         if cached is not None:
             return cached
@@ -130,8 +140,7 @@ class FeedbackExporter(HTMLExporter):
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
         highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
         resources = self._init_resources(resources)
-        filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
-                                                 resources=resources)
+        filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
         self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", filter_data_type)
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)

@@ -284,8 +284,10 @@ def grade(
     names = course.assignments(assignments)
     limits = limits or Limits()
     if sandbox and not scheduler and (problem := sandbox_problem()):
-        raise CourseError(f"no sandbox can be made here: {problem}. Pass --no-sandbox to grade without one "
-                          "(student code then runs with your privileges).")
+        raise CourseError(
+            f"no sandbox can be made here: {problem}. Pass --no-sandbox to grade without one "
+            "(student code then runs with your privileges)."
+        )
     state = _State(workspace)
     scratch_url = "sqlite:///" + str(state.scratch_db)
     with quicker_nbgrader(throwaway=(scratch_url,)):
@@ -295,8 +297,10 @@ def grade(
         cfg.CourseDirectory.submitted_directory = str(state.staging)
         # The executed notebook was sanitized before it was executed: recording takes it as it is.
         cfg.Autograde.sanitize_preprocessors = []
-        cfg.Autograde.autograde_preprocessors = ["coursekit.grading.preprocessors.UseExecuted",
-                                                 *preprocessors.AUTOGRADE_AFTER_EXECUTION]
+        cfg.Autograde.autograde_preprocessors = [
+            "coursekit.grading.preprocessors.UseExecuted",
+            *preprocessors.AUTOGRADE_AFTER_EXECUTION,
+        ]
         # nbgrader's feedback exporter with its templates, Markdown and highlighting cached across students
         cfg.GenerateFeedback.exporter_class = "coursekit.grading.feedback.FeedbackExporter"
         api = nbgrader_api(cfg)
@@ -316,8 +320,9 @@ def grade(
             regexp = zip_regexp or cfg.get("FileNameCollector", {}).get("named_regexp") or None
             from coursekit.grading.collect import DEFAULT_ZIP_REGEXP
 
-            found = unpack_zip(Path(zip_file), submitted, names[0], _notebook_names(course, names[0]),
-                               regexp or DEFAULT_ZIP_REGEXP)
+            found = unpack_zip(
+                Path(zip_file), submitted, names[0], _notebook_names(course, names[0]), regexp or DEFAULT_ZIP_REGEXP
+            )
             say(f"{names[0]}: unpacked {len(found)} submission(s) from {Path(zip_file).name}")
         if example:
             for assignment in names:
@@ -342,20 +347,31 @@ def grade(
                     if cached is not None:
                         task.executed[name] = cached
                         continue
-                    files = {str(p.relative_to(folder)): p.read_bytes()
-                             for p in folder.rglob("*") if p.is_file() and p.suffix != ".ipynb"}
-                    payload = {"notebook": text, "name": f"{name}.ipynb", "files": files,
-                               "limits": asdict(limits), "sandbox": sandbox}
+                    files = {
+                        str(p.relative_to(folder)): p.read_bytes()
+                        for p in folder.rglob("*")
+                        if p.is_file() and p.suffix != ".ipynb"
+                    }
+                    payload = {
+                        "notebook": text,
+                        "name": f"{name}.ipynb",
+                        "files": files,
+                        "limits": asdict(limits),
+                        "sandbox": sandbox,
+                    }
                     pending[executor.submit(payload)] = (task, name)
 
             # Each submission is staged, sanitized and scanned here, then sent off at once: the
             # workers execute while the next one is being prepared.
             for assignment in names:
-                released = {n: nbformat.read(workspace / "release" / assignment / f"{n}.ipynb", as_version=4)
-                            for n in _notebook_names(course, assignment)}
+                released = {
+                    n: nbformat.read(workspace / "release" / assignment / f"{n}.ipynb", as_version=4)
+                    for n in _notebook_names(course, assignment)
+                }
                 for student in _students(submitted, assignment):
-                    task = _prepare(state, sanitizer, submitted, student, assignment, released, force, report,
-                                    failures, say)
+                    task = _prepare(
+                        state, sanitizer, submitted, student, assignment, released, force, report, failures, say
+                    )
                     if task is not None:
                         tasks.append(task)
                         start(task)
@@ -388,8 +404,12 @@ def grade(
 
         rows = read_grades(cfg.CourseDirectory.db_url, names)
         graded = {(r.student, r.assignment) for r in rows}
-        rows = [r if (key := (r.student, r.assignment)) not in failures else
-                GradeRow(r.student, r.assignment, 0, r.auto_max, 0, r.manual_max, 0, failures[key]) for r in rows]
+        rows = [
+            r
+            if (key := (r.student, r.assignment)) not in failures
+            else GradeRow(r.student, r.assignment, 0, r.auto_max, 0, r.manual_max, 0, failures[key])
+            for r in rows
+        ]
         rows += [GradeRow(s, a, 0, 0, 0, 0, 0, status=why) for (s, a), why in failures.items() if (s, a) not in graded]
         rows.sort(key=lambda r: (r.assignment, r.student))
         report.rows = rows
@@ -399,9 +419,18 @@ def grade(
         return report
 
 
-def _prepare(state: _State, sanitizer: Any, submitted: Path, student: str, assignment: str,
-             released: dict[str, Any], force: bool, report: Report, failures: dict[tuple[str, str], str],
-             say: Callable[[str], None]) -> _Task | None:
+def _prepare(
+    state: _State,
+    sanitizer: Any,
+    submitted: Path,
+    student: str,
+    assignment: str,
+    released: dict[str, Any],
+    force: bool,
+    report: Report,
+    failures: dict[tuple[str, str], str],
+    say: Callable[[str], None],
+) -> _Task | None:
     """Stage, sanitize and scan one submission; None when there is nothing to execute."""
     fingerprint = digest(submitted / student / assignment)
     record = state.record(student, assignment)
@@ -415,8 +444,9 @@ def _prepare(state: _State, sanitizer: Any, submitted: Path, student: str, assig
         status = f"failed: {staged.problem}"
         failures[(student, assignment)] = status
         say(f"{assignment}: {student}: {staged.problem}")
-        state.write_record(student, assignment, {"digest": fingerprint, "status": status,
-                                                 "notes": staged.notes, "flags": []})
+        state.write_record(
+            student, assignment, {"digest": fingerprint, "status": status, "notes": staged.notes, "flags": []}
+        )
         return None
     try:
         run_step(sanitizer, "autograde", assignment, student, force=True, create=True)
@@ -424,8 +454,9 @@ def _prepare(state: _State, sanitizer: Any, submitted: Path, student: str, assig
         failures[(student, assignment)] = f"failed: {_short(exc)}"
         say(f"{assignment}: {student}: could not be prepared: {_short(exc)}")
         return None
-    sanitized = {n: (state.sanitized / student / assignment / f"{n}.ipynb").read_text(encoding="utf-8")
-                 for n in released}
+    sanitized = {
+        n: (state.sanitized / student / assignment / f"{n}.ipynb").read_text(encoding="utf-8") for n in released
+    }
     flags = []
     for n in sanitized:
         flags += scan(staged.notebooks[n], released[n], assignment, EXERCISES.get(assignment, ()))
@@ -459,12 +490,25 @@ def _failing_tests(executed: dict[str, str]) -> list[str]:
 def _progress(total: int, show: bool) -> Any:
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="grading", unit="submission", disable=not show or total == 0,
-                file=sys.stderr, dynamic_ncols=True)
+    return tqdm(
+        total=total,
+        desc="grading",
+        unit="submission",
+        disable=not show or total == 0,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
 
 
-def _finish(api: Any, state: _State, task: _Task, overrides: set[tuple[str, str, str]], report: Report,
-            failures: dict[tuple[str, str], str], say: Callable[[str], None]) -> None:
+def _finish(
+    api: Any,
+    state: _State,
+    task: _Task,
+    overrides: set[tuple[str, str, str]],
+    report: Report,
+    failures: dict[tuple[str, str], str],
+    say: Callable[[str], None],
+) -> None:
     """Record one executed submission in the gradebook, apply flags, write feedback and the record."""
     s, a = task.student, task.assignment
     fingerprint = task.staged.digest
@@ -475,8 +519,10 @@ def _finish(api: Any, state: _State, task: _Task, overrides: set[tuple[str, str,
         state.write_record(s, a, {"digest": fingerprint, "status": status, "notes": task.staged.notes, "flags": []})
         return
     for name, text in task.executed.items():
-        preprocessors.EXECUTED[(s, a, name)] = (nbformat.reads(task.sanitized[name], as_version=4),
-                                                nbformat.reads(text, as_version=4))
+        preprocessors.EXECUTED[(s, a, name)] = (
+            nbformat.reads(task.sanitized[name], as_version=4),
+            nbformat.reads(text, as_version=4),
+        )
     try:
         run_step(api, "autograde", a, s, force=True, create=True)
         applied = _apply_flags(api.coursedir.db_url, s, a, task.flags, overrides)
@@ -489,8 +535,13 @@ def _finish(api: Any, state: _State, task: _Task, overrides: set[tuple[str, str,
         for name in task.executed:
             preprocessors.EXECUTED.pop((s, a, name), None)
     failures.pop((s, a), None)
-    record = {"digest": fingerprint, "status": "graded", "notes": task.staged.notes, "flags": applied,
-              "failing": _failing_tests(task.executed)}
+    record = {
+        "digest": fingerprint,
+        "status": "graded",
+        "notes": task.staged.notes,
+        "flags": applied,
+        "failing": _failing_tests(task.executed),
+    }
     _remember(report, s, a, record)
     for flag in applied:
         say(f"{a}: {s}: {flag['exercise']} flagged for review: {flag['reason']}")
@@ -498,8 +549,9 @@ def _finish(api: Any, state: _State, task: _Task, overrides: set[tuple[str, str,
     state.write_record(s, a, record)
 
 
-def _apply_flags(db_url: str, student: str, assignment: str, flags: list[Flag],
-                 overrides: set[tuple[str, str, str]]) -> list[dict[str, str]]:
+def _apply_flags(
+    db_url: str, student: str, assignment: str, flags: list[Flag], overrides: set[tuple[str, str, str]]
+) -> list[dict[str, str]]:
     """Zero the test cells of flagged exercises (unless overridden) and mark them for review."""
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -507,8 +559,13 @@ def _apply_flags(db_url: str, student: str, assignment: str, flags: list[Flag],
     with Gradebook(db_url) as gb:
         for flag in flags:
             cleared = (student, assignment, flag.exercise) in overrides
-            out.append({"exercise": flag.exercise, "reason": flag.reason,
-                        "action": "overridden by the instructor" if cleared else "scored zero, needs review"})
+            out.append(
+                {
+                    "exercise": flag.exercise,
+                    "reason": flag.reason,
+                    "action": "overridden by the instructor" if cleared else "scored zero, needs review",
+                }
+            )
             if cleared:
                 continue
             for nb in gb.find_submission(assignment, student).notebooks:
@@ -543,10 +600,17 @@ def read_grades(db_url: str, assignments: list[str]) -> list[GradeRow]:
     for assignment, student, grades in _grades(db_url, assignments):
         code = [g for g in grades if g.cell_type == "code"]
         text = [g for g in grades if g.cell_type != "code"]
-        rows.append(GradeRow(student, assignment,
-                             sum(g.score for g in code), sum(g.max_score for g in code),
-                             sum(g.score for g in text), sum(g.max_score for g in text),
-                             sum(bool(g.needs_manual_grade) for g in text)))
+        rows.append(
+            GradeRow(
+                student,
+                assignment,
+                sum(g.score for g in code),
+                sum(g.max_score for g in code),
+                sum(g.score for g in text),
+                sum(g.max_score for g in text),
+                sum(bool(g.needs_manual_grade) for g in text),
+            )
+        )
     return rows
 
 
@@ -556,7 +620,7 @@ def _passed(db_url: str, assignments: list[str]) -> dict[str, dict[str, int]]:
     for assignment, _, grades in _grades(db_url, assignments):
         for g in grades:
             if g.cell_type == "code" and g.name.startswith("test_") and g.max_score and g.score >= g.max_score:
-                ex = g.name[len("test_"):]
+                ex = g.name[len("test_") :]
                 out[assignment][ex] = out[assignment].get(ex, 0) + 1
     return out
 
@@ -566,11 +630,35 @@ def write_csv(rows: list[GradeRow], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["student", "assignment", "score", "max_score", "autograded_score", "autograded_max",
-                    "manual_score", "manual_max", "manual_grades_pending", "status"])
+        w.writerow(
+            [
+                "student",
+                "assignment",
+                "score",
+                "max_score",
+                "autograded_score",
+                "autograded_max",
+                "manual_score",
+                "manual_max",
+                "manual_grades_pending",
+                "status",
+            ]
+        )
         for r in rows:
-            w.writerow([r.student, r.assignment, f"{r.score:g}", f"{r.max_score:g}", f"{r.auto_score:g}",
-                        f"{r.auto_max:g}", f"{r.manual_score:g}", f"{r.manual_max:g}", r.manual_pending, r.status])
+            w.writerow(
+                [
+                    r.student,
+                    r.assignment,
+                    f"{r.score:g}",
+                    f"{r.max_score:g}",
+                    f"{r.auto_score:g}",
+                    f"{r.auto_max:g}",
+                    f"{r.manual_score:g}",
+                    f"{r.manual_max:g}",
+                    r.manual_pending,
+                    r.status,
+                ]
+            )
 
 
 def _table(lines: list[tuple[str, ...]]) -> str:
@@ -591,8 +679,9 @@ def format_table(rows: list[GradeRow]) -> str:
             manual = f"{r.manual_pending} answer(s) to grade"
         else:
             manual = f"{r.manual_score:g}/{r.manual_max:g}"
-        lines.append((r.student, r.assignment, f"{r.score:g}/{r.max_score:g}", f"{r.auto_score:g}/{r.auto_max:g}",
-                      manual))
+        lines.append(
+            (r.student, r.assignment, f"{r.score:g}/{r.max_score:g}", f"{r.auto_score:g}/{r.auto_max:g}", manual)
+        )
     return _table(lines)
 
 
@@ -604,8 +693,16 @@ def format_summary(report: Report) -> str:
         rows = [r for r in report.rows if r.assignment == assignment]
         scores = [r.score for r in rows]
         flagged = sum(1 for key in report.flags if key.endswith("/" + assignment))
-        lines.append((assignment, str(len(rows)), f"{statistics.fmean(scores):.2f}",
-                      f"{statistics.median(scores):g}", str(sum(r.status != "graded" for r in rows)), str(flagged)))
+        lines.append(
+            (
+                assignment,
+                str(len(rows)),
+                f"{statistics.fmean(scores):.2f}",
+                f"{statistics.median(scores):g}",
+                str(sum(r.status != "graded" for r in rows)),
+                str(flagged),
+            )
+        )
     parts.append(_table(lines))
     for assignment, counts in sorted(report.passed.items()):
         n = sum(1 for r in report.rows if r.assignment == assignment)

@@ -53,8 +53,18 @@ _PATCHERS = {"setattr", "delattr"}
 #: anything else done with ``get_ipython()`` can change how later cells, the tests among them, run.
 SAFE_MAGICS = {"matplotlib", "time", "timeit", "precision", "who", "whos", "pwd"}
 #: Attributes that reach other code's variables through frames and functions.
-_INTROSPECTION = {"f_back", "f_globals", "f_locals", "f_builtins", "tb_frame", "gi_frame", "cr_frame",
-                  "__globals__", "__subclasses__", "__builtins__"}
+_INTROSPECTION = {
+    "f_back",
+    "f_globals",
+    "f_locals",
+    "f_builtins",
+    "tb_frame",
+    "gi_frame",
+    "cr_frame",
+    "__globals__",
+    "__subclasses__",
+    "__builtins__",
+}
 
 
 def _harmless_kernel_uses(tree: ast.AST) -> set[int]:
@@ -67,8 +77,10 @@ def _harmless_kernel_uses(tree: ast.AST) -> set[int]:
         if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "get_ipython"):
             continue
         magic = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else None
-        if (node.func.attr in ("run_line_magic", "run_cell_magic") and magic in SAFE_MAGICS) or \
-                node.func.attr in ("system", "getoutput"):
+        if (node.func.attr in ("run_line_magic", "run_cell_magic") and magic in SAFE_MAGICS) or node.func.attr in (
+            "system",
+            "getoutput",
+        ):
             ok.add(id(inner.func))
     return ok
 
@@ -86,7 +98,7 @@ def _grade_id(cell: Any) -> str | None:
 
 
 def _exercise_of(grade_id: str) -> str:
-    return grade_id[len("test_"):] if grade_id.startswith("test_") else grade_id
+    return grade_id[len("test_") :] if grade_id.startswith("test_") else grade_id
 
 
 def _reference_target(exercise: str) -> str:
@@ -108,9 +120,14 @@ class _Resolver:
         if isinstance(node, ast.Attribute):
             base = self.resolve(node.value)
             return f"{base}.{node.attr}" if base else None
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
-                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
-                and isinstance(node.args[1].value, str)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
             base = self.resolve(node.args[0])
             return f"{base}.{node.args[1].value}" if base else None
         return None
@@ -180,8 +197,12 @@ def _patching(tree: ast.AST, resolver: _Resolver) -> list[str]:
         if isinstance(node, ast.Name) and node.id == "get_ipython" and id(node) not in harmless:
             reasons.append("reaches into the kernel with get_ipython()")
         path = resolver.resolve(node) if isinstance(node, ast.Attribute) else None
-        if path and path.split(".")[0] in ("IPython", "ipykernel") and path != "IPython.display" \
-                and not path.startswith("IPython.display."):
+        if (
+            path
+            and path.split(".")[0] in ("IPython", "ipykernel")
+            and path != "IPython.display"
+            and not path.startswith("IPython.display.")
+        ):
             reasons.append(f"uses {path}")
         if path == "sys.path":
             reasons.append("changes where modules are imported from (sys.path)")
@@ -207,8 +228,10 @@ def _patching(tree: ast.AST, resolver: _Resolver) -> list[str]:
             mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             if any(m.split(".")[0] in ("builtins", "importlib", "ctypes", "gc", "ipykernel") for m in mods):
                 reasons.append(f"imports {', '.join(mods)}")
-            if isinstance(node, ast.ImportFrom) and any((a.asname or a.name) in TEST_HELPERS - {"np", "numpy"}
-                                                        and node.module != "coursekit.checks" for a in node.names):
+            if isinstance(node, ast.ImportFrom) and any(
+                (a.asname or a.name) in TEST_HELPERS - {"np", "numpy"} and node.module != "coursekit.checks"
+                for a in node.names
+            ):
                 reasons.append("rebinds a test helper by an import")
         if isinstance(node, ast.Name) and node.id in ("__builtins__", "__import__"):
             reasons.append(f"uses {node.id}")

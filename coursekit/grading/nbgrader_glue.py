@@ -84,13 +84,15 @@ def _reason(result: dict[str, Any]) -> str:
     """The most telling line of a failed nbgrader step: its last specific error message."""
     text = (result.get("log") or "") + "\n" + (result.get("error") or "")
     lines = [ln.strip() for ln in text.splitlines()]
-    errors = [ln for ln in lines if re.match(r"^[\w.]*(Error|Exception|Exit|Interrupt)\b.*:", ln)
-              and "Please see the" not in ln]
+    errors = [
+        ln
+        for ln in lines
+        if re.match(r"^[\w.]*(Error|Exception|Exit|Interrupt)\b.*:", ln) and "Please see the" not in ln
+    ]
     if errors:
         return errors[-1]
-    logged = [ln[len("[ERROR] "):] for ln in lines if ln.startswith("[ERROR]") and "Please see the" not in ln]
+    logged = [ln[len("[ERROR] ") :] for ln in lines if ln.startswith("[ERROR]") and "Please see the" not in ln]
     return logged[-1] if logged else "see nbgrader's log"
-
 
 
 def run_step(api: Any, step: str, *args: Any, **kwargs: Any) -> str:

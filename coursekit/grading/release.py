@@ -27,7 +27,12 @@ __all__ = ["cells_signature", "execute_notebook", "release", "check_release", "g
 
 #: Cell metadata that execution or the editor changes and that says nothing about content.
 _VOLATILE_CELL_METADATA = {
-    "execution", "collapsed", "scrolled", "trusted", "ExecuteTime", "jp-MarkdownHeadingCollapsed",
+    "execution",
+    "collapsed",
+    "scrolled",
+    "trusted",
+    "ExecuteTime",
+    "jp-MarkdownHeadingCollapsed",
 }
 
 #: Seconds one notebook may take to execute during a release.
@@ -53,8 +58,15 @@ def read_source(course: Course, assignment: str) -> Any:
     return jupytext.read(path)
 
 
-def execute_notebook(nb: Any, cwd: Path, *, timeout: int = EXECUTE_TIMEOUT, name: str = "",
-                     allow_errors: bool = False, env: dict[str, str] | None = None) -> Any:
+def execute_notebook(
+    nb: Any,
+    cwd: Path,
+    *,
+    timeout: int = EXECUTE_TIMEOUT,
+    name: str = "",
+    allow_errors: bool = False,
+    env: dict[str, str] | None = None,
+) -> Any:
     """Execute ``nb`` in a fresh kernel in ``cwd``; raise if a cell writes to stderr, or errors
     (unless ``allow_errors``: then every cell runs and errors stay in the outputs).
 
@@ -119,8 +131,15 @@ def build_solution(course: Course, assignment: str, *, force: bool = False) -> b
     return True
 
 
-def generate_students(course: Course, assignments: list[str], release_dir: Path, workspace: Path, *,
-                      execute: bool = True, reuse: bool = True) -> None:
+def generate_students(
+    course: Course,
+    assignments: list[str],
+    release_dir: Path,
+    workspace: Path,
+    *,
+    execute: bool = True,
+    reuse: bool = True,
+) -> None:
     """Run nbgrader's generate_assignment for ``assignments`` into ``release_dir``, then tag the cells
     that fail in the fresh student notebook (see :func:`tag_unfinished`).
 
@@ -252,8 +271,11 @@ def check_release(course: Course, assignments: list[str] | None = None) -> list[
             fresh = tmp_path / "release" / name
             committed = course.notebooks / name
             fresh_files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
-            committed_files = sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file()) \
-                if committed.is_dir() else []
+            committed_files = (
+                sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
+                if committed.is_dir()
+                else []
+            )
             if fresh_files != committed_files:
                 problems.append(
                     f"{name}: notebooks/{name}/ has files {[str(p) for p in committed_files]}, "
@@ -274,4 +296,3 @@ def check_release(course: Course, assignments: list[str] | None = None) -> list[
 def _notebook_equal(a: Path, b: Path) -> bool:
     na, nb_ = nbformat.read(a, as_version=4), nbformat.read(b, as_version=4)
     return cells_signature(na) == cells_signature(nb_) and na.metadata == nb_.metadata
-

@@ -93,7 +93,7 @@ def _kernel_manager_class() -> type:
             at = cmd.index("ipykernel_launcher") - 1 if "ipykernel_launcher" in cmd else -1
             if at < 0 or cmd[at] != "-m":
                 raise RuntimeError(f"unexpected python3 kernel command: {cmd}")
-            return [sys.executable, "-P", *cmd[1:at], "-m", "coursekit.grading.kernel", *cmd[at + 2:]]
+            return [sys.executable, "-P", *cmd[1:at], "-m", "coursekit.grading.kernel", *cmd[at + 2 :]]
 
     return GradingKernelManager
 
@@ -205,7 +205,7 @@ def execute(nb: Any, cwd: str, cell_timeout: int, kernel: tuple[int, str] | None
             except (DeadKernelError, RuntimeError, TimeoutError) as exc:
                 reason = type(exc).__name__
                 cell.outputs.append(_error("DeadKernelError", f"the kernel died while running this cell ({reason})"))
-                for later in code_cells[pos + 1:]:
+                for later in code_cells[pos + 1 :]:
                     nb.cells[later].outputs = [_error("DeadKernelError", "not run: the kernel died in an earlier cell")]
                 break
             if time.monotonic() - started >= cell_timeout:

@@ -41,6 +41,8 @@ SANDBOX_UIDS = range(200_000, 1_000_000)
 
 def _new_uid() -> int:
     return SANDBOX_UIDS[secrets.randbelow(len(SANDBOX_UIDS))]
+
+
 #: Where the submission's folder appears inside the sandbox.
 INNER_WORK = "/submission"
 #: The sandbox's home folder: fresh, and apart from the submission, so that files a student
@@ -108,15 +110,25 @@ def _readonly_paths() -> list[str]:
     return sorted(out, key=len)
 
 
-def bwrap_command(work: str, argv: list[str], env: dict[str, str], limits: Limits, uid: int,
-                  home: str | None = None) -> list[str]:
+def bwrap_command(
+    work: str, argv: list[str], env: dict[str, str], limits: Limits, uid: int, home: str | None = None
+) -> list[str]:
     """The command that runs ``argv`` in the sandbox with ``work`` (and ``home``) as its only writable folders.
 
     ``work`` appears as :data:`INNER_WORK`, the working folder, and ``home`` as :data:`INNER_HOME`.
     As root, the code runs as the unprivileged ``uid`` (which must own both).
     """
-    cmd = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
-           "--unshare-uts", "--unshare-cgroup-try", "--clearenv"]
+    cmd = [
+        "bwrap",
+        "--die-with-parent",
+        "--new-session",
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--clearenv",
+    ]
     # A private /tmp first: the binds below may live under /tmp (a checkout there) and must stay
     # visible on top of it.
     cmd += _system_mounts() + ["--tmpfs", INNER_TMP, "--proc", "/proc", "--dev", "/dev"]
@@ -135,8 +147,7 @@ def bwrap_command(work: str, argv: list[str], env: dict[str, str], limits: Limit
         cmd += ["--setenv", key, value]
     limit = _prlimit(limits)
     if os.geteuid() == 0:
-        drop = [shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}",
-                "--clear-groups", "--"]
+        drop = [shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
     else:
         cmd.insert(1, "--unshare-user")
         drop = []
@@ -144,9 +155,14 @@ def bwrap_command(work: str, argv: list[str], env: dict[str, str], limits: Limit
 
 
 def _prlimit(limits: Limits) -> list[str]:
-    return [shutil.which("prlimit") or "prlimit", f"--as={limits.memory_mb * 1024 * 1024}",
-            f"--cpu={limits.cpu_seconds}", f"--nproc={limits.max_processes}",
-            f"--fsize={limits.max_file_mb * 1024 * 1024}", "--"]
+    return [
+        shutil.which("prlimit") or "prlimit",
+        f"--as={limits.memory_mb * 1024 * 1024}",
+        f"--cpu={limits.cpu_seconds}",
+        f"--nproc={limits.max_processes}",
+        f"--fsize={limits.max_file_mb * 1024 * 1024}",
+        "--",
+    ]
 
 
 @functools.cache
@@ -154,11 +170,16 @@ def sandbox_problem() -> str | None:
     """Why no sandbox can be made here, or None when one can (checked once by running one)."""
     if not sys.platform.startswith("linux"):
         return f"the sandbox needs Linux (bubblewrap); this is {sys.platform}"
-    missing = [tool for tool in ("bwrap", "prlimit") + (("setpriv",) if os.geteuid() == 0 else ())
-               if shutil.which(tool) is None]
+    missing = [
+        tool
+        for tool in ("bwrap", "prlimit") + (("setpriv",) if os.geteuid() == 0 else ())
+        if shutil.which(tool) is None
+    ]
     if missing:
-        return (f"{', '.join(missing)} not found: install bubblewrap and util-linux "
-                "(Debian/Ubuntu: apt-get install bubblewrap)")
+        return (
+            f"{', '.join(missing)} not found: install bubblewrap and util-linux "
+            "(Debian/Ubuntu: apt-get install bubblewrap)"
+        )
     with tempfile.TemporaryDirectory(prefix="coursekit-sandbox-check-") as tmp:
         uid = _new_uid()
         _open_up(tmp, uid)
@@ -239,9 +260,15 @@ class WarmStarts:
         env = {**_inner_env(), "MPLCONFIGDIR": str(Path(self._home.name) / ".matplotlib")}
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._channel = ours
-        self._proc = subprocess.Popen([sys.executable, "-P", "-m", "coursekit.grading.warm"], stdin=theirs,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                                      cwd=self._home.name, start_new_session=True)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-P", "-m", "coursekit.grading.warm"],
+            stdin=theirs,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=self._home.name,
+            start_new_session=True,
+        )
         theirs.close()
         self._channel.settimeout(120)
         hello = self._receive()
@@ -321,22 +348,35 @@ def _run_warm(warm: WarmStarts, work: Path, home: Path, name: str, limits: Limit
     placeholder = ["/bin/sh", "-c", "echo ready && exec cat"]  # waits until the grader closes its input
     cmd = bwrap_command(str(work), placeholder, _inner_env(), limits, uid, str(home))
     cmd[1:1] = ["--info-fd", str(info_w)]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            pass_fds=(info_w,), start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        pass_fds=(info_w,),
+        start_new_session=True,
+    )
     os.close(info_w)
     out_r = err_r = -1
     try:
         with os.fdopen(info_r, "rb") as info:
             facts = json.loads(info.read() or b"{}")  # bubblewrap closes it once written
         pid = facts.get("child-pid")
-        namespaces = {key[:-len("-namespace")]: ino for key, ino in facts.items() if key.endswith("-namespace")}
+        namespaces = {key[: -len("-namespace")]: ino for key, ino in facts.items() if key.endswith("-namespace")}
         if not pid or "mnt" not in namespaces or proc.stdout.readline() != b"ready\n":
             raise WarmStartFailed("the sandbox did not start")
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
-            request = {"pid": pid, "namespaces": namespaces, "uid": uid, "limits": asdict(limits),
-                       "env": _inner_env(), "notebook": name, "cell_timeout": limits.cell_timeout}
+            request = {
+                "pid": pid,
+                "namespaces": namespaces,
+                "uid": uid,
+                "limits": asdict(limits),
+                "env": _inner_env(),
+                "notebook": name,
+                "cell_timeout": limits.cell_timeout,
+            }
             warm.start(request, out_w, err_w)
         finally:
             os.close(out_w)
@@ -412,8 +452,9 @@ def execute_submission(payload: dict[str, Any], warm: WarmStarts | None = None) 
             limits = Limits(**{**asdict(limits), "max_processes": 4096})
             cmd, env = _prlimit(limits) + argv, {**os.environ, **_inner_env(str(home))}
         try:
-            proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    start_new_session=True, env=env)
+            proc = subprocess.Popen(
+                cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env
+            )
             try:
                 out, err = proc.communicate(timeout=limits.wall_seconds)
             except subprocess.TimeoutExpired:
@@ -440,4 +481,3 @@ def _result(out: bytes, err: bytes, status: int) -> dict[str, Any]:
     except ValueError:
         return {"error": "the grading process ended without a result (its output was cut short)"}
     return {"notebook": text}
-

@@ -28,10 +28,7 @@ def _grade_id(cell: Any) -> str | None:
 
 def answer_ids(nb: Any) -> list[str]:
     """grade_ids of the cells a student writes in (solution cells), in notebook order."""
-    return [
-        _grade_id(c) for c in nb.cells
-        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
-    ]
+    return [_grade_id(c) for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
 
 
 def fill(student: Any, solution: Any, ids: Iterable[str], overrides: Mapping[str, str] | None = None) -> Any:
@@ -81,8 +78,9 @@ def example_class(course: Course, assignment: str) -> dict[str, Any]:
     }
 
 
-def write_submission(submitted_dir: Path, student_id: str, assignment: str, nb: Any,
-                     timestamp: str = "2026-01-01 12:00:00.000000 UTC") -> Path:
+def write_submission(
+    submitted_dir: Path, student_id: str, assignment: str, nb: Any, timestamp: str = "2026-01-01 12:00:00.000000 UTC"
+) -> Path:
     """Write ``nb`` as ``submitted/<student>/<assignment>/<assignment>.ipynb``, only if it changed."""
     folder = submitted_dir / student_id / assignment
     folder.mkdir(parents=True, exist_ok=True)

@@ -49,18 +49,42 @@ from coursekit.grading import skip_slow_imports
 
 #: What the server imports before it forks anything: the runner's libraries, the kernel's, and
 #: what the course's notebooks import.
-PRELOAD = ("nbformat", "nbclient", "jupyter_client", "zmq", "ipykernel.kernelapp", "ipykernel.ipkernel",
-           "IPython", "numpy", "matplotlib", "matplotlib.pyplot", "ipywidgets", "tqdm.auto", "coursekit",
-           "coursekit.activations", "coursekit.autodiff", "coursekit.checks", "coursekit.datasets",
-           "coursekit.gradcheck", "coursekit.heteroscedastic", "coursekit.init", "coursekit.linear",
-           "coursekit.losses", "coursekit.modules", "coursekit.optim", "coursekit.plotting",
-           "coursekit.progress", "coursekit.regularisation", "coursekit.subsampling", "coursekit.grading.runner")
+PRELOAD = (
+    "nbformat",
+    "nbclient",
+    "jupyter_client",
+    "zmq",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "IPython",
+    "numpy",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "ipywidgets",
+    "tqdm.auto",
+    "coursekit",
+    "coursekit.activations",
+    "coursekit.autodiff",
+    "coursekit.checks",
+    "coursekit.datasets",
+    "coursekit.gradcheck",
+    "coursekit.heteroscedastic",
+    "coursekit.init",
+    "coursekit.linear",
+    "coursekit.losses",
+    "coursekit.modules",
+    "coursekit.optim",
+    "coursekit.plotting",
+    "coursekit.progress",
+    "coursekit.regularisation",
+    "coursekit.subsampling",
+    "coursekit.grading.runner",
+)
 
 #: The namespaces a sandbox's processes share (see bubblewrap's --unshare-* options), entered in this order.
 NAMESPACES = ("ipc", "uts", "net", "cgroup", "pid", "mnt")
 #: The kernel's ports on the sandbox's own loopback (the sandbox has its own network namespace).
-KERNEL_PORTS = {"shell_port": 40001, "iopub_port": 40002, "stdin_port": 40003, "control_port": 40004,
-                "hb_port": 40005}
+KERNEL_PORTS = {"shell_port": 40001, "iopub_port": 40002, "stdin_port": 40003, "control_port": 40004, "hb_port": 40005}
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 
@@ -110,9 +134,12 @@ def _become(request: dict[str, Any], stdout: int, stderr: int) -> None:
         os.dup2(source, target)
     os.closerange(3, os.sysconf("SC_OPEN_MAX"))
     limits = Limits(**request["limits"])
-    for which, value in ((resource.RLIMIT_AS, limits.memory_mb * 2**20), (resource.RLIMIT_CPU, limits.cpu_seconds),
-                         (resource.RLIMIT_NPROC, limits.max_processes),
-                         (resource.RLIMIT_FSIZE, limits.max_file_mb * 2**20)):
+    for which, value in (
+        (resource.RLIMIT_AS, limits.memory_mb * 2**20),
+        (resource.RLIMIT_CPU, limits.cpu_seconds),
+        (resource.RLIMIT_NPROC, limits.max_processes),
+        (resource.RLIMIT_FSIZE, limits.max_file_mb * 2**20),
+    ):
         resource.setrlimit(which, (value, value))
     uid = int(request["uid"])
     os.setgroups([])
@@ -127,8 +154,14 @@ def _connection_file(uid: int) -> str:
     """Write the kernel's connection file in the sandbox's temporary folder (only root may create files there)."""
     from coursekit.grading.sandbox import INNER_TMP
 
-    info = {**KERNEL_PORTS, "ip": "127.0.0.1", "key": secrets.token_hex(32), "transport": "tcp",
-            "signature_scheme": "hmac-sha256", "kernel_name": "python3"}
+    info = {
+        **KERNEL_PORTS,
+        "ip": "127.0.0.1",
+        "key": secrets.token_hex(32),
+        "transport": "tcp",
+        "signature_scheme": "hmac-sha256",
+        "kernel_name": "python3",
+    }
     path = os.path.join(INNER_TMP, "kernel.json")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -168,8 +201,13 @@ def _start(request: dict[str, Any], stdout: int, stderr: int) -> None:
             _become(request, stdout, stderr)
             from coursekit.grading.runner import main
 
-            code = main([request["notebook"], f"--cell-timeout={int(request['cell_timeout'])}",
-                         f"--kernel={kernel_pid}:{connection}"])
+            code = main(
+                [
+                    request["notebook"],
+                    f"--cell-timeout={int(request['cell_timeout'])}",
+                    f"--kernel={kernel_pid}:{connection}",
+                ]
+            )
         except BaseException:  # noqa: BLE001 - the grader reads the reason on the runner's stderr
             traceback.print_exc()
         finally:

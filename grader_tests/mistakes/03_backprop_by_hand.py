@@ -8,7 +8,7 @@ of the solution cell, built from the templates below with a wrong ``backward`` b
 
 from __future__ import annotations
 
-_LINEAR = '''class Linear(Module):
+_LINEAR = """class Linear(Module):
     def __init__(self, n_in, n_out, *, rng):
         self.W = rng.normal(0.0, np.sqrt(1.0 / n_in), size=(n_in, n_out))
         self.b = np.zeros(n_out)
@@ -24,27 +24,27 @@ _LINEAR = '''class Linear(Module):
         return self.u @ self.W + self.b
 
     def backward(self, dv):
-{body}'''
+{body}"""
 
-_RELU = '''class ReLU(Module):
+_RELU = """class ReLU(Module):
     def forward(self, u):
         self.u = np.array(u, dtype=float)
         self.v = np.maximum(self.u, 0.0)
         return self.v
 
     def backward(self, dv):
-{body}'''
+{body}"""
 
-_TANH = '''class Tanh(Module):
+_TANH = """class Tanh(Module):
     def forward(self, u):
         self.u = np.array(u, dtype=float)
         self.v = np.tanh(self.u)
         return self.v
 
     def backward(self, dv):
-{body}'''
+{body}"""
 
-_SIGMOID = '''class Sigmoid(Module):
+_SIGMOID = """class Sigmoid(Module):
     def forward(self, u):
         self.u = np.array(u, dtype=float)
         e = np.exp(-np.abs(self.u))
@@ -52,7 +52,7 @@ _SIGMOID = '''class Sigmoid(Module):
         return self.v
 
     def backward(self, dv):
-{body}'''
+{body}"""
 
 
 def _method(template: str, *lines: str) -> str:
@@ -64,7 +64,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     "numerical_gradient": [
         (
             "uses the forward difference (f(x+h) - f(x)) / h",
-            '''def numerical_gradient(f, x, h=1e-5):
+            """def numerical_gradient(f, x, h=1e-5):
     grad = np.zeros(x.shape)
     f0 = f(x)
     for idx in np.ndindex(x.shape):
@@ -73,11 +73,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         grad[idx] = (f(x) - f0) / h
         x[idx] = old
     return grad
-''',
+""",
         ),
         (
             "undoes the steps with arithmetic (+h, -2h, +h) instead of restoring the saved value",
-            '''def numerical_gradient(f, x, h=1e-5):
+            """def numerical_gradient(f, x, h=1e-5):
     grad = np.zeros(x.shape)
     for idx in np.ndindex(x.shape):
         x[idx] += h
@@ -87,11 +87,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         x[idx] += h
         grad[idx] = (f_plus - f_minus) / (2 * h)
     return grad
-''',
+""",
         ),
         (
             "perturbs a copy of x, so a function that reads the array itself sees no change",
-            '''def numerical_gradient(f, x, h=1e-5):
+            """def numerical_gradient(f, x, h=1e-5):
     grad = np.zeros(x.shape)
     for idx in np.ndindex(x.shape):
         x_plus, x_minus = x.copy(), x.copy()
@@ -99,11 +99,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         x_minus[idx] -= h
         grad[idx] = (f(x_plus) - f(x_minus)) / (2 * h)
     return grad
-''',
+""",
         ),
         (
             "ignores the h argument (always uses 1e-5)",
-            '''def numerical_gradient(f, x, h=1e-5):
+            """def numerical_gradient(f, x, h=1e-5):
     step = 1e-5
     grad = np.zeros(x.shape)
     for idx in np.ndindex(x.shape):
@@ -115,168 +115,168 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         x[idx] = old
         grad[idx] = (f_plus - f_minus) / (2 * step)
     return grad
-''',
+""",
         ),
     ],
     "relative_error": [
         (
             "divides entry by entry instead of by the largest entry",
-            '''def relative_error(a, b):
+            """def relative_error(a, b):
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), np.finfo(float).tiny)))
-''',
+""",
         ),
         (
             "no guard against 0/0 for two zero arrays",
-            '''def relative_error(a, b):
+            """def relative_error(a, b):
     return float(np.max(np.abs(a - b)) / np.max(np.abs(a) + np.abs(b)))
-''',
+""",
         ),
         (
             "normalises by the first array only (not symmetric)",
-            '''def relative_error(a, b):
+            """def relative_error(a, b):
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a)), np.finfo(float).tiny))
-''',
+""",
         ),
     ],
     "matmul_backward": [
         (
             "forgets the transposes: dA = dC @ B, dB = A @ dC",
-            '''def matmul_backward(dC, A, B):
+            """def matmul_backward(dC, A, B):
     return dC @ B, A @ dC
-''',
+""",
         ),
         (
             "transposes the weight-side gradient: dB = dC.T @ A, of shape (M, K)",
-            '''def matmul_backward(dC, A, B):
+            """def matmul_backward(dC, A, B):
     return dC @ B.T, dC.T @ A
-''',
+""",
         ),
         (
             "swaps the two rules: dA = A.T @ dC, dB = dC @ B.T",
-            '''def matmul_backward(dC, A, B):
+            """def matmul_backward(dC, A, B):
     return A.T @ dC, dC @ B.T
-''',
+""",
         ),
     ],
     "two_layer_gradients": [
         (
             "forgets the ReLU mask on the way back",
-            '''def two_layer_gradients(X, y, W1, b1, W2, b2):
+            """def two_layer_gradients(X, y, W1, b1, W2, b2):
     N = X.shape[0]
     Z1 = X @ W1 + b1
     H = np.maximum(Z1, 0.0)
     dF = (H @ W2 + b2 - y) / N
     dZ1 = dF @ W2.T
     return {"dW1": X.T @ dZ1, "db1": dZ1.sum(axis=0), "dW2": H.T @ dF, "db2": dF.sum(axis=0)}
-''',
+""",
         ),
         (
             "forgets the 1/N of the mean (gradient of the summed loss)",
-            '''def two_layer_gradients(X, y, W1, b1, W2, b2):
+            """def two_layer_gradients(X, y, W1, b1, W2, b2):
     Z1 = X @ W1 + b1
     H = np.maximum(Z1, 0.0)
     dF = H @ W2 + b2 - y
     dZ1 = (dF @ W2.T) * (Z1 > 0)
     return {"dW1": X.T @ dZ1, "db1": dZ1.sum(axis=0), "dW2": H.T @ dF, "db2": dF.sum(axis=0)}
-''',
+""",
         ),
         (
             "sums the offset gradients over the wrong axis (axis=1)",
-            '''def two_layer_gradients(X, y, W1, b1, W2, b2):
+            """def two_layer_gradients(X, y, W1, b1, W2, b2):
     N = X.shape[0]
     Z1 = X @ W1 + b1
     H = np.maximum(Z1, 0.0)
     dF = (H @ W2 + b2 - y) / N
     dZ1 = (dF @ W2.T) * (Z1 > 0)
     return {"dW1": X.T @ dZ1, "db1": dZ1.sum(axis=1), "dW2": H.T @ dF, "db2": dF.sum(axis=1)}
-''',
+""",
         ),
         (
             "takes the ReLU derivative at 0 to be 1 (mask Z1 >= 0)",
-            '''def two_layer_gradients(X, y, W1, b1, W2, b2):
+            """def two_layer_gradients(X, y, W1, b1, W2, b2):
     N = X.shape[0]
     Z1 = X @ W1 + b1
     H = np.maximum(Z1, 0.0)
     dF = (H @ W2 + b2 - y) / N
     dZ1 = (dF @ W2.T) * (Z1 >= 0)
     return {"dW1": X.T @ dZ1, "db1": dZ1.sum(axis=0), "dW2": H.T @ dF, "db2": dF.sum(axis=0)}
-''',
+""",
         ),
     ],
     "softmax_cross_entropy": [
         (
             "no max shift: exp overflows for large logits",
-            '''def softmax_cross_entropy(logits, labels):
+            """def softmax_cross_entropy(logits, labels):
     N, K = logits.shape
     e = np.exp(logits)
     p = e / e.sum(axis=1, keepdims=True)
     loss = float(np.mean(-np.log(p[np.arange(N), labels])))
     return loss, (p - np.eye(K)[labels]) / N
-''',
+""",
         ),
         (
             "forgets the 1/N in the gradient",
-            '''def softmax_cross_entropy(logits, labels):
+            """def softmax_cross_entropy(logits, labels):
     N, K = logits.shape
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_sum = np.log(np.exp(shifted).sum(axis=1))
     loss = float(np.mean(log_sum - shifted[np.arange(N), labels]))
     return loss, np.exp(shifted - log_sum[:, None]) - np.eye(K)[labels]
-''',
+""",
         ),
         (
             "returns the probabilities without subtracting the one-hot labels",
-            '''def softmax_cross_entropy(logits, labels):
+            """def softmax_cross_entropy(logits, labels):
     N, K = logits.shape
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_sum = np.log(np.exp(shifted).sum(axis=1))
     loss = float(np.mean(log_sum - shifted[np.arange(N), labels]))
     return loss, np.exp(shifted - log_sum[:, None]) / N
-''',
+""",
         ),
         (
             "sums the loss over the batch instead of averaging",
-            '''def softmax_cross_entropy(logits, labels):
+            """def softmax_cross_entropy(logits, labels):
     N, K = logits.shape
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_sum = np.log(np.exp(shifted).sum(axis=1))
     loss = float(np.sum(log_sum - shifted[np.arange(N), labels]))
     return loss, (np.exp(shifted - log_sum[:, None]) - np.eye(K)[labels]) / N
-''',
+""",
         ),
     ],
     "exp_neuron_step": [
         (
             "forgets the activation's derivative da/dz = a (the linear neuron's gradient)",
-            '''def exp_neuron_step(w, w0, X, y, lr):
+            """def exp_neuron_step(w, w0, X, y, lr):
     a = np.exp(X @ w + w0)
     delta = 2.0 * (a - y) / len(y)
     return w - lr * (X.T @ delta), float(w0 - lr * np.sum(delta))
-''',
+""",
         ),
         (
             "forgets the factor 2 of the squared loss",
-            '''def exp_neuron_step(w, w0, X, y, lr):
+            """def exp_neuron_step(w, w0, X, y, lr):
     a = np.exp(X @ w + w0)
     delta = (a - y) * a / len(y)
     return w - lr * (X.T @ delta), float(w0 - lr * np.sum(delta))
-''',
+""",
         ),
         (
             "steps up the gradient (w + lr * grad)",
-            '''def exp_neuron_step(w, w0, X, y, lr):
+            """def exp_neuron_step(w, w0, X, y, lr):
     a = np.exp(X @ w + w0)
     delta = 2.0 * (a - y) * a / len(y)
     return w + lr * (X.T @ delta), float(w0 + lr * np.sum(delta))
-''',
+""",
         ),
         (
             "uses the sum over samples instead of the mean",
-            '''def exp_neuron_step(w, w0, X, y, lr):
+            """def exp_neuron_step(w, w0, X, y, lr):
     a = np.exp(X @ w + w0)
     delta = 2.0 * (a - y) * a
     return w - lr * (X.T @ delta), float(w0 - lr * np.sum(delta))
-''',
+""",
         ),
     ],
     "Linear_backward": [
@@ -302,8 +302,12 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "accumulates the gradients across backward calls (+=) without resetting them",
-            _method(_LINEAR, "self.dW = self.dW + self.u.T @ dv", "self.db = self.db + dv.sum(axis=0)",
-                    "return dv @ self.W.T"),
+            _method(
+                _LINEAR,
+                "self.dW = self.dW + self.u.T @ dv",
+                "self.db = self.db + dv.sum(axis=0)",
+                "return dv @ self.W.T",
+            ),
         ),
     ],
     "ReLU_backward": [
@@ -318,7 +322,10 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         ("applies tanh once more: 1 - tanh(v)**2", _method(_TANH, "return dv * (1.0 - np.tanh(self.v) ** 2)")),
     ],
     "Sigmoid_backward": [
-        ("evaluates the derivative at the input: u * (1 - u)", _method(_SIGMOID, "return dv * self.u * (1.0 - self.u)")),
+        (
+            "evaluates the derivative at the input: u * (1 - u)",
+            _method(_SIGMOID, "return dv * self.u * (1.0 - self.u)"),
+        ),
         ("returns sigmoid'(u) without multiplying by dv", _method(_SIGMOID, "return self.v * (1.0 - self.v)")),
         ("forgets the (1 - v) factor", _method(_SIGMOID, "return dv * self.v")),
     ],

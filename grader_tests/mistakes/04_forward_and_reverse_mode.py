@@ -21,10 +21,7 @@ import re
 from pathlib import Path
 
 _SOURCE = (
-    Path(__file__).resolve().parents[2]
-    / "solutions"
-    / "04_forward_and_reverse_mode"
-    / "04_forward_and_reverse_mode.py"
+    Path(__file__).resolve().parents[2] / "solutions" / "04_forward_and_reverse_mode" / "04_forward_and_reverse_mode.py"
 )
 _MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
@@ -170,7 +167,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     "grad_forward": [
         (
             "seeds every input with derivative 1 in each pass (a directional derivative, not a partial one)",
-            '''def grad_forward(f, x):
+            """def grad_forward(f, x):
     x = np.asarray(x, dtype=float)
     n = x.shape[0]
     grad = np.zeros(n)
@@ -178,11 +175,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         out = f(tuple(ad.Dual(x[j], 1.0) for j in range(n)))
         grad[i] = out.deriv if isinstance(out, ad.Dual) else 0.0
     return grad
-''',
+""",
         ),
         (
             "returns the value of f instead of its derivative",
-            '''def grad_forward(f, x):
+            """def grad_forward(f, x):
     x = np.asarray(x, dtype=float)
     n = x.shape[0]
     grad = np.zeros(n)
@@ -190,11 +187,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         out = f(tuple(ad.Dual(x[j], 1.0 if j == i else 0.0) for j in range(n)))
         grad[i] = out.value if isinstance(out, ad.Dual) else 0.0
     return grad
-''',
+""",
         ),
         (
             "uses the notebook's own Dual instead of ad.Dual (grading would then depend on exercise 1)",
-            '''def grad_forward(f, x):
+            """def grad_forward(f, x):
     x = np.asarray(x, dtype=float)
     n = x.shape[0]
     grad = np.zeros(n)
@@ -202,32 +199,32 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         out = f(tuple(Dual(x[j], 1.0 if j == i else 0.0) for j in range(n)))
         grad[i] = out.deriv if isinstance(out, Dual) else 0.0
     return grad
-''',
+""",
         ),
         (
             "crashes when f returns a plain number (a constant function)",
-            '''def grad_forward(f, x):
+            """def grad_forward(f, x):
     x = np.asarray(x, dtype=float)
     n = x.shape[0]
     grad = np.zeros(n)
     for i in range(n):
         grad[i] = f(tuple(ad.Dual(x[j], 1.0 if j == i else 0.0) for j in range(n))).deriv
     return grad
-''',
+""",
         ),
     ],
     "grad_reverse": [
         (
             "forgets to call backward(): every gradient stays 0",
-            '''def grad_reverse(f, x):
+            """def grad_reverse(f, x):
     xs = tuple(ad.Var(float(v)) for v in np.asarray(x, dtype=float))
     f(xs)
     return np.array([v.grad for v in xs], dtype=float)
-''',
+""",
         ),
         (
             "one backward sweep per input, each on a fresh graph (right numbers, forward mode's cost)",
-            '''def grad_reverse(f, x):
+            """def grad_reverse(f, x):
     x = np.asarray(x, dtype=float)
     grad = np.zeros(x.shape[0])
     for i in range(x.shape[0]):
@@ -237,28 +234,28 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
             out.backward()
         grad[i] = xs[i].grad
     return grad
-''',
+""",
         ),
         (
             "reads the output's grad (always 1) instead of the inputs' grads",
-            '''def grad_reverse(f, x):
+            """def grad_reverse(f, x):
     xs = tuple(ad.Var(float(v)) for v in np.asarray(x, dtype=float))
     out = f(xs)
     if isinstance(out, ad.Var):
         out.backward()
         return np.full(len(xs), float(out.grad))
     return np.zeros(len(xs))
-''',
+""",
         ),
         (
             "builds the graph with the notebook's own Var instead of ad.Var",
-            '''def grad_reverse(f, x):
+            """def grad_reverse(f, x):
     xs = tuple(Var(float(v)) for v in np.asarray(x, dtype=float))
     out = f(xs)
     if isinstance(out, Var):
         out.backward()
     return np.array([v.grad for v in xs], dtype=float)
-''',
+""",
         ),
     ],
 }

@@ -12,143 +12,143 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     "constant_init": [
         (
             "np.full without dtype: an integer value gives an integer array",
-            '''def constant_init(shape, value):
+            """def constant_init(shape, value):
     return np.full(shape, value)
-''',
+""",
         ),
         (
             "ignores the value (returns ones)",
-            '''def constant_init(shape, value):
+            """def constant_init(shape, value):
     return np.ones(shape)
-''',
+""",
         ),
         (
             "np.zeros(shape) * value: always zero",
-            '''def constant_init(shape, value):
+            """def constant_init(shape, value):
     return np.zeros(shape) * value
-''',
+""",
         ),
     ],
     "normal_init": [
         (
             "passes the variance std**2 as numpy's scale (standard deviation)",
-            '''def normal_init(shape, std, rng):
+            """def normal_init(shape, std, rng):
     return rng.normal(0.0, std**2, size=shape)
-''',
+""",
         ),
         (
             "draws from numpy's global random state instead of rng",
-            '''def normal_init(shape, std, rng):
+            """def normal_init(shape, std, rng):
     return np.random.normal(0.0, std, size=shape)
-''',
+""",
         ),
         (
             "makes a fresh generator with a fixed seed instead of using rng",
-            '''def normal_init(shape, std, rng):
+            """def normal_init(shape, std, rng):
     return np.random.default_rng(0).normal(0.0, std, size=shape)
-''',
+""",
         ),
         (
             "uniform draws on [-std, std] (the wrong law and the wrong spread)",
-            '''def normal_init(shape, std, rng):
+            """def normal_init(shape, std, rng):
     return rng.uniform(-std, std, size=shape)
-''',
+""",
         ),
     ],
     "lecun_normal": [
         (
             "the notes' wording taken literally: standard deviation 1/fan_in",
-            '''def lecun_normal(fan_in, fan_out, rng):
+            """def lecun_normal(fan_in, fan_out, rng):
     return rng.normal(0.0, 1.0 / fan_in, size=(fan_in, fan_out))
-''',
+""",
         ),
         (
             "transposed shape (fan_out, fan_in)",
-            '''def lecun_normal(fan_in, fan_out, rng):
+            """def lecun_normal(fan_in, fan_out, rng):
     return rng.normal(0.0, math.sqrt(1.0 / fan_in), size=(fan_out, fan_in))
-''',
+""",
         ),
         (
             "divides by fan_out instead of fan_in",
-            '''def lecun_normal(fan_in, fan_out, rng):
+            """def lecun_normal(fan_in, fan_out, rng):
     return rng.normal(0.0, math.sqrt(1.0 / fan_out), size=(fan_in, fan_out))
-''',
+""",
         ),
     ],
     "glorot_normal": [
         (
             "uses the variance 2/(fan_in + fan_out) as the standard deviation",
-            '''def glorot_normal(fan_in, fan_out, rng):
+            """def glorot_normal(fan_in, fan_out, rng):
     return rng.normal(0.0, 2.0 / (fan_in + fan_out), size=(fan_in, fan_out))
-''',
+""",
         ),
         (
             "forgets the factor 2: variance 1/(fan_in + fan_out)",
-            '''def glorot_normal(fan_in, fan_out, rng):
+            """def glorot_normal(fan_in, fan_out, rng):
     return rng.normal(0.0, math.sqrt(1.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
-''',
+""",
         ),
         (
             "uniform draws with the right variance instead of a normal law",
-            '''def glorot_normal(fan_in, fan_out, rng):
+            """def glorot_normal(fan_in, fan_out, rng):
     limit = math.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
-''',
+""",
         ),
     ],
     "glorot_uniform": [
         (
             "uses the standard deviation sqrt(2/(fan_in + fan_out)) as the bound",
-            '''def glorot_uniform(fan_in, fan_out, rng):
+            """def glorot_uniform(fan_in, fan_out, rng):
     limit = math.sqrt(2.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
-''',
+""",
         ),
         (
             "draws on [0, l] instead of [-l, l]",
-            '''def glorot_uniform(fan_in, fan_out, rng):
+            """def glorot_uniform(fan_in, fan_out, rng):
     limit = math.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(0.0, limit, size=(fan_in, fan_out))
-''',
+""",
         ),
         (
             "forgets the square root: bound 6/(fan_in + fan_out)",
-            '''def glorot_uniform(fan_in, fan_out, rng):
+            """def glorot_uniform(fan_in, fan_out, rng):
     limit = 6.0 / (fan_in + fan_out)
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
-''',
+""",
         ),
         (
             "a normal law with the Glorot variance instead of a uniform one",
-            '''def glorot_uniform(fan_in, fan_out, rng):
+            """def glorot_uniform(fan_in, fan_out, rng):
     return rng.normal(0.0, math.sqrt(2.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
-''',
+""",
         ),
     ],
     "he_normal": [
         (
             "divides by fan_out instead of fan_in",
-            '''def he_normal(fan_in, fan_out, rng):
+            """def he_normal(fan_in, fan_out, rng):
     return rng.normal(0.0, math.sqrt(2.0 / fan_out), size=(fan_in, fan_out))
-''',
+""",
         ),
         (
             "uses the variance 2/fan_in as the standard deviation",
-            '''def he_normal(fan_in, fan_out, rng):
+            """def he_normal(fan_in, fan_out, rng):
     return rng.normal(0.0, 2.0 / fan_in, size=(fan_in, fan_out))
-''',
+""",
         ),
         (
             "LeCun's variance 1/fan_in (forgets the factor 2 for ReLU)",
-            '''def he_normal(fan_in, fan_out, rng):
+            """def he_normal(fan_in, fan_out, rng):
     return rng.normal(0.0, math.sqrt(1.0 / fan_in), size=(fan_in, fan_out))
-''',
+""",
         ),
     ],
     "activation_stats": [
         (
             "no activation after the last layer",
-            '''def activation_stats(X, weights, activation):
+            """def activation_stats(X, weights, activation):
     functions = {"sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "tanh": np.tanh,
                  "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}
     f = functions[activation]
@@ -166,11 +166,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         stats.append({"mean": float(A.mean()), "std": float(A.std()),
                       "saturated": float(saturated.mean()), "z_std": float(Z.std())})
     return stats
-''',
+""",
         ),
         (
             "sample standard deviation (ddof=1) instead of np.std's default",
-            '''def activation_stats(X, weights, activation):
+            """def activation_stats(X, weights, activation):
     functions = {"sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "tanh": np.tanh,
                  "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}
     f = functions[activation]
@@ -188,11 +188,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         stats.append({"mean": float(A.mean()), "std": float(A.std(ddof=1)),
                       "saturated": float(saturated.mean()), "z_std": float(Z.std(ddof=1))})
     return stats
-''',
+""",
         ),
         (
             "judges saturation from the activations A instead of the pre-activations Z",
-            '''def activation_stats(X, weights, activation):
+            """def activation_stats(X, weights, activation):
     functions = {"sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "tanh": np.tanh,
                  "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}
     f = functions[activation]
@@ -210,11 +210,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         stats.append({"mean": float(A.mean()), "std": float(A.std()),
                       "saturated": float(saturated.mean()), "z_std": float(Z.std())})
     return stats
-''',
+""",
         ),
         (
             "ReLU: counts only z < 0 as saturated (the slope at 0 is 0 in this course)",
-            '''def activation_stats(X, weights, activation):
+            """def activation_stats(X, weights, activation):
     functions = {"sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "tanh": np.tanh,
                  "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}
     f = functions[activation]
@@ -232,11 +232,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         stats.append({"mean": float(A.mean()), "std": float(A.std()),
                       "saturated": float(saturated.mean()), "z_std": float(Z.std())})
     return stats
-''',
+""",
         ),
         (
             "reports the std of the activations as z_std",
-            '''def activation_stats(X, weights, activation):
+            """def activation_stats(X, weights, activation):
     functions = {"sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "tanh": np.tanh,
                  "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}
     f = functions[activation]
@@ -254,11 +254,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         stats.append({"mean": float(A.mean()), "std": float(A.std()),
                       "saturated": float(saturated.mean()), "z_std": float(A.std())})
     return stats
-''',
+""",
         ),
         (
             "textbook sigmoid 1/(1 + exp(-z)): overflows for large negative z",
-            '''def activation_stats(X, weights, activation):
+            """def activation_stats(X, weights, activation):
     functions = {"sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)), "tanh": np.tanh,
                  "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}
     f = functions[activation]
@@ -276,7 +276,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         stats.append({"mean": float(A.mean()), "std": float(A.std()),
                       "saturated": float(saturated.mean()), "z_std": float(Z.std())})
     return stats
-''',
+""",
         ),
     ],
 }

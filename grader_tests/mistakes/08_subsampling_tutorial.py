@@ -12,80 +12,80 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     "subsample_negatives": [
         (
             "keeps each negative with probability 1 - f (throws away a fraction f instead of keeping it)",
-            '''def subsample_negatives(X, y, f, rng):
+            """def subsample_negatives(X, y, f, rng):
     u = rng.random(len(y))
     keep = (y == 1) | (u >= f)
     return X[keep], y[keep]
-''',
+""",
         ),
         (
             "subsamples every row with probability f, positives included",
-            '''def subsample_negatives(X, y, f, rng):
+            """def subsample_negatives(X, y, f, rng):
     keep = rng.random(len(y)) < f
     return X[keep], y[keep]
-''',
+""",
         ),
         (
             "keeps the first round(f * N0) negatives instead of a random subset",
-            '''def subsample_negatives(X, y, f, rng):
+            """def subsample_negatives(X, y, f, rng):
     negatives = np.flatnonzero(y == 0)
     keep = y == 1
     keep[negatives[:int(round(f * len(negatives)))]] = True
     return X[keep], y[keep]
-''',
+""",
         ),
         (
             "draws from the global np.random instead of the rng argument (not reproducible)",
-            '''def subsample_negatives(X, y, f, rng):
+            """def subsample_negatives(X, y, f, rng):
     keep = (y == 1) | (np.random.random(len(y)) < f)
     return X[keep], y[keep]
-''',
+""",
         ),
     ],
     "bias_correction": [
         (
             "subtracts log f: the correction with the wrong sign",
-            '''def bias_correction(b, f):
+            """def bias_correction(b, f):
     return float(b - np.log(f))
-''',
+""",
         ),
         (
             "multiplies the bias by f instead of adding log f",
-            '''def bias_correction(b, f):
+            """def bias_correction(b, f):
     return float(b * f)
-''',
+""",
         ),
         (
             "adds log(1 - f) instead of log f",
-            '''def bias_correction(b, f):
+            """def bias_correction(b, f):
     return float(b + np.log(1.0 - f))
-''',
+""",
         ),
     ],
     "importance_weights": [
         (
             "puts the weight 1/f on the positives instead of the negatives",
-            '''def importance_weights(y, f):
+            """def importance_weights(y, f):
     return np.where(np.asarray(y) == 1, 1.0 / f, 1.0)
-''',
+""",
         ),
         (
             "weights the negatives by f instead of 1/f",
-            '''def importance_weights(y, f):
+            """def importance_weights(y, f):
     return np.where(np.asarray(y) == 1, 1.0, f)
-''',
+""",
         ),
         (
             "gives every example the weight 1/f",
-            '''def importance_weights(y, f):
+            """def importance_weights(y, f):
     return np.full(np.shape(y), 1.0 / f)
-''',
+""",
         ),
     ],
     "fit_logistic_regression": [
         (
             "ignores sample_weight (fits the unweighted loss)",
-            '''def fit_logistic_regression(X, y, sample_weight=None, lr=None, epochs=1000):
+            """def fit_logistic_regression(X, y, sample_weight=None, lr=None, epochs=1000):
     N, d = X.shape
     if lr is None:
         lr = safe_step_size(X)
@@ -95,11 +95,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         w = w - lr * (X.T @ r)
         b = b - lr * float(np.sum(r))
     return w, b
-''',
+""",
         ),
         (
             "gradient with the wrong sign, y - p: climbs the loss instead of descending",
-            '''def fit_logistic_regression(X, y, sample_weight=None, lr=None, epochs=1000):
+            """def fit_logistic_regression(X, y, sample_weight=None, lr=None, epochs=1000):
     N, d = X.shape
     s = np.ones(N) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     if lr is None:
@@ -110,11 +110,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         w = w - lr * (X.T @ r)
         b = b - lr * float(np.sum(r))
     return w, b
-''',
+""",
         ),
         (
             "never updates the bias",
-            '''def fit_logistic_regression(X, y, sample_weight=None, lr=None, epochs=1000):
+            """def fit_logistic_regression(X, y, sample_weight=None, lr=None, epochs=1000):
     N, d = X.shape
     s = np.ones(N) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     if lr is None:
@@ -124,11 +124,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         r = s * (sigmoid(X @ w + b) - y) / N
         w = w - lr * (X.T @ r)
     return w, b
-''',
+""",
         ),
         (
             "sums the gradient over the examples instead of averaging (steps N times too large)",
-            '''def fit_logistic_regression(X, y, sample_weight=None, lr=None, epochs=1000):
+            """def fit_logistic_regression(X, y, sample_weight=None, lr=None, epochs=1000):
     N, d = X.shape
     s = np.ones(N) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     if lr is None:
@@ -139,7 +139,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         w = w - lr * (X.T @ r)
         b = b - lr * float(np.sum(r))
     return w, b
-''',
+""",
         ),
     ],
 }

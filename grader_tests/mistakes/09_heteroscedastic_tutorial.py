@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # The solution cell of HeteroscedasticMLP_backward defines the whole class; every mistake keeps
 # __init__, forward, params and grads as given and changes only backward.
-_MLP_HEAD = '''class HeteroscedasticMLP:
+_MLP_HEAD = """class HeteroscedasticMLP:
     def __init__(self, n_in, n_hidden, *, rng):
         self.W1 = rng.standard_normal((n_in, n_hidden)) / np.sqrt(n_in)
         self.b1 = np.zeros(n_hidden)
@@ -32,7 +32,7 @@ _MLP_HEAD = '''class HeteroscedasticMLP:
     def grads(self):
         return [self.dW1, self.db1, self.dwf, self.dbf, self.dwa, self.dba]
 
-'''
+"""
 
 
 def _mlp(backward_body: str) -> str:
@@ -43,87 +43,87 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     "gaussian_nll": [
         (
             "missing factor 1/2 on the log-variance term (log v instead of 0.5 log v)",
-            '''def gaussian_nll(y, f, log_var):
+            """def gaussian_nll(y, f, log_var):
     r = y - f
     return float(np.mean(log_var + 0.5 * r**2 * np.exp(-log_var)) + 0.5 * np.log(2.0 * np.pi))
-''',
+""",
         ),
         (
             "missing factor 1/2 on the squared residual (r^2 / v instead of r^2 / (2v))",
-            '''def gaussian_nll(y, f, log_var):
+            """def gaussian_nll(y, f, log_var):
     r = y - f
     return float(np.mean(0.5 * log_var + r**2 * np.exp(-log_var)) + 0.5 * np.log(2.0 * np.pi))
-''',
+""",
         ),
         (
             "treats log_var as the variance: 0.5 log(a) + r^2 / (2a)",
-            '''def gaussian_nll(y, f, log_var):
+            """def gaussian_nll(y, f, log_var):
     r = y - f
     return float(np.mean(0.5 * np.log(log_var) + r**2 / (2 * log_var)) + 0.5 * np.log(2.0 * np.pi))
-''',
+""",
         ),
         (
             "sums over the examples instead of taking the mean",
-            '''def gaussian_nll(y, f, log_var):
+            """def gaussian_nll(y, f, log_var):
     r = y - f
     return float(np.sum(0.5 * log_var + 0.5 * r**2 * np.exp(-log_var) + 0.5 * np.log(2.0 * np.pi)))
-''',
+""",
         ),
         (
             "drops the constant 0.5 log(2 pi)",
-            '''def gaussian_nll(y, f, log_var):
+            """def gaussian_nll(y, f, log_var):
     r = y - f
     return float(np.mean(0.5 * log_var + 0.5 * r**2 * np.exp(-log_var)))
-''',
+""",
         ),
     ],
     "gaussian_nll_grads": [
         (
             "returns the gradient with respect to v instead of log v (forgets the factor dv/da = v)",
-            '''def gaussian_nll_grads(y, f, log_var):
+            """def gaussian_nll_grads(y, f, log_var):
     n = y.shape[0]
     v = np.exp(log_var)
     df = (f - y) / v / n
     dv = (1 / (2 * v) - (y - f) ** 2 / (2 * v**2)) / n
     return df, dv
-''',
+""",
         ),
         (
             "missing factor 1/2 in the log-variance gradient (1 - r^2/v instead of 1/2 - r^2/(2v))",
-            '''def gaussian_nll_grads(y, f, log_var):
+            """def gaussian_nll_grads(y, f, log_var):
     n = y.shape[0]
     v = np.exp(log_var)
     return (f - y) / v / n, (1.0 - (y - f) ** 2 / v) / n
-''',
+""",
         ),
         (
             "gradients of the summed loss (forgets to divide by N)",
-            '''def gaussian_nll_grads(y, f, log_var):
+            """def gaussian_nll_grads(y, f, log_var):
     v = np.exp(log_var)
     return (f - y) / v, 0.5 - (y - f) ** 2 / (2 * v)
-''',
+""",
         ),
         (
             "sign error in the mean gradient: (y - f) / v",
-            '''def gaussian_nll_grads(y, f, log_var):
+            """def gaussian_nll_grads(y, f, log_var):
     n = y.shape[0]
     v = np.exp(log_var)
     return (y - f) / v / n, (0.5 - (y - f) ** 2 / (2 * v)) / n
-''',
+""",
         ),
         (
             "uses the least-squares gradient for the mean (forgets to divide by v)",
-            '''def gaussian_nll_grads(y, f, log_var):
+            """def gaussian_nll_grads(y, f, log_var):
     n = y.shape[0]
     v = np.exp(log_var)
     return (f - y) / n, (0.5 - (y - f) ** 2 / (2 * v)) / n
-''',
+""",
         ),
     ],
     "HeteroscedasticMLP_backward": [
         (
             "the shared layer gets only the mean head's gradient (forgets h-bar-sigma)",
-            _mlp('''        H = self.H
+            _mlp("""        H = self.H
         self.dwf = H.T @ df
         self.dbf = np.array([df.sum()])
         self.dwa = H.T @ dlog_var
@@ -133,11 +133,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         self.dW1 = self.X.T @ dZ1
         self.db1 = dZ1.sum(axis=0)
         return dZ1 @ self.W1.T
-'''),
+"""),
         ),
         (
             "forgets the tanh derivative (back-propagates dH as if there were no nonlinearity)",
-            _mlp('''        H = self.H
+            _mlp("""        H = self.H
         self.dwf = H.T @ df
         self.dbf = np.array([df.sum()])
         self.dwa = H.T @ dlog_var
@@ -146,11 +146,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         self.dW1 = self.X.T @ dZ1
         self.db1 = dZ1.sum(axis=0)
         return dZ1 @ self.W1.T
-'''),
+"""),
         ),
         (
             "tanh derivative taken at the pre-activation: 1 - Z1^2 instead of 1 - H^2",
-            _mlp('''        H = self.H
+            _mlp("""        H = self.H
         Z1 = self.X @ self.W1 + self.b1
         self.dwf = H.T @ df
         self.dbf = np.array([df.sum()])
@@ -160,11 +160,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         self.dW1 = self.X.T @ dZ1
         self.db1 = dZ1.sum(axis=0)
         return dZ1 @ self.W1.T
-'''),
+"""),
         ),
         (
             "the variance head is trained with the mean's gradient (dwa = H.T @ df)",
-            _mlp('''        H = self.H
+            _mlp("""        H = self.H
         self.dwf = H.T @ df
         self.dbf = np.array([df.sum()])
         self.dwa = H.T @ df
@@ -173,11 +173,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         self.dW1 = self.X.T @ dZ1
         self.db1 = dZ1.sum(axis=0)
         return dZ1 @ self.W1.T
-'''),
+"""),
         ),
         (
             "bias gradients not summed over the batch (db1 of shape (N, K))",
-            _mlp('''        H = self.H
+            _mlp("""        H = self.H
         self.dwf = H.T @ df
         self.dbf = np.array([df.sum()])
         self.dwa = H.T @ dlog_var
@@ -186,13 +186,13 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         self.dW1 = self.X.T @ dZ1
         self.db1 = dZ1
         return dZ1 @ self.W1.T
-'''),
+"""),
         ),
     ],
     "fit_log_residuals": [
         (
             "no bias correction: fits log r^2 as in the notes and ignores correct_bias",
-            '''def fit_log_residuals(X, residuals, centres, width, *, ridge=1e-3, correct_bias=True, floor=1e-12):
+            """def fit_log_residuals(X, residuals, centres, width, *, ridge=1e-3, correct_bias=True, floor=1e-12):
     r2 = residuals**2
     t = np.log(np.maximum(r2, floor * np.mean(r2)))
     Phi = rbf_features(X, centres, width)
@@ -205,11 +205,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         return rbf_features(X_new, centres, width) @ theta[:k] + theta[k]
 
     return log_var
-''',
+""",
         ),
         (
             "subtracts the correction instead of adding it",
-            '''def fit_log_residuals(X, residuals, centres, width, *, ridge=1e-3, correct_bias=True, floor=1e-12):
+            """def fit_log_residuals(X, residuals, centres, width, *, ridge=1e-3, correct_bias=True, floor=1e-12):
     r2 = residuals**2
     t = np.log(np.maximum(r2, floor * np.mean(r2)))
     Phi = rbf_features(X, centres, width)
@@ -223,11 +223,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         return rbf_features(X_new, centres, width) @ theta[:k] + theta[k] + offset
 
     return log_var
-''',
+""",
         ),
         (
             "fits log |r| instead of log r^2 (half the log-variance)",
-            '''def fit_log_residuals(X, residuals, centres, width, *, ridge=1e-3, correct_bias=True, floor=1e-12):
+            """def fit_log_residuals(X, residuals, centres, width, *, ridge=1e-3, correct_bias=True, floor=1e-12):
     t = np.log(np.maximum(np.abs(residuals), floor * np.mean(np.abs(residuals))))
     Phi = rbf_features(X, centres, width)
     n, k = Phi.shape
@@ -240,11 +240,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         return rbf_features(X_new, centres, width) @ theta[:k] + theta[k] + offset
 
     return log_var
-''',
+""",
         ),
         (
             "no intercept: regresses log r^2 on the RBF features alone",
-            '''def fit_log_residuals(X, residuals, centres, width, *, ridge=1e-3, correct_bias=True, floor=1e-12):
+            """def fit_log_residuals(X, residuals, centres, width, *, ridge=1e-3, correct_bias=True, floor=1e-12):
     r2 = residuals**2
     t = np.log(np.maximum(r2, floor * np.mean(r2)))
     Phi = rbf_features(X, centres, width)
@@ -256,11 +256,11 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         return rbf_features(X_new, centres, width) @ beta + offset
 
     return log_var
-''',
+""",
         ),
         (
             "takes the log of zero residuals (no floor): -inf targets",
-            '''def fit_log_residuals(X, residuals, centres, width, *, ridge=1e-3, correct_bias=True, floor=1e-12):
+            """def fit_log_residuals(X, residuals, centres, width, *, ridge=1e-3, correct_bias=True, floor=1e-12):
     t = np.log(residuals**2)
     Phi = rbf_features(X, centres, width)
     n, k = Phi.shape
@@ -273,7 +273,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         return rbf_features(X_new, centres, width) @ theta[:k] + theta[k] + offset
 
     return log_var
-''',
+""",
         ),
     ],
 }
