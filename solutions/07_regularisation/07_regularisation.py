@@ -1145,7 +1145,7 @@ for lr in (0.05, 0.5):
             hidden=(32, 32, 32, 32), lr=lr, batch_size=50, epochs=SPEED_EPOCHS, batchnorm=use_bn,
             desc=f"lr {lr}, batch norm {use_bn}")
 
-# %%
+# %% tags=["nbval-ignore-output"]
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
 for ax, lr in zip(axes, (0.05, 0.5)):
     for use_bn, style, marker in ((False, "--", "o"), (True, "-", "s")):
@@ -1162,12 +1162,22 @@ plt.show()
 for (lr, use_bn), run in speed_runs.items():
     print(f"step size {lr:4}, batch norm {use_bn!s:5}: training loss after epoch 5 {run.train_loss[5]:.3f}, "
           f"validation accuracy at the end {run.val_acc[-1]:.3f}")
+# The run at step size 0.5 without batch norm is chaotic: a change in the 13th digit of the data moves its final
+# validation accuracy by several points, and so does another CPU's rounding. So nbval does not compare this
+# cell's output; the claims of the text below are checked here instead, with wide margins.
+if not GRADING:
+    stuck, fast = speed_runs[0.5, False], speed_runs[0.5, True]
+    assert stuck.train_loss[5] > 0.8 * np.log(10), "without batch norm the loss should stay near log 10"
+    assert fast.train_loss[5] < 0.03 * stuck.train_loss[5], "with batch norm it should fall far below"
+    assert stuck.val_acc[-1] < 0.7 < speed_runs[0.05, False].val_acc[-1] < speed_runs[0.05, True].val_acc[-1]
 
 # %% [markdown]
 # At the small step size batch norm lowers the training loss faster from the first epochs on. At the
-# large step size the difference is dramatic: without batch norm the network does not get going at all
-# (its loss stays near the value of random guessing, $\log 10 \approx 2.3$), while with batch norm the same
-# step size drives the loss down by two orders of magnitude. Standardising each unit keeps the inputs of
+# large step size the difference is dramatic: without batch norm the training loss stays near the value of
+# random guessing, $\log 10 \approx 2.3$, and the network classifies far worse than any other run (its final
+# validation accuracy, better than the 0.1 of guessing but erratic: the run is chaotic, and the last digits of
+# the arithmetic change it by several points from one CPU to another), while with batch norm the same
+# step size drives the loss down by well over an order of magnitude. Standardising each unit keeps the inputs of
 # every layer in a range where one step size suits all layers at once, so larger steps become safe.
 
 # %% [markdown]

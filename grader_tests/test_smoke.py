@@ -1,0 +1,39 @@
+"""A smoke run of the whole grading round through the command line, as `make course` runs it.
+
+Part of `make test-fast`: `coursekit grade --example-class` grades three students of every assignment
+(the reference solution, an untouched notebook, one with classic mistakes) in a fresh workspace, and
+grades.csv must say what an instructor expects of each.
+"""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ASSIGNMENTS, ROOT, autograded_points
+
+COURSEKIT = Path(sys.executable).with_name("coursekit")
+
+
+def test_example_class_graded_through_the_cli(tmp_path: Path) -> None:
+    workspace = tmp_path / "example-class"
+    out = subprocess.run(
+        [str(COURSEKIT), "grade", "--example-class", "--workspace", str(workspace)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    with open(workspace / "grades.csv", newline="") as f:
+        rows = {(r["student"], r["assignment"]): r for r in csv.DictReader(f)}
+    for assignment in ASSIGNMENTS:
+        full = sum(autograded_points(assignment).values())
+        reference, untouched, partial = (rows[s, assignment] for s in ("reference", "untouched", "partial"))
+        assert float(reference["autograded_score"]) == float(reference["autograded_max"]) == full, assignment
+        assert float(untouched["autograded_score"]) == 0, assignment
+        assert 0 < float(partial["autograded_score"]) < full, assignment
+        assert all(r["status"] == "graded" for r in (reference, untouched, partial)), assignment
+    assert "graded now: " in out.stdout
