@@ -68,7 +68,7 @@ from coursekit.progress import GRADING
 SEED = 0
 rng = np.random.default_rng(SEED)
 # Training demos run for fewer epochs while nbgrader grades (the curves are then a little rougher).
-EPOCHS = 300 if GRADING else 800
+EPOCHS = 400 if GRADING else 1500
 EPOCHS_SGD = 200 if GRADING else 700
 
 # %% [markdown]
@@ -564,7 +564,7 @@ for name in ("W1", "wf", "wa"):
 #
 # `coursekit.heteroscedastic.fit_heteroscedastic` runs the loop: each step calls `forward`, your
 # `gaussian_nll_grads` (passed in as `loss_grads`), your `backward`, and then updates every parameter with Adam
-# (the optimiser of notebook 06). Step size 0.02 for the shared layer and the mean head, half of that for the
+# (the optimiser of notebook 06). Step size 0.005 for the shared layer and the mean head, half of that for the
 # variance head (`lr_var`). It returns the training loss after every epoch. Section 8 explains why plain
 # gradient descent is not used here.
 
@@ -581,7 +581,7 @@ def mean_and_std(model, X):
 
 
 het = new_model()
-history_het = fit_heteroscedastic(het, X_train, y_train, lr=0.02, epochs=EPOCHS, rng=rng,
+history_het = fit_heteroscedastic(het, X_train, y_train, lr=0.005, epochs=EPOCHS, rng=rng,
                                   loss_grads=gaussian_nll_grads)
 f_het, sd_het = mean_and_std(het, X_grid)
 
@@ -648,7 +648,7 @@ if not GRADING:
 
 # %% tags=["nbval-ignore-output"]
 hom = new_model()
-fit_heteroscedastic(hom, X_train, y_train, lr=0.02, epochs=EPOCHS, warmup_epochs=EPOCHS, rng=rng,
+fit_heteroscedastic(hom, X_train, y_train, lr=0.005, epochs=EPOCHS, warmup_epochs=EPOCHS, rng=rng,
                     loss_grads=gaussian_nll_grads)
 resid_train = y_train - hom.forward(X_train)[0]
 sd_hom_const = np.sqrt(np.mean(resid_train**2))
@@ -1029,7 +1029,7 @@ ax.plot(x_wide, true_mean(x_wide), "k-", linewidth=1.5, label="true mean")
 for seed, style in zip((1, 21), ("--", "-.")):
     net = het if seed == 1 else new_model(seed)
     if seed != 1:
-        fit_heteroscedastic(net, X_train, y_train, lr=0.02, epochs=EPOCHS, rng=rng, loss_grads=gaussian_nll_grads)
+        fit_heteroscedastic(net, X_train, y_train, lr=0.005, epochs=EPOCHS, rng=rng, loss_grads=gaussian_nll_grads)
     f_w, sd_w = mean_and_std(net, x_wide[:, None])
     line, = ax.plot(x_wide, f_w, linestyle=style, linewidth=2, label=f"network, seed {seed}: $f \\pm 2\\sigma$")
     ax.fill_between(x_wide, f_w - 2 * sd_w, f_w + 2 * sd_w, color=line.get_color(), alpha=0.15)
