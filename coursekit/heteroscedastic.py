@@ -515,7 +515,8 @@ def fit_heteroscedastic(
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         try:
             for epoch in range(epochs):
-                if full_batch:
+                batches: list[slice] | list[np.ndarray]
+                if full_batch or batch_size is None:
                     batches = [slice(None)]
                 else:
                     order = rng.permutation(n)

@@ -206,7 +206,7 @@ def least_squares_fit(X: ArrayLike, y: ArrayLike) -> tuple[FloatArray, float]:
     if y.shape != (n,):
         raise ValueError(f"{func}: argument 'y' must have shape ({n},) like the rows of X, got shape {y.shape}")
     design = np.column_stack([X, np.ones(n)])
-    theta = np.linalg.lstsq(design, y, rcond=None)[0]
+    theta = np.asarray(np.linalg.lstsq(design, y, rcond=None)[0], dtype=np.float64)
     return theta[:d].copy(), float(theta[d])
 
 

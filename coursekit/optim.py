@@ -938,6 +938,7 @@ def train_mlp(
         Xv = as_float_array(X_val, "X_val", func, ndim=2)
         if Xv.shape[1] != d:
             raise ValueError(f"{func}: argument 'X_val' must have {d} columns like X, got shape {Xv.shape}")
+        assert y_val is not None  # checked above: both or neither
         yv = _labels(y_val, Xv.shape[0], "y_val", func)
     n_classes = int(labels.max()) + 1 if X_val is None else int(max(labels.max(), yv.max())) + 1
     get_batches = minibatch_indices if batch_fn is None else batch_fn

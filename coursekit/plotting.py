@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # matplotlib is imported lazily so that grading code need not
 __all__ = ["LINESTYLES", "MARKERS", "plot_curves", "decision_regions"]
 
 #: Line styles cycled through by :func:`plot_curves` (distinct in greyscale).
-LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
+LINESTYLES: tuple[str | tuple[int, tuple[int, ...]], ...] = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
 #: Markers for the classes in :func:`decision_regions`.
 MARKERS: tuple[str, ...] = ("o", "^", "s", "D", "v", "P")
 
@@ -146,5 +146,5 @@ def decision_regions(
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(loc=legend_loc)
+    ax.legend(loc=legend_loc)  # type: ignore[call-overload]  # matplotlib checks the string itself
     return ax

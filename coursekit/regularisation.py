@@ -479,11 +479,11 @@ def _digits() -> tuple[FloatArray, IntArray]:
 
         data = load_digits()
         pixels, labels = data.data, data.target
-    pixels = np.asarray(pixels, dtype=np.float64)
-    labels = np.asarray(labels).astype(np.int64)
-    pixels.setflags(write=False)  # cached: callers get read-only arrays and copy what they change
-    labels.setflags(write=False)
-    return pixels, labels
+    images: FloatArray = np.asarray(pixels, dtype=np.float64)
+    classes: IntArray = np.asarray(labels).astype(np.int64)
+    images.setflags(write=False)  # cached: callers get read-only arrays and copy what they change
+    classes.setflags(write=False)
+    return images, classes
 
 
 def load_digits_split(n_train: int, n_val: int, rng: np.random.Generator, *, label_noise: float = 0.0) -> DigitsSplit:

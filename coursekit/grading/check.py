@@ -52,7 +52,7 @@ def _leaks(secret: str, public: str, student: str) -> list[str]:
 
 def _check_cells(name: str, nb: Any) -> list[str]:
     problems = []
-    cells = {_nbgrader(c).get("grade_id"): c for c in nb.cells if _nbgrader(c)}
+    cells = {gid: c for c in nb.cells if (gid := _nbgrader(c).get("grade_id"))}
     for exercise in EXERCISES.get(name, ()):
         sol = cells.get(exercise)
         meta = _nbgrader(sol) if sol is not None else {}

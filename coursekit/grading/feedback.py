@@ -132,7 +132,9 @@ class FeedbackExporter(HTMLExporter):
             return cached
         return _MARKDOWN.put(key, super().markdown2html(context, source))
 
-    def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any) -> tuple[str, Any]:
+    def from_notebook_node(  # type: ignore[override]  # HTML exporters return (html, resources), not a notebook
+        self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[str, Any]:
         if self.template_name != "feedback" or _has_images(nb):
             return super().from_notebook_node(nb, resources, **kw)
         # HTMLExporter.from_notebook_node up to its BeautifulSoup pass, which has nothing to do here.

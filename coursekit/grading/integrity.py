@@ -279,7 +279,7 @@ def scan(submitted: Any, released: Any, assignment: str, exercises: Iterable[str
     """
     exercises = list(exercises)
     modules = REFERENCE_MODULES.get(assignment, ())
-    released_cells = {_grade_id(c): c for c in released.cells if _grade_id(c)}
+    released_cells = {gid: c for c in released.cells if (gid := _grade_id(c))}
     released_sources = {c.source.strip() for c in released.cells}
     test_position: dict[str, int] = {}
     flags: set[Flag] = set()

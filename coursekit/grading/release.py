@@ -95,11 +95,11 @@ def execute_notebook(
     except CellExecutionError as exc:
         raise CourseError(f"{name}: a cell raised an error while executing:\n{exc}") from None
     finally:
-        for var, value in saved.items():
-            if value is None:
+        for var, previous in saved.items():
+            if previous is None:
                 os.environ.pop(var, None)
             else:
-                os.environ[var] = value
+                os.environ[var] = previous
     # Saved widget state only bloats the file: widgets need a live kernel to be useful.
     nb.metadata.pop("widgets", None)
     for i, cell in enumerate(nb.cells):

@@ -262,7 +262,7 @@ class WarmStarts:
         self._channel = ours
         self._proc = subprocess.Popen(
             [sys.executable, "-P", "-m", "coursekit.grading.warm"],
-            stdin=theirs,
+            stdin=theirs.fileno(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
@@ -363,7 +363,7 @@ def _run_warm(warm: WarmStarts, work: Path, home: Path, name: str, limits: Limit
             facts = json.loads(info.read() or b"{}")  # bubblewrap closes it once written
         pid = facts.get("child-pid")
         namespaces = {key[: -len("-namespace")]: ino for key, ino in facts.items() if key.endswith("-namespace")}
-        if not pid or "mnt" not in namespaces or proc.stdout.readline() != b"ready\n":
+        if not pid or "mnt" not in namespaces or proc.stdout is None or proc.stdout.readline() != b"ready\n":
             raise WarmStartFailed("the sandbox did not start")
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()

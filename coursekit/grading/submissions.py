@@ -28,7 +28,8 @@ def _grade_id(cell: Any) -> str | None:
 
 def answer_ids(nb: Any) -> list[str]:
     """grade_ids of the cells a student writes in (solution cells), in notebook order."""
-    return [_grade_id(c) for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    solutions = (c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    return [gid for c in solutions if (gid := _grade_id(c))]
 
 
 def fill(student: Any, solution: Any, ids: Iterable[str], overrides: Mapping[str, str] | None = None) -> Any:
