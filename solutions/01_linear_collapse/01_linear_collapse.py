@@ -708,7 +708,9 @@ plt.show()
 # does not settle the question, because the class-1 region, an intersection of two half-planes, is itself
 # convex. A convincing argument has to look elsewhere, which is what the question above asks of you.)
 #
-# With the hard threshold $\Theta(a) = 1$ if $a \ge 0$ and $0$ otherwise (so $\Theta(0) = 1$, as in the notes):
+# With the hard threshold $\Theta(a) = 1$ if $a \ge 0$ and $0$ otherwise (so $\Theta(0) = 1$, as in this tutorial
+# question; the notes are not consistent here: their section 5.1 of note 004 puts $\Theta(0) = 0$, and notebook 02
+# says more):
 #
 # * one unit tests $x_2 \ge x_1$: $\;h_1 = \Theta(-x_1 + x_2)$ (weights $(-1, 1)$, bias 0);
 # * one unit tests $x_2 \ge -x_1$: $\;h_2 = \Theta(x_1 + x_2)$ (weights $(1, 1)$, bias 0);
@@ -825,7 +827,8 @@ plt.show()
 # gradient that passes through a threshold unit is multiplied by that derivative, so the gradient of the loss
 # with respect to the weights is zero almost everywhere: the loss is piecewise constant in the weights (a
 # small change of a weight flips no output), and gradient descent never moves. The fix is a smooth stand-in
-# with a useful slope, e.g. a sigmoid $\sigma(k a)$, which tends to $\Theta(a)$ as the steepness $k$ grows, or ReLU
+# with a useful slope, e.g. a sigmoid $\sigma(k a)$, which tends to $\Theta(a)$ at every $a \ne 0$ as the steepness $k$
+# grows (at $a = 0$ it stays $\frac12$ for every $k$, so the limit is a step only up to that one point), or ReLU
 # hidden units with a sigmoid output trained by negative log-likelihood; one can threshold the trained
 # network's output at the end.
 

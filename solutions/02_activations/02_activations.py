@@ -55,9 +55,11 @@ np.set_printoptions(precision=4, suppress=False)
 #
 # $$\operatorname{step}(z) = \begin{cases} 0 & z < 0 \\ 1 & \text{otherwise.} \end{cases}$$
 #
-# What happens exactly at $z = 0$ is a convention. Notes 003 put $\operatorname{step}(0) = 1$ (the
-# definition above); notes 004 write the same function as $\Theta(a)$ with $\Theta(0) = 0$. A single point
-# changes nothing for learning, but a test has to pick one, and this course uses $\operatorname{step}(0) = 1$.
+# What happens exactly at $z = 0$ is a convention, and the notes are not consistent about it. Notes 003 put
+# $\operatorname{step}(0) = 1$ (the definition above), and so does the hard threshold $\Theta$ of notes 004's
+# tutorial question 3 (the wedge of notebook 01); notes 004's own question in section 5.1 writes
+# $\Theta(a) = 1$ only for $a > 0$, so $\Theta(0) = 0$. A single point changes nothing for learning, but a test
+# has to pick one, and this course uses $\operatorname{step}(0) = 1$ throughout.
 #
 # ### Exercise 1: `step` (1 point)
 #
@@ -1086,8 +1088,11 @@ plt.show()
 # Backpropagation through $L$ layers multiplies, among other things, $L$ activation derivatives
 # (notes 003, equation 8.3). For the sigmoid each factor is at most $1/4$, reached only at $z = 0$; once
 # $|z|$ is a few units the unit is **saturated** (its output is pinned near 0 or 1) and the factor is
-# close to 0: $\sigma'(5) \approx 0.0066$. Even in the best case the product shrinks like $(1/4)^L$, about
-# $10^{-6}$ after ten layers. The early layers then receive almost no gradient and barely learn. tanh is
+# close to 0: $\sigma'(5) \approx 0.0066$. Even in the best case the activation factors alone multiply to
+# $(1/4)^L$, about $10^{-6}$ after ten layers. (The weight matrices in the chain multiply the gradient too, and
+# weights large enough could in principle make up for the factors; but large weights make $|z|$ large, which
+# saturates the sigmoid and shrinks its factors further.) The early layers then receive almost no gradient and
+# barely learn. tanh is
 # better (its derivative reaches 1 at 0) but saturates just the same. ReLU's derivative is exactly 1
 # wherever the unit is active, so an active path passes the gradient on without shrinking it.
 #
@@ -1147,8 +1152,12 @@ for label, norms in curves.items():
     print(f"{label:24s} gradient at layer 1 / gradient at layer {depth}: {norms[0] / norms[-1]:.1e}")
 
 # %% [markdown]
-# The sigmoid network's gradient shrinks by orders of magnitude on its way back to the first layer;
-# with ReLU and matching weights it stays about the same size.
+# The sigmoid network's gradient shrinks by many orders of magnitude on its way back to the first layer. The
+# tanh and ReLU networks keep it within about one order of magnitude over all 30 layers (a factor of a few,
+# up or down: the printed ratios). Neither is exactly 1, and they drift in opposite directions: tanh's
+# derivative is below 1 wherever $z \ne 0$, so each layer shrinks the gradient a little, while the ReLU
+# network's weight variance $2/n$ compensates only on average for the half of the units that are inactive,
+# and a random product of 30 such layers wanders.
 #
 # A caveat to notes 000, which say that ReLU gradients "don't explode/vanish" because the derivative is
 # 1 for every positive input. That is true of the activation's own factor on active units, and it is the
@@ -1165,8 +1174,8 @@ for label, norms in curves.items():
 # %% [markdown] nbgrader={"grade": true, "grade_id": "q_why_relu", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # Backpropagation multiplies the gradient by the activation's derivative once per layer. The sigmoid's
 # derivative is at most 1/4 (at z = 0) and close to 0 once |z| is more than a few units (saturation),
-# so after L layers the gradient reaching the early layers is at most (1/4)^L times as large and usually
-# far smaller: the early layers hardly learn (vanishing gradients). ReLU's derivative is exactly 1 for
+# so after L layers the activation factors alone shrink the gradient by a factor (1/4)^L at best, and usually
+# by far more: the early layers hardly learn (vanishing gradients). ReLU's derivative is exactly 1 for
 # every active unit, so along active paths the gradient passes back without shrinking; it is also
 # cheap to compute and does not saturate for large positive inputs. Weakness: for z < 0 the derivative
 # is 0, so a unit whose pre-activation is negative for all inputs gets no gradient and stays "dead"

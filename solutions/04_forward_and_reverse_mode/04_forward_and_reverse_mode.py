@@ -35,7 +35,7 @@
 #
 # **Points:** four exercises worth 11 points (autograded) and two written questions worth 4 points
 # (graded by hand). Lecture material: notes 004, sections 2.1–2.2, and the back-propagation example of
-# notes 002.
+# notes 002 (one neuron with a squared error, worked through at the end of section 5).
 
 # %%
 import gc
@@ -1020,6 +1020,47 @@ assert_close(call(grad_reverse, lambda x: x[0] * x[1] - x[1], [3, 4], what="grad
 assert_close(call(grad_reverse, lambda x: x[1] * 2.0 + 1.0, [5.0, 6.0], what="grad_reverse"), [0.0, 2.0],
              what="grad_reverse of a function that ignores x0")
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ### The notes' neuron, forward then backward
+#
+# Notes 002 illustrate back-propagation on one neuron with a squared error, $E = (\hat y - y)^2$ for one example:
+#
+# $$u^{(1)} = \mathbf w^\top \mathbf x, \qquad u^{(2)} = u^{(1)} + b, \qquad \hat y = \sigma(u^{(2)}), \qquad E = (\hat y - y)^2 .$$
+#
+# Going backwards through the same graph, each node multiplies the gradient arriving from its child by its own
+# local derivative: $\bar{\hat y} = 2(\hat y - y)$, then $\bar u^{(2)} = \bar{\hat y}\,\sigma'(u^{(2)})$ with
+# $\sigma' = \sigma(1 - \sigma)$, then $\bar b = \bar u^{(1)} = \bar u^{(2)}$ (an addition passes the gradient on
+# unchanged), and finally $\bar{\mathbf w} = \bar u^{(1)}\,\mathbf x$. Reverse mode does exactly these steps; the
+# cell below writes them out by hand and compares them with `ad.grad_reverse` over the four parameters
+# $(w_1, w_2, w_3, b)$. (The notes call $E$ an MSE; for one example it is simply the squared error.)
+
+# %%
+x_n, y_n = np.array([1.0, -2.0, 0.5]), 1.0
+w_n, b_n = np.array([0.3, 0.1, -0.4]), 0.2
+# forward pass, node by node
+u1 = w_n @ x_n
+u2 = u1 + b_n
+y_hat = 1.0 / (1.0 + math.exp(-u2))
+E = (y_hat - y_n) ** 2
+print(f"forward:  u1 = {u1:.4f}, u2 = {u2:.4f}, y_hat = {y_hat:.6f}, E = {E:.6f}")
+# backward pass, node by node, from the output to the parameters
+dy_hat = 2.0 * (y_hat - y_n)
+du2 = dy_hat * y_hat * (1.0 - y_hat)
+du1, db = du2, du2
+dw = du1 * x_n
+print(f"by hand:  dE/dw = {np.round(dw, 6)}, dE/db = {db:.6f}")
+
+
+def neuron_error(p):
+    """E as a function of (w1, w2, w3, b), written with ad's operations so that reverse mode can trace it."""
+    u = p[0] * x_n[0] + p[1] * x_n[1] + p[2] * x_n[2] + p[3]
+    return (1.0 / (1.0 + ad.exp(-u)) - y_n) ** 2
+
+
+g_n = ad.grad_reverse(neuron_error, np.append(w_n, b_n))
+print(f"reverse:  dE/dw = {np.round(g_n[:3], 6)}, dE/db = {g_n[3]:.6f}")
+assert np.allclose(g_n, np.append(dw, db), rtol=1e-12, atol=1e-15)
 
 # %% [markdown]
 # ## 6. What each mode costs

@@ -282,8 +282,10 @@ plt.show()
 # out the factor $x_d^2$, which is 1 here). With $\sigma^2 = 1$ this gives $\operatorname{Var}[z] = m$: the
 # typical pre-activation has size $\sqrt m$. (Notes 004 call $z$ "the activation" at this point; in this course
 # $z$ is the *pre*-activation and $g(z)$ the activation.) For a fan-in of 1000, $|z| \approx 32$ and
-# $\sigma(32) = 1 - 1.3\cdot 10^{-14}$: the sigmoid's output is pinned to 0 or 1 and its slope
-# $\sigma(1-\sigma)$ is about $10^{-14}$, so almost no gradient passes through. That is *saturation*.
+# $\operatorname{sigmoid}(32) = 1 - 1.3\cdot 10^{-14}$ (we spell the sigmoid out here, because $\sigma$ is already the
+# weights' standard deviation): the sigmoid's output is pinned to 0 or 1 and its slope
+# $\operatorname{sigmoid}(z)\,(1-\operatorname{sigmoid}(z))$ is about $10^{-14}$, so almost no gradient passes
+# through. That is *saturation*.
 
 # %% [markdown]
 # ### Exercise 2: `normal_init` (1 point)
@@ -949,8 +951,10 @@ for act in ("tanh", "relu"):
 #   $|\tanh z| < |z|$, so each tanh layer passes on a little less variance than it receives, and variance $1/m$
 #   has no margin to make up for it. For the sigmoid they keep $z$ in the working range. With ReLU they lose a
 #   factor $\sqrt2$ per layer, as computed in section 4 (about $1/64$ after 12 layers).
-# - **He** keeps the ReLU signal steady (at $\sqrt 2$: the first layer gets standard normal inputs, later layers
-#   get ReLU outputs). About half the ReLU units are "saturated" (output 0) for any initialisation, which is
+# - **He** keeps the ReLU signal's spread of the same order from layer to layer: neither a constant factor down nor
+#   up per layer. On average it would stay at $\sqrt 2$ (the first layer gets standard normal inputs, later layers
+#   get ReLU outputs); one random network wanders around that value by tens of percent, because each random
+#   layer multiplies in its own fluctuation (the table's He rows). About half the ReLU units are "saturated" (output 0) for any initialisation, which is
 #   just what ReLU does to a symmetric input, not a sign of trouble.
 
 # %% [markdown]

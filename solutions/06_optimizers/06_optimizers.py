@@ -722,8 +722,10 @@ plt.show()
 # $1.11\,\eta g$ for $\gamma = 0.1$ but $10\,\eta g$ for $\gamma = 0.9$, which speeds up travel along a flat valley floor. A
 # component that alternates in sign sums to about $\eta g/(1+\gamma)$: $0.91\,\eta g$ versus $0.53\,\eta g$, so the large $\gamma$
 # damps the zig-zag across the valley much more. Too close to 1, the velocity carries the weights past the minimum
-# and they oscillate around it for a long time (an underdamped spring: the amplitude decays like $\sqrt\gamma^{\,t}$ on
-# a quadratic); with a large $\eta$ as well, the iteration can diverge. Grading: 1 point for "less" with the
+# and they oscillate around it for a long time (an underdamped spring: on a quadratic with curvature $\lambda$, as long
+# as $(1 + \gamma - \eta\lambda)^2 < 4\gamma$ the two roots of the iteration are complex with modulus $\sqrt\gamma$, so the
+# amplitude decays like $\sqrt\gamma^{\,t}$; outside that range the motion is overdamped and the slower real root
+# sets the pace); with a large $\eta$ as well, the iteration can diverge. Grading: 1 point for "less" with the
 # memory/weights argument, 1 point for the effect on consistent versus alternating components (or the
 # overshoot for $\gamma \to 1$).
 
