@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ASSIGNMENTS, COURSE
 from coursekit.grading.course import EXERCISES
-from coursekit.grading.integrity import scan
+from coursekit.grading.integrity import exercises_of, scan
 from coursekit.grading.submissions import answer_ids, fill
 
 A = "01_linear_collapse"
@@ -74,3 +74,90 @@ def test_reaching_into_the_kernel_is_flagged(code, why):
     flags = _with_code(code)
     assert {f.exercise for f in flags} == set(EXERCISES[A]), flags
     assert all(why in f.reason for f in flags), flags
+
+
+def _with_answer(assignment: str, exercise: str, code: str):
+    """Flags of the reference of ``assignment`` with ``code`` appended to the answer cell of ``exercise``."""
+    student, reference = _reference(assignment)
+    nb = copy.deepcopy(reference)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == exercise)
+    cell.source = cell.source + "\n" + code
+    return scan(nb, student, assignment, EXERCISES[assignment])
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_exercises_come_from_the_notebooks_own_metadata(assignment):
+    # EXERCISES is the course's hand-written list (DESIGN.md); the scan no longer needs it
+    student = nbformat.read(COURSE.student(assignment), as_version=4)
+    assert sorted(exercises_of(student)) == sorted(EXERCISES[assignment])
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from coursekit.activations import sigmoid",
+        "from coursekit.activations import sigmoid as sigmoid",
+        "import coursekit.activations as m\nsigmoid = m.sigmoid",
+        "from coursekit import activations\nsigmoid = activations.sigmoid",
+        "import coursekit.activations\nsigmoid = coursekit.activations.sigmoid",
+        "import functools\nimport coursekit.activations as m\nsigmoid = functools.partial(m.sigmoid)",
+        "import coursekit.activations as m\nsigmoid = staticmethod(m.sigmoid)",
+        "import coursekit.activations as m\nsigmoid: object = m.sigmoid",
+    ],
+)
+def test_binding_the_exercise_to_its_reference_is_delegation(code):
+    flags = _with_answer("02_activations", "sigmoid", code)
+    assert {f.exercise for f in flags} == {"sigmoid"}, flags
+    assert all("coursekit reference coursekit.activations.sigmoid" in f.reason for f in flags), flags
+
+
+def test_binding_a_method_exercise_through_its_class_is_delegation():
+    code = "from coursekit import autodiff as ad\nVar.backward = ad.Var.backward"
+    flags = _with_answer("04_forward_and_reverse_mode", "Var_backward", code)
+    assert {f.exercise for f in flags} == {"Var_backward"}, flags
+    assert any("binds 'Var.backward'" in f.reason for f in flags), flags
+
+
+def test_an_unrelated_import_from_the_reference_module_is_not_delegation():
+    # honest: importing another name (here the sigmoid, to check one's own relu against) binds nothing of relu's
+    assert _with_answer("02_activations", "relu", "from coursekit.activations import sigmoid as ref_sigmoid") == []
+
+
+def test_writing_to_the_course_code_is_flagged():
+    code = (
+        "import inspect\nimport coursekit.activations\n"
+        "src = inspect.getsourcefile(coursekit.activations)\nwith open(src, 'a') as fh:\n    fh.write('')"
+    )
+    flags = _with_code(code)
+    assert {f.exercise for f in flags} == set(EXERCISES[A]), flags
+    assert all("course's own code" in f.reason for f in flags), flags
+
+
+def test_writing_an_ordinary_file_is_not_flagged():
+    assert _with_code("with open('notes.txt', 'w') as fh:\n    fh.write('my working')") == []
+
+
+def test_an_assignment_the_course_does_not_list_is_scanned_from_its_metadata():
+    # An instructor's own assignment: no entry in EXERCISES or REFERENCE_MODULES, the scan still protects it
+    student, reference = _reference(A)
+    nb = copy.deepcopy(reference)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "collapse_linear")
+    cell.source = "assert_close = assert_shape = lambda *a, **k: None\n" + cell.source
+    flags = scan(nb, student, "10_convolution", exercises_of(student))
+    assert {f.exercise for f in flags} == set(EXERCISES[A]), flags
+    delegating = copy.deepcopy(reference)
+    cell = next(c for c in delegating.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu_network")
+    cell.source += "\nfrom coursekit.linear import relu_network"
+    assert {f.exercise for f in scan(delegating, student, "10_convolution", exercises_of(student))} == {"relu_network"}
+
+
+@pytest.mark.parametrize(
+    "code", ["import coursekit.activations as m\nsigmoid = m.sigmoid", "from coursekit.activations import sigmoid"]
+)
+def test_rebinding_the_exercise_in_a_cell_of_its_own_is_delegation(code):
+    student, reference = _reference("02_activations")
+    nb = copy.deepcopy(reference)
+    at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "sigmoid")
+    nb.cells.insert(at + 1, nbformat.v4.new_code_cell(code))
+    flags = scan(nb, student, "02_activations", EXERCISES["02_activations"])
+    assert {f.exercise for f in flags} == {"sigmoid"}, flags

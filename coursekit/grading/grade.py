@@ -46,7 +46,7 @@ import nbformat
 from coursekit.grading import preprocessors
 from coursekit.grading.collect import Staged, digest, stage, unpack_zip
 from coursekit.grading.course import EXERCISES, Course, CourseError
-from coursekit.grading.integrity import Flag, scan
+from coursekit.grading.integrity import Flag, exercises_of, scan
 from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, quicker_nbgrader, run_step
 from coursekit.grading.sandbox import Limits, WarmStarts, execute_submission, sandbox_problem
 from coursekit.grading.submissions import example_class, write_submission
@@ -459,7 +459,8 @@ def _prepare(
     }
     flags = []
     for n in sanitized:
-        flags += scan(staged.notebooks[n], released[n], assignment, EXERCISES.get(assignment, ()))
+        # the exercises come from the released notebook itself, so an instructor's own assignment is scanned too
+        flags += scan(staged.notebooks[n], released[n], assignment, exercises_of(released[n]))
     return _Task(student, assignment, staged, flags, sanitized)
 
 

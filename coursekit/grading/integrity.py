@@ -4,13 +4,20 @@ It reads the code (with :mod:`ast`), never runs it, and reports, per exercise, w
 score cannot be trusted:
 
 * **delegation**: the solution calls the ``coursekit`` reference of that very exercise,
-  under any alias and through any wrapper function defined in the notebook;
+  under any alias and through any wrapper function defined in the notebook; or any cell binds
+  the exercise's own name (``sigmoid``, or ``Var.backward`` for ``Var_backward``) to the
+  reference: an import (``from coursekit.activations import sigmoid``), an assignment
+  (``sigmoid = m.sigmoid``), a wrapper (``functools.partial``, ``staticmethod``) or a class
+  attribute;
 * **monkeypatching**: code that reassigns attributes of modules (``np.allclose = ...``),
   uses ``setattr``/``delattr`` on a module, touches ``sys.modules`` or ``builtins``, or
   rebinds the test helpers (``assert_close`` ...); every exercise tested after that
   cell is flagged, since its test may have been fooled;
 * **dynamic code**: ``exec``, ``eval``, ``compile``, ``__import__`` or ``importlib``, which
   can do either of the above invisibly; flagged like monkeypatching;
+* **writing to the course's code**: a cell that locates a ``coursekit`` source file
+  (``inspect.getsourcefile``, ``__file__`` ...) and writes to a file; flagged like
+  monkeypatching even when the write fails (the package is read-only in the sandbox);
 * **reaching into the kernel**: ``get_ipython()`` for anything but a few harmless magics
   (:data:`SAFE_MAGICS`) or a shell command: an input transformer, a custom exception handler
   or a silenced traceback would make every later test pass; likewise changing ``sys.path``,
@@ -19,6 +26,11 @@ score cannot be trusted:
 * **tampered cells**: a test or read-only cell that was edited, retyped, deleted or
   duplicated, compared with the *released* notebook (not the instructor's version, which
   differs from every honest submission by its hidden tests).
+
+Which exercises a notebook has comes from its own nbgrader metadata (:func:`exercises_of`), so an
+instructor's own assignment is protected like the course's; which ``coursekit`` modules hold the
+references is course knowledge (:data:`REFERENCE_MODULES`): for other assignments any ``coursekit``
+object of the exercise's name counts as its reference.
 
 Cells that are exactly as released are trusted and not scanned for patching.
 """
@@ -30,7 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Flag", "scan", "REFERENCE_MODULES"]
+__all__ = ["Flag", "scan", "exercises_of", "REFERENCE_MODULES"]
 
 #: The coursekit modules that hold each assignment's reference implementations.
 REFERENCE_MODULES: dict[str, tuple[str, ...]] = {
@@ -99,6 +111,53 @@ def _grade_id(cell: Any) -> str | None:
 
 def _exercise_of(grade_id: str) -> str:
     return grade_id[len("test_") :] if grade_id.startswith("test_") else grade_id
+
+
+def exercises_of(notebook: Any) -> list[str]:
+    """The exercises of a notebook, from its nbgrader metadata, in notebook order.
+
+    The grade_id of every answer code cell (``solution`` and not ``grade``) and, without its
+    ``test_`` prefix, of every autograded code cell (``grade`` and not ``solution``).
+    """
+    names: dict[str, None] = {}
+    for cell in notebook.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        gid = meta.get("grade_id")
+        if cell.get("cell_type") != "code" or not gid:
+            continue
+        if meta.get("solution") and not meta.get("grade"):
+            names[gid] = None
+        elif meta.get("grade") and not meta.get("solution"):
+            names[_exercise_of(gid)] = None
+    return list(names)
+
+
+def _binding_name(exercise: str) -> str:
+    """The name a solution defines: ``sigmoid``, or ``Var.backward`` for the method exercise ``Var_backward``."""
+    head, _, tail = exercise.partition("_")
+    return f"{head}.{tail}" if head[:1].isupper() and tail else exercise
+
+
+def _is_reference(path: str, target: str, modules: tuple[str, ...]) -> bool:
+    """Whether the dotted ``path`` is (part of) the reference ``target`` in one of ``modules``.
+
+    Without known modules (an assignment the course does not describe), any ``coursekit`` object
+    named ``target`` counts.
+    """
+    if modules:
+        return any(path == f"{m}.{target}" or path.startswith(f"{m}.{target}.") for m in modules)
+    parts = path.split(".")
+    return parts[0] == "coursekit" and target in parts[1:]
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """``a.b.c`` for a chain of names and attributes, else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
 
 
 def _reference_target(exercise: str) -> str:
@@ -189,6 +248,62 @@ class _Resolver:
         return paths
 
 
+def _bindings(tree: ast.AST, resolver: _Resolver) -> list[tuple[str, set[str]]]:
+    """(name bound, dotted paths its value refers to) for every import and assignment in ``tree``.
+
+    Names bound in a class body are qualified with the class (``Var.backward``).
+    """
+    out: list[tuple[str, set[str]]] = []
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.ClassDef):
+                visit(stmt.body, f"{prefix}{stmt.name}.")
+                continue
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    out.extend((prefix + (a.asname or a.name), {f"{node.module}.{a.name}"}) for a in node.names)
+                elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    value = resolver.used_paths(node.value)
+                    if (direct := resolver.resolve(node.value)) is not None:
+                        value.add(direct)
+                    for t in targets:
+                        for leaf in ast.walk(t):
+                            if (name := _dotted(leaf)) is not None and isinstance(leaf.ctx, ast.Store):  # type: ignore[attr-defined]
+                                out.append((prefix + name, value))
+
+    visit(getattr(tree, "body", []), "")
+    return out
+
+
+_SOURCE_LOCATORS = {"inspect.getsourcefile", "inspect.getfile", "inspect.getabsfile", "importlib.util.find_spec"}
+_FILE_WRITERS = {"write_text", "write_bytes", "unlink", "rename", "replace", "touch", "chmod"}
+
+
+def _writes_course_code(tree: ast.AST, resolver: _Resolver) -> bool:
+    """Whether ``tree`` locates a coursekit source file and writes to some file."""
+    locates = writes = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and resolver.resolve(node.func) in _SOURCE_LOCATORS:
+            locates = True
+        if isinstance(node, ast.Attribute) and node.attr in ("__file__", "__path__", "__spec__", "__loader__"):
+            locates = locates or (resolver.resolve(node.value) or "").startswith("coursekit")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open":
+            modes = [k.value for k in node.keywords if k.arg == "mode"]
+            mode = node.args[1] if len(node.args) > 1 else (modes[0] if modes else None)
+            if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and set(mode.value) & set("wax+"):
+                writes = True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _FILE_WRITERS:
+            writes = True
+        if isinstance(node, ast.Call) and (resolver.resolve(node.func) or "").split(".")[0] in ("shutil", "os"):
+            writes = writes or (resolver.resolve(node.func) or "").rsplit(".", 1)[-1] in _OS_WRITERS
+    return locates and writes
+
+
+_OS_WRITERS = {"remove", "unlink", "rename", "replace", "copy", "copyfile", "copy2", "move", "chmod", "truncate"}
+
+
 def _patching(tree: ast.AST, resolver: _Resolver) -> list[str]:
     """Reasons why ``tree`` patches modules, builtins or test helpers, or runs dynamic code."""
     reasons = []
@@ -246,6 +361,8 @@ def _patching(tree: ast.AST, resolver: _Resolver) -> list[str]:
             reasons.append("uses sys.modules")
         if isinstance(node, ast.Attribute) and (resolver.resolve(node) or "").startswith("importlib"):
             reasons.append("uses importlib")
+    if _writes_course_code(tree, resolver):
+        reasons.append("tries to write to the course's own code (a coursekit source file)")
     return sorted(set(reasons))
 
 
@@ -329,15 +446,24 @@ def scan(submitted: Any, released: Any, assignment: str, exercises: Iterable[str
             for ex in exercises:
                 flags.add(Flag(ex, f"star-imports the reference module {module}"))
 
+    bound_as = {_binding_name(ex): ex for ex in exercises}
     for i, cell, tree in trees:
         gid = _grade_id(cell)
+        if cell.source.strip() not in released_sources or gid in exercises:
+            for name, paths in _bindings(tree, resolver):
+                bound = bound_as.get(name)
+                if bound is None:
+                    continue
+                refs = sorted(p for p in paths if _is_reference(p, _reference_target(bound), modules))
+                if refs:
+                    flags.add(Flag(bound, f"binds '{name}' to the coursekit reference {refs[0]}"))
         if gid in exercises:
             target = _reference_target(gid)
             used = resolver.used_paths(tree)
-            for module in modules:
-                ref = f"{module}.{target}"
-                if any(p == ref or p.startswith(ref + ".") for p in used):
-                    flags.add(Flag(gid, f"delegates to the coursekit reference {ref}"))
+            for path in sorted(used):
+                if _is_reference(path, target, modules):
+                    flags.add(Flag(gid, f"delegates to the coursekit reference {path}"))
+                    break
         if cell.source.strip() in released_sources and gid not in exercises:
             continue  # a cell exactly as released
         for reason in _patching(tree, resolver):
