@@ -22,6 +22,9 @@ c.CourseDirectory.submitted_directory = os.path.join(WORKSPACE, "submitted")
 c.CourseDirectory.autograded_directory = os.path.join(WORKSPACE, "autograded")
 c.CourseDirectory.feedback_directory = os.path.join(WORKSPACE, "feedback")
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, WORKSPACE, "gradebook.db")
+# The gradebook's folder must exist before nbgrader (or the formgrader) opens the database: on a fresh
+# clone, plain `nbgrader generate_assignment ...` would otherwise fail with "error accessing the database".
+os.makedirs(os.path.join(ROOT, WORKSPACE), exist_ok=True)
 # The jupytext sources of the notebooks (NN_topic.py) stay out of the student release.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "[0-9][0-9]_*.py"]
 
