@@ -8,7 +8,7 @@ The submitted files themselves are never changed.
 
 LMS downloads (one zip of files named by student) are unpacked into ``submitted/`` with
 nbgrader's ``zip_collect`` conventions: a regular expression with ``student_id`` and
-``file_id`` groups (``FileNameCollector.named_regexp`` in nbgrader_config.py).
+``file_id`` groups (``FileNameCollectorPlugin.named_regexp`` in nbgrader_config.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 import shutil
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,32 +153,83 @@ def _first_copies_only(nb: Any, notes: list[str]) -> Any:
     return nb
 
 
-def unpack_zip(archive: Path, submitted: Path, assignment: str, notebooks: list[str], regexp: str) -> list[str]:
-    """Unpack an LMS zip into ``submitted/<student>/<assignment>/``; return the students found.
+def _folder_name(student_id: str) -> str:
+    """A folder name for ``student_id``: letters of any script, digits, ``_ . -``; anything else becomes ``_``."""
+    name = re.sub(r"[^\w.\-]+", "_", unicodedata.normalize("NFC", student_id.strip())).strip("._")
+    return name or "_"
 
-    Each file name is matched with ``regexp`` (nbgrader's ``FileNameCollector`` rules); its
-    ``file_id`` names the notebook, its optional ``timestamp`` goes to ``timestamp.txt``.
+
+def _is_junk(path: str) -> bool:
+    """macOS and Windows litter (``__MACOSX/``, ``._name`` AppleDouble files, ``.DS_Store``, ``Thumbs.db``)."""
+    parts = path.replace("\\", "/").split("/")
+    return "__MACOSX" in parts or parts[-1].startswith("._") or parts[-1] in (".DS_Store", "Thumbs.db")
+
+
+def unpack_zip(
+    archive: Path, submitted: Path, assignment: str, notebooks: list[str], regexp: str
+) -> tuple[list[str], list[str]]:
+    """Unpack an LMS zip into ``submitted/<student>/<assignment>/``; return the students and what was skipped.
+
+    Each file's path in the archive, then its bare name, is matched with ``regexp`` (nbgrader's
+    ``FileNameCollectorPlugin.named_regexp``: groups ``student_id`` and ``file_id``, optionally
+    ``timestamp``). Its ``file_id`` names the notebook (with one notebook in the assignment, any
+    name is taken for it); the ``timestamp`` goes to ``timestamp.txt``. A student id is made a safe
+    folder name (``O'Brien`` -> ``O_Brien``, non-Latin letters kept). When a student uploaded the
+    same notebook twice, the later upload (by ``timestamp``, else by the archive's file date) is
+    kept. Nothing is ever written outside ``submitted/``: only the archive's bare file names are used.
+
+    Returns
+    -------
+    students : list of str
+        The folders written, sorted.
+    notes : list of str
+        One line per file skipped or renamed, and per upload that replaced an earlier one.
     """
-    from nbgrader.plugins.zipcollect import FileNameCollector
-
-    collector = FileNameCollector(named_regexp=regexp)
-    students: list[str] = []
+    pattern = re.compile(regexp)
+    notes: list[str] = []
+    chosen: dict[tuple[str, str], tuple[tuple[str, tuple[int, ...]], zipfile.ZipInfo, str | None]] = {}
     with zipfile.ZipFile(archive) as zf:
         for info in zf.infolist():
-            if info.is_dir() or info.file_size > MAX_FILE_MB * 2**20:
+            path = info.filename
+            if info.is_dir():
                 continue
-            name = Path(info.filename).name
-            found = collector.collect(name)
-            if not found or not re.match(r"^[\w.\-]+$", found["student_id"]):
+            if _is_junk(path):
+                notes.append(f"{path}: skipped (operating-system litter, not a submission)")
                 continue
-            student = found["student_id"]
-            file_id = Path(found["file_id"]).stem
+            if not path.lower().endswith(".ipynb"):
+                notes.append(f"{path}: skipped (not a notebook)")
+                continue
+            if info.file_size > MAX_FILE_MB * 2**20:
+                notes.append(f"{path}: skipped (larger than {MAX_FILE_MB} MiB)")
+                continue
+            base = path.replace("\\", "/").rsplit("/", 1)[-1]
+            match = pattern.match(path) or pattern.match(base)
+            found = match.groupdict() if match else {}
+            if not found.get("student_id") or not found.get("file_id"):
+                notes.append(f"{path}: skipped (its name does not match the LMS pattern {regexp!r})")
+                continue
+            student = _folder_name(found["student_id"])
+            if student != found["student_id"]:
+                notes.append(f"{path}: student {found['student_id']!r} is graded in the folder {student!r}")
+            file_id = Path(found["file_id"].replace("\\", "/").rsplit("/", 1)[-1]).stem
             stem = file_id if file_id in notebooks or len(notebooks) != 1 else notebooks[0]
+            when = (str(found.get("timestamp") or ""), tuple(info.date_time))
+            key = (student, stem)
+            if key in chosen:
+                earlier = chosen[key]
+                later_is_new = when >= earlier[0]
+                kept, dropped = (path, earlier[1].filename) if later_is_new else (earlier[1].filename, path)
+                notes.append(f"{student}: two uploads of {stem}.ipynb; kept the later one, {kept} (not {dropped})")
+                if not later_is_new:
+                    continue
+            chosen[key] = (when, info, found.get("timestamp"))
+        students: list[str] = []
+        for (student, stem), (_, info, timestamp) in sorted(chosen.items()):
             folder = submitted / student / assignment
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{stem}{Path(name).suffix}").write_bytes(zf.read(info))
-            if found.get("timestamp"):
-                (folder / "timestamp.txt").write_text(str(found["timestamp"]), encoding="utf-8")
+            (folder / f"{stem}.ipynb").write_bytes(zf.read(info))
+            if timestamp:
+                (folder / "timestamp.txt").write_text(str(timestamp), encoding="utf-8")
             if student not in students:
                 students.append(student)
-    return sorted(students)
+    return sorted(students), notes

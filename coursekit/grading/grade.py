@@ -271,7 +271,7 @@ def grade(
     zip_file : Path, optional
         An LMS download to unpack into ``submitted/`` first (needs exactly one assignment).
     zip_regexp : str, optional
-        How its file names name the student (nbgrader's ``FileNameCollector.named_regexp``).
+        How its file names name the student (nbgrader's ``FileNameCollectorPlugin.named_regexp``).
     say : callable
         Where one-line messages go.
     show_progress : bool
@@ -317,13 +317,16 @@ def grade(
         if zip_file is not None:
             if len(names) != 1:
                 raise CourseError("--zip needs exactly one assignment name")
-            regexp = zip_regexp or cfg.get("FileNameCollector", {}).get("named_regexp") or None
+            plugin = cfg.get("FileNameCollectorPlugin", {}) or cfg.get("FileNameCollector", {})
+            regexp = zip_regexp or plugin.get("named_regexp") or None
             from coursekit.grading.collect import DEFAULT_ZIP_REGEXP
 
-            found = unpack_zip(
+            found, skipped = unpack_zip(
                 Path(zip_file), submitted, names[0], _notebook_names(course, names[0]), regexp or DEFAULT_ZIP_REGEXP
             )
             say(f"{names[0]}: unpacked {len(found)} submission(s) from {Path(zip_file).name}")
+            for note in skipped:
+                say(f"{names[0]}: {Path(zip_file).name}: {note}")
         if example:
             for assignment in names:
                 for student, nb in example_class(course, assignment).items():
