@@ -19,6 +19,7 @@ import json
 import re
 import shutil
 import unicodedata
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,15 +77,40 @@ def _read_notebook(path: Path, notes: list[str]) -> tuple[object | None, str | N
     major = data.get("nbformat")
     if major not in (3, 4):
         return None, f"{path.name} has nbformat {major}; expected 4"
+    bad_ids = _bad_cell_ids(data)
     try:
-        nb = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():
+            # nbformat warns (on stderr) about missing or duplicated cell ids while it repairs them; say it once below
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for broken files
         return None, f"{path.name} could not be read as a notebook ({type(exc).__name__})"
+    if bad_ids:
+        notes.append(f"{path.name}: {bad_ids} cell id(s) missing or duplicated, repaired")
     if major == 3:
         notes.append(f"{path.name} was in nbformat 3 and was converted to nbformat 4")
     if not isinstance(nb.get("cells"), list):
         return None, f"{path.name} has no cells"
+    if not any(c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.cells):
+        return None, (
+            f"{path.name} has no nbgrader cell metadata: it was not made from the released notebook "
+            "(cells copied into a new notebook, or saved by a tool that drops metadata)"
+        )
     return nb, None
+
+
+def _bad_cell_ids(data: dict[str, Any]) -> int:
+    """How many cells of an nbformat >= 4.5 notebook (as JSON) have no id or an id an earlier cell has."""
+    if data.get("nbformat") != 4 or not isinstance(data.get("nbformat_minor"), int) or data["nbformat_minor"] < 5:
+        return 0
+    seen: set[object] = set()
+    bad = 0
+    for cell in data.get("cells") or []:
+        cid = cell.get("id") if isinstance(cell, dict) else None
+        if not cid or cid in seen:
+            bad += 1
+        seen.add(cid)
+    return bad
 
 
 def stage(submitted: Path, staging: Path, student: str, assignment: str, notebooks: list[str]) -> Staged:

@@ -451,6 +451,8 @@ def _prepare(
             student, assignment, {"digest": fingerprint, "status": status, "notes": staged.notes, "flags": []}
         )
         return None
+    for note in staged.notes:  # what staging repaired, one line each (the record keeps them too)
+        say(f"{assignment}: {student}: {note}")
     try:
         run_step(sanitizer, "autograde", assignment, student, force=True, create=True)
     except CourseError as exc:
