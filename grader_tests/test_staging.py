@@ -93,3 +93,25 @@ def test_the_command_line_prints_no_warnings(tmp_path):
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "Warning" not in out.stderr and "warn" not in out.stderr.lower(), out.stderr
     assert "3 cell id(s) missing or duplicated, repaired" in out.stdout
+
+
+def test_misplaced_submissions_are_reported_with_what_was_expected(tmp_path):
+    submitted = tmp_path / "ws" / "submitted"
+    reference = nbformat.writes(_reference())
+    _write_raw(submitted, "ada", reference)  # well placed: graded, not reported
+    (submitted / "dave_flat.ipynb").write_text(reference, encoding="utf-8")
+    (submitted / "erin").mkdir()
+    (submitted / "erin" / f"{A}.ipynb").write_text(reference, encoding="utf-8")
+    (submitted / A / "gina").mkdir(parents=True)
+    (submitted / A / "gina" / f"{A}.ipynb").write_text(reference, encoding="utf-8")
+    (submitted / "hal" / "10_convolution").mkdir(parents=True)
+    (submitted / "ada" / ".ipynb_checkpoints").mkdir()
+    lines: list[str] = []
+    report = grade(COURSE, tmp_path / "ws", [A], say=lines.append)
+    assert [r.student for r in report.rows] == ["ada"]
+    said = "\n".join(lines)
+    assert "submitted/dave_flat.ipynb: not in a student's folder" in said, said
+    assert f"submitted/erin/{A}.ipynb: no assignment folder, not graded (expected submitted/erin/{A}/{A}.ipynb)" in said
+    assert f"submitted/{A}/gina/: the folders look swapped, not graded (expected submitted/gina/{A}/)" in said
+    assert "submitted/hal/10_convolution/: not an assignment of the course" in said
+    assert "checkpoints" not in said

@@ -27,7 +27,7 @@ from typing import Any
 
 import nbformat
 
-__all__ = ["Staged", "stage", "digest", "unpack_zip", "DEFAULT_ZIP_REGEXP"]
+__all__ = ["Staged", "stage", "digest", "misplaced", "unpack_zip", "DEFAULT_ZIP_REGEXP"]
 
 #: nbgrader's documented example: ``ps1_bitdiddle_attempt_2016-01-30-15-00-00_problem1.ipynb``.
 DEFAULT_ZIP_REGEXP = r".*_(?P<student_id>\w+)_attempt_(?P<timestamp>[0-9\-]+)_(?P<file_id>\w+)"
@@ -177,6 +177,41 @@ def _first_copies_only(nb: Any, notes: list[str]) -> Any:
             notes.append(f"the cell '{gid}' appears more than once; only the first copy is graded")
         seen.add(gid)
     return nb
+
+
+def misplaced(submitted: Path, assignments: list[str]) -> list[str]:
+    """One line for every file or folder in ``submitted/`` that grading would otherwise pass over in silence.
+
+    The layout is ``submitted/<student>/<assignment>/<notebook>.ipynb``; ``assignments`` are the
+    course's assignment names. Hidden files and folders (``.ipynb_checkpoints`` ...) are ignored.
+    """
+    expected = "expected submitted/<student>/<assignment>/<notebook>.ipynb"
+    known = set(assignments)
+    lines: list[str] = []
+    if not submitted.is_dir():
+        return lines
+    for top in sorted(p for p in submitted.iterdir() if not p.name.startswith(".")):
+        if not top.is_dir():
+            lines.append(f"submitted/{top.name}: not in a student's folder, not graded ({expected})")
+        elif top.name in known:
+            for inner in sorted(p for p in top.iterdir() if p.is_dir() and not p.name.startswith(".")):
+                lines.append(
+                    f"submitted/{top.name}/{inner.name}/: the folders look swapped, not graded "
+                    f"(expected submitted/{inner.name}/{top.name}/)"
+                )
+        else:
+            for inner in sorted(p for p in top.iterdir() if not p.name.startswith(".")):
+                if inner.is_file() and inner.suffix == ".ipynb":
+                    guess = inner.stem if inner.stem in known else "<assignment>"
+                    lines.append(
+                        f"submitted/{top.name}/{inner.name}: no assignment folder, not graded "
+                        f"(expected submitted/{top.name}/{guess}/{inner.name})"
+                    )
+                elif inner.is_dir() and inner.name not in known:
+                    lines.append(
+                        f"submitted/{top.name}/{inner.name}/: not an assignment of the course, not graded ({expected})"
+                    )
+    return lines
 
 
 def _folder_name(student_id: str) -> str:

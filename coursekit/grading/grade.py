@@ -44,7 +44,7 @@ from typing import Any
 import nbformat
 
 from coursekit.grading import preprocessors
-from coursekit.grading.collect import Staged, digest, stage, unpack_zip
+from coursekit.grading.collect import Staged, digest, misplaced, stage, unpack_zip
 from coursekit.grading.course import EXERCISES, Course, CourseError
 from coursekit.grading.integrity import Flag, exercises_of, scan
 from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, quicker_nbgrader, run_step
@@ -364,6 +364,8 @@ def grade(
                     }
                     pending[executor.submit(payload)] = (task, name)
 
+            for line in misplaced(submitted, course.assignments()):
+                say(line)
             # Each submission is staged, sanitized and scanned here, then sent off at once: the
             # workers execute while the next one is being prepared.
             for assignment in names:
