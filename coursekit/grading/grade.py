@@ -47,7 +47,7 @@ from coursekit.grading import preprocessors
 from coursekit.grading.collect import Staged, digest, misplaced, stage, unpack_zip
 from coursekit.grading.course import EXERCISES, Course, CourseError
 from coursekit.grading.integrity import Flag, exercises_of, scan
-from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, quicker_nbgrader, run_step
+from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, quicker_nbgrader, run_step, sqlite_path
 from coursekit.grading.sandbox import Limits, WarmStarts, execute_submission, sandbox_problem
 from coursekit.grading.submissions import example_class, write_submission
 
@@ -303,10 +303,13 @@ def grade(
         ]
         # nbgrader's feedback exporter with its templates, Markdown and highlighting cached across students
         cfg.GenerateFeedback.exporter_class = "coursekit.grading.feedback.FeedbackExporter"
+        gradebook = sqlite_path(str(cfg.CourseDirectory.db_url))
+        if gradebook != (workspace / "gradebook.db").resolve():
+            say(f"gradebook: {gradebook} (db_url of nbgrader_config.py)")
         api = nbgrader_api(cfg)
         for assignment in names:
             run_step(api, "generate_assignment", assignment, force=True, create=True)
-        shutil.copyfile(workspace / "gradebook.db", state.scratch_db)
+        shutil.copyfile(gradebook, state.scratch_db)
         scfg = load_config(course, workspace=workspace, release_dir=workspace / "release")
         scfg.CourseDirectory.submitted_directory = str(state.staging)
         scfg.CourseDirectory.autograded_directory = str(state.sanitized)

@@ -35,19 +35,45 @@ def load_config(course: Course, *, workspace: Path | None = None, release_dir: P
     """
     from traitlets.config.loader import PyFileConfigLoader
 
-    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+    try:
+        cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+    except SyntaxError as exc:
+        raise CourseError(f"nbgrader_config.py, line {exc.lineno}: {exc.msg}; fix the file and run again") from None
+    except Exception as exc:  # noqa: BLE001 - a config file can raise anything; say what, in one line
+        raise CourseError(f"nbgrader_config.py could not be loaded: {type(exc).__name__}: {exc}") from None
     cd = cfg.CourseDirectory
     cd.root = str(course.root)
     if workspace is not None:
         workspace = Path(workspace).resolve()
         workspace.mkdir(parents=True, exist_ok=True)
+        # A gradebook the instructor configured (another file, PostgreSQL ...) is kept; only the course's
+        # default, <workspace>/gradebook.db next to submitted/, follows --workspace.
+        configured_workspace = Path(str(cd.get("submitted_directory", "grading/submitted"))).parent
+        default_db = (Path(course.root) / configured_workspace / "gradebook.db").resolve()
+        url = str(cd.get("db_url", ""))
+        custom_db = bool(url) and not (url.startswith("sqlite:///") and Path(url[10:]).resolve() == default_db)
         cd.submitted_directory = str(workspace / "submitted")
         cd.autograded_directory = str(workspace / "autograded")
         cd.feedback_directory = str(workspace / "feedback")
-        cd.db_url = "sqlite:///" + str(workspace / "gradebook.db")
+        if not custom_db:
+            cd.db_url = "sqlite:///" + str(workspace / "gradebook.db")
     if release_dir is not None:
         cd.release_directory = str(Path(release_dir).resolve())
     return cfg
+
+
+def sqlite_path(db_url: str) -> Path:
+    """The file of an SQLite gradebook URL (``sqlite:///path``), or a one-line error for any other database.
+
+    ``coursekit grade`` records into a scratch copy of the gradebook while it runs, which needs a file.
+    """
+    prefix = "sqlite:///"
+    if not db_url.startswith(prefix) or db_url == prefix or ":memory:" in db_url:
+        raise CourseError(
+            f"db_url {db_url!r} in nbgrader_config.py is not an SQLite file (sqlite:///path/to/gradebook.db); "
+            "coursekit grade needs one: point db_url at a file, or grade with plain 'nbgrader autograde'"
+        )
+    return Path(db_url[len(prefix) :]).resolve()
 
 
 @functools.cache
