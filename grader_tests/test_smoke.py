@@ -37,3 +37,4 @@ def test_example_class_graded_through_the_cli(tmp_path: Path) -> None:
         assert 0 < float(partial["autograded_score"]) < full, assignment
         assert all(r["status"] == "graded" for r in (reference, untouched, partial)), assignment
     assert "graded now: " in out.stdout
+    assert "Why points were lost" in out.stdout and "untouched/" in out.stdout.split("Why points were lost")[1]

@@ -49,6 +49,7 @@ def _cmd_check(course: Course, args: argparse.Namespace) -> int:
 
 
 def _cmd_grade(course: Course, args: argparse.Namespace) -> int:
+    from coursekit.grading.export import format_reasons
     from coursekit.grading.grade import format_summary, format_table, grade
     from coursekit.grading.sandbox import Limits
 
@@ -78,6 +79,10 @@ def _cmd_grade(course: Course, args: argparse.Namespace) -> int:
     )
     print()
     print(format_table(report.rows))
+    if reasons := format_reasons(report.rows):
+        print()
+        print("Why points were lost (also in grades.csv, column 'reasons'):")
+        print(reasons)
     print()
     print(format_summary(report))
     print()

@@ -46,34 +46,13 @@ import nbformat
 from coursekit.grading import preprocessors
 from coursekit.grading.collect import Staged, digest, misplaced, stage, unpack_zip
 from coursekit.grading.course import EXERCISES, Course, CourseError
+from coursekit.grading.export import GradeRow, grade_rows, write_csv
 from coursekit.grading.integrity import Flag, exercises_of, scan
 from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, quicker_nbgrader, run_step, sqlite_path
 from coursekit.grading.sandbox import Limits, WarmStarts, execute_submission, sandbox_problem
 from coursekit.grading.submissions import example_class, write_submission
 
-__all__ = ["GradeRow", "Report", "grade", "read_grades", "format_table", "format_summary"]
-
-
-@dataclass(frozen=True)
-class GradeRow:
-    """One student's result on one assignment."""
-
-    student: str
-    assignment: str
-    auto_score: float
-    auto_max: float
-    manual_score: float
-    manual_max: float
-    manual_pending: int
-    status: str = "graded"
-
-    @property
-    def score(self) -> float:
-        return self.auto_score + self.manual_score
-
-    @property
-    def max_score(self) -> float:
-        return self.auto_max + self.manual_max
+__all__ = ["GradeRow", "Report", "grade", "format_table", "format_summary"]
 
 
 @dataclass
@@ -410,19 +389,11 @@ def grade(
         finally:
             executor.close()
 
-        rows = read_grades(cfg.CourseDirectory.db_url, names)
-        graded = {(r.student, r.assignment) for r in rows}
-        rows = [
-            r
-            if (key := (r.student, r.assignment)) not in failures
-            else GradeRow(r.student, r.assignment, 0, r.auto_max, 0, r.manual_max, 0, failures[key])
-            for r in rows
-        ]
-        rows += [GradeRow(s, a, 0, 0, 0, 0, 0, status=why) for (s, a), why in failures.items() if (s, a) not in graded]
-        rows.sort(key=lambda r: (r.assignment, r.student))
-        report.rows = rows
+        # grades.csv: every student and assignment this workspace ever graded, with true maxima and reasons
+        every = grade_rows(cfg.CourseDirectory.db_url, state.done, failures)
+        report.rows = [r for r in every if r.assignment in names]
         report.passed = _passed(cfg.CourseDirectory.db_url, names)
-        write_csv(rows, workspace / "grades.csv")
+        write_csv(every, workspace / "grades.csv")
         (workspace / "integrity.json").write_text(json.dumps(report.flags, indent=1, sort_keys=True), encoding="utf-8")
         return report
 
@@ -493,9 +464,24 @@ def _failing_tests(executed: dict[str, str]) -> list[str]:
             gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
             errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
             if gid.startswith("test_") and errors:
-                message = (errors[0].get("evalue") or "").strip().splitlines()
-                out.append(f"{gid}: {errors[0].get('ename')}: {message[0][:160] if message else ''}".rstrip(": "))
+                error = errors[0]
+                out.append(f"{gid}: {_why(error.get('ename') or '', error.get('evalue') or '')}")
     return out
+
+
+def _why(ename: str, evalue: str) -> str:
+    """A test cell's error as a short reason for the instructor (kernel deaths, timeouts and the usual slips named)."""
+    message = evalue.strip().splitlines()
+    first = message[0][:160] if message else ""
+    if ename == "NotImplementedError":
+        return "not done (the exercise still raises NotImplementedError)"
+    if ename == "CellTimeoutError":
+        return f"cell timed out ({first})" if first else "cell timed out"
+    if ename == "DeadKernelError":
+        return f"kernel died (os._exit or a crash): {first}" if first else "kernel died (os._exit or a crash)"
+    if ename == "NameError":
+        return f"NameError: {first} (cells run out of order, or a name misspelt?)"
+    return f"{ename}: {first}".rstrip(": ")
 
 
 def _progress(total: int, show: bool) -> Any:
@@ -605,26 +591,6 @@ def _grades(db_url: str, assignments: list[str]) -> Iterator[tuple[str, str, lis
                 yield assignment, student, [g for nb in sub.notebooks for g in nb.grades]
 
 
-def read_grades(db_url: str, assignments: list[str]) -> list[GradeRow]:
-    """Rows of the gradebook for ``assignments``, split into autograded and manual parts."""
-    rows = []
-    for assignment, student, grades in _grades(db_url, assignments):
-        code = [g for g in grades if g.cell_type == "code"]
-        text = [g for g in grades if g.cell_type != "code"]
-        rows.append(
-            GradeRow(
-                student,
-                assignment,
-                sum(g.score for g in code),
-                sum(g.max_score for g in code),
-                sum(g.score for g in text),
-                sum(g.max_score for g in text),
-                sum(bool(g.needs_manual_grade) for g in text),
-            )
-        )
-    return rows
-
-
 def _passed(db_url: str, assignments: list[str]) -> dict[str, dict[str, int]]:
     """assignment -> exercise -> number of students whose test cell got full points."""
     out = {a: {e: 0 for e in EXERCISES.get(a, ())} for a in assignments}
@@ -634,42 +600,6 @@ def _passed(db_url: str, assignments: list[str]) -> dict[str, dict[str, int]]:
                 ex = g.name[len("test_") :]
                 out[assignment][ex] = out[assignment].get(ex, 0) + 1
     return out
-
-
-def write_csv(rows: list[GradeRow], path: Path) -> None:
-    """Export ``rows`` as CSV (one line per student and assignment)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(
-            [
-                "student",
-                "assignment",
-                "score",
-                "max_score",
-                "autograded_score",
-                "autograded_max",
-                "manual_score",
-                "manual_max",
-                "manual_grades_pending",
-                "status",
-            ]
-        )
-        for r in rows:
-            w.writerow(
-                [
-                    r.student,
-                    r.assignment,
-                    f"{r.score:g}",
-                    f"{r.max_score:g}",
-                    f"{r.auto_score:g}",
-                    f"{r.auto_max:g}",
-                    f"{r.manual_score:g}",
-                    f"{r.manual_max:g}",
-                    r.manual_pending,
-                    r.status,
-                ]
-            )
 
 
 def _table(lines: list[tuple[str, ...]]) -> str:
