@@ -115,3 +115,19 @@ def test_misplaced_submissions_are_reported_with_what_was_expected(tmp_path):
     assert f"submitted/{A}/gina/: the folders look swapped, not graded (expected submitted/gina/{A}/)" in said
     assert "submitted/hal/10_convolution/: not an assignment of the course" in said
     assert "checkpoints" not in said
+
+
+def test_an_oversized_notebook_is_refused_unread_and_the_run_goes_on(tmp_path):
+    workspace = tmp_path / "ws"
+    reference = _reference()
+    write_submission(workspace / "submitted", "honest", A, reference)
+    bloated = copy.deepcopy(reference)
+    bloated.cells.insert(0, nbformat.v4.new_markdown_cell("x" * (12 * 2**20)))  # 12 MiB of markdown
+    write_submission(workspace / "submitted", "bloated", A, bloated)
+    lines: list[str] = []
+    rows = {r.student: r for r in grade(COURSE, workspace, [A], say=lines.append).rows}
+    assert rows["honest"].status == "graded" and rows["honest"].auto_score == rows["honest"].auto_max
+    assert rows["bloated"].status.startswith("failed: ") and "more than the 8 MiB" in rows["bloated"].status
+    assert rows["bloated"].max_score == rows["honest"].max_score
+    assert not list((workspace / "feedback").glob("bloated/**/*.html"))
+    assert sum("bloated" in line for line in lines) == 1, lines

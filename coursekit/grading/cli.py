@@ -59,6 +59,7 @@ def _cmd_grade(course: Course, args: argparse.Namespace) -> int:
         cell_timeout=args.cell_timeout,
         cpu_seconds=args.cpu_seconds,
         memory_mb=args.memory_mb,
+        max_notebook_mb=args.max_notebook_mb,
         wall_seconds=args.wall_seconds,
     )
     report = grade(
@@ -135,6 +136,12 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--cell-timeout", type=int, default=60, help="seconds one cell may run (default 60)")
     g.add_argument("--cpu-seconds", type=int, default=300, help="CPU seconds for one notebook (default 300)")
     g.add_argument("--memory-mb", type=int, default=3072, help="memory of one student process (default 3072)")
+    g.add_argument(
+        "--max-notebook-mb",
+        type=int,
+        default=8,
+        help="largest notebook a student may hand in, in MiB; larger ones are refused unread (default 8)",
+    )
     g.add_argument("--wall-seconds", type=int, default=600, help="wall-clock seconds for one notebook (default 600)")
     g.add_argument("--zip", default=None, help="an LMS download (zip of files named by student) to collect first")
     g.add_argument(

@@ -58,8 +58,14 @@ def digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-def _read_notebook(path: Path, notes: list[str]) -> tuple[object | None, str | None]:
+def _read_notebook(path: Path, notes: list[str], max_mb: float) -> tuple[object | None, str | None]:
     """Read a submitted notebook as nbformat 4, repairing what can honestly be repaired."""
+    size = path.stat().st_size
+    if size > max_mb * 2**20:
+        return None, (
+            f"{path.name} is {size / 2**20:.1f} MiB, more than the {max_mb:g} MiB a notebook may be "
+            "(--max-notebook-mb); the course's notebooks are about 1 MiB"
+        )
     raw = path.read_bytes()
     if not raw.strip():
         return None, f"{path.name} is empty"
@@ -113,7 +119,9 @@ def _bad_cell_ids(data: dict[str, Any]) -> int:
     return bad
 
 
-def stage(submitted: Path, staging: Path, student: str, assignment: str, notebooks: list[str]) -> Staged:
+def stage(
+    submitted: Path, staging: Path, student: str, assignment: str, notebooks: list[str], max_notebook_mb: float = 8
+) -> Staged:
     """Copy one submission to ``staging``, repaired, and say what was wrong.
 
     Parameters
@@ -124,6 +132,8 @@ def stage(submitted: Path, staging: Path, student: str, assignment: str, noteboo
         Which submission.
     notebooks : list of str
         Names (without ``.ipynb``) of the notebooks the assignment has.
+    max_notebook_mb : float
+        A larger notebook is refused (a problem), unread.
     """
     src = submitted / student / assignment
     dst = staging / student / assignment
@@ -153,7 +163,7 @@ def stage(submitted: Path, staging: Path, student: str, assignment: str, noteboo
             else:
                 result.problem = f"no {name}.ipynb was submitted"
                 return result
-        nb, problem = _read_notebook(path, result.notes)
+        nb, problem = _read_notebook(path, result.notes, max_notebook_mb)
         if problem:
             result.problem = problem
             return result

@@ -357,7 +357,17 @@ def grade(
                 }
                 for student in _students(submitted, assignment):
                     task = _prepare(
-                        state, sanitizer, submitted, student, assignment, released, force, report, failures, say
+                        state,
+                        sanitizer,
+                        submitted,
+                        student,
+                        assignment,
+                        released,
+                        force,
+                        report,
+                        failures,
+                        say,
+                        limits.max_notebook_mb,
                     )
                     if task is not None:
                         tasks.append(task)
@@ -409,6 +419,7 @@ def _prepare(
     report: Report,
     failures: dict[tuple[str, str], str],
     say: Callable[[str], None],
+    max_notebook_mb: float,
 ) -> _Task | None:
     """Stage, sanitize and scan one submission; None when there is nothing to execute."""
     fingerprint = digest(submitted / student / assignment)
@@ -418,7 +429,7 @@ def _prepare(
             failures[(student, assignment)] = record["status"]
         _remember(report, student, assignment, record)
         return None
-    staged = stage(submitted, state.staging, student, assignment, list(released))
+    staged = stage(submitted, state.staging, student, assignment, list(released), max_notebook_mb)
     if staged.problem:
         status = f"failed: {staged.problem}"
         failures[(student, assignment)] = status

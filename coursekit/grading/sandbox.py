@@ -70,6 +70,9 @@ class Limits:
         Processes the sandbox user may have at once.
     max_file_mb : int
         Largest file the code may write, in MiB.
+    max_notebook_mb : int
+        Largest notebook a student may hand in, in MiB; a larger one is refused before anything
+        runs (the course's notebooks, outputs included, are about 1 MiB).
     """
 
     cell_timeout: int = 60
@@ -78,6 +81,7 @@ class Limits:
     wall_seconds: int = 600
     max_processes: int = 256
     max_file_mb: int = 200
+    max_notebook_mb: int = 8
 
 
 def _ancestors(path: str) -> list[str]:
