@@ -59,6 +59,7 @@ def _cmd_grade(course: Course, args: argparse.Namespace) -> int:
         cell_timeout=args.cell_timeout,
         cpu_seconds=args.cpu_seconds,
         memory_mb=args.memory_mb,
+        total_memory_mb=args.total_memory_mb,
         max_notebook_mb=args.max_notebook_mb,
         wall_seconds=args.wall_seconds,
     )
@@ -136,6 +137,12 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--cell-timeout", type=int, default=60, help="seconds one cell may run (default 60)")
     g.add_argument("--cpu-seconds", type=int, default=300, help="CPU seconds for one notebook (default 300)")
     g.add_argument("--memory-mb", type=int, default=3072, help="memory of one student process (default 3072)")
+    g.add_argument(
+        "--total-memory-mb",
+        type=int,
+        default=4096,
+        help="memory of all of one submission's processes together, where a cgroup can be made (default 4096)",
+    )
     g.add_argument(
         "--max-notebook-mb",
         type=int,

@@ -49,7 +49,7 @@ from coursekit.grading.course import EXERCISES, Course, CourseError
 from coursekit.grading.export import GradeRow, grade_rows, write_csv
 from coursekit.grading.integrity import Flag, exercises_of, scan
 from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, quicker_nbgrader, run_step, sqlite_path
-from coursekit.grading.sandbox import Limits, WarmStarts, execute_submission, sandbox_problem
+from coursekit.grading.sandbox import Limits, WarmStarts, execute_submission, memory_limit_here, sandbox_problem
 from coursekit.grading.submissions import example_class, write_submission
 
 __all__ = ["GradeRow", "Report", "grade", "format_table", "format_summary"]
@@ -321,6 +321,11 @@ def grade(
         executor = _Executor(jobs or os.cpu_count() or 1, scheduler, warm=warm_start and sandbox)
         if executor.warm_problem and os.geteuid() == 0:
             say(f"warm starts are off ({executor.warm_problem}): each submission starts from scratch")
+        if not scheduler and memory_limit_here()[0] is None:
+            say(
+                f"memory: no limit for a whole submission here ({memory_limit_here()[1]}); each process may use "
+                f"{limits.memory_mb} MiB (--memory-mb), up to {limits.max_processes} processes"
+            )
         try:
             pending: dict[Any, tuple[_Task, str]] = {}
 
@@ -488,6 +493,8 @@ def _why(ename: str, evalue: str) -> str:
         return "not done (the exercise still raises NotImplementedError)"
     if ename == "CellTimeoutError":
         return f"cell timed out ({first})" if first else "cell timed out"
+    if ename == "DeadKernelError" and first.startswith("memory limit"):
+        return first
     if ename == "DeadKernelError":
         return f"kernel died (os._exit or a crash): {first}" if first else "kernel died (os._exit or a crash)"
     if ename == "NameError":

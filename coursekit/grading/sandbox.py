@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from coursekit.grading import ONE_BLAS_THREAD
+from coursekit.grading.cgroup import Hierarchy, SubmissionGroup, join, whole_submission_limits
 
 __all__ = ["Limits", "WarmStarts", "sandbox_problem", "execute_submission"]
 
@@ -73,6 +74,9 @@ class Limits:
     max_notebook_mb : int
         Largest notebook a student may hand in, in MiB; a larger one is refused before anything
         runs (the course's notebooks, outputs included, are about 1 MiB).
+    total_memory_mb : int
+        Memory of all the submission's processes together, in MiB, where a cgroup can be made
+        (:mod:`coursekit.grading.cgroup`); elsewhere only ``memory_mb`` per process applies.
     """
 
     cell_timeout: int = 60
@@ -82,6 +86,7 @@ class Limits:
     max_processes: int = 256
     max_file_mb: int = 200
     max_notebook_mb: int = 8
+    total_memory_mb: int = 4096
 
 
 def _ancestors(path: str) -> list[str]:
@@ -343,7 +348,9 @@ def _read_until(fds: list[int], deadline: float) -> list[bytes] | None:
     return [b"".join(chunks[fd]) for fd in fds]
 
 
-def _run_warm(warm: WarmStarts, work: Path, home: Path, name: str, limits: Limits, uid: int) -> tuple[bytes, bytes]:
+def _run_warm(
+    warm: WarmStarts, work: Path, home: Path, name: str, limits: Limits, uid: int, cgroup: list[str]
+) -> tuple[bytes, bytes]:
     """Start the sandbox around a placeholder, have ``warm`` fork the runner and kernel into it; their output."""
     import time
 
@@ -380,6 +387,7 @@ def _run_warm(warm: WarmStarts, work: Path, home: Path, name: str, limits: Limit
                 "env": _inner_env(),
                 "notebook": name,
                 "cell_timeout": limits.cell_timeout,
+                "cgroup": cgroup,
             }
             warm.start(request, out_w, err_w)
         finally:
@@ -400,7 +408,46 @@ def _run_warm(warm: WarmStarts, work: Path, home: Path, name: str, limits: Limit
         proc.communicate()
 
 
+@functools.cache
+def memory_limit_here() -> tuple[Hierarchy | None, str]:
+    """Whether submissions get a whole-submission memory limit on this machine (cached per process)."""
+    return whole_submission_limits()
+
+
 def execute_submission(payload: dict[str, Any], warm: WarmStarts | None = None) -> dict[str, Any]:
+    """Execute one sanitized notebook in its own cgroup where one can be made; see :func:`_execute`."""
+    limits = Limits(**payload.get("limits", {}))
+    hierarchy, _ = memory_limit_here()
+    if hierarchy is None:
+        return _execute(payload, warm, [])
+    try:
+        group = SubmissionGroup(hierarchy, limits.total_memory_mb, limits.max_processes).__enter__()
+    except OSError:
+        return _execute(payload, warm, [])
+    try:
+        result = _execute(payload, warm, group.procs_files())
+        if group.memory_killed():
+            result = _memory_killed(result, limits.total_memory_mb)
+        return result
+    finally:
+        group.__exit__(None, None, None)
+
+
+def _memory_killed(result: dict[str, Any], total_mb: int) -> dict[str, Any]:
+    """Say "memory limit" where the kernel's out-of-memory killer stopped a process of the submission."""
+    why = f"memory limit: the notebook's processes together used more than {total_mb} MiB and one was stopped"
+    if "notebook" not in result:
+        return {"error": why}
+    nb = json.loads(result["notebook"])
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and out.get("ename") == "DeadKernelError":
+                out["evalue"] = f"{why} ({out.get('evalue', '')})"
+                out["traceback"] = [f"DeadKernelError: {out['evalue']}"]
+    return {**result, "notebook": json.dumps(nb)}
+
+
+def _execute(payload: dict[str, Any], warm: WarmStarts | None, cgroup: list[str]) -> dict[str, Any]:
     """Execute one sanitized notebook; runs on a grading worker.
 
     Parameters
@@ -411,6 +458,8 @@ def execute_submission(payload: dict[str, Any], warm: WarmStarts | None = None) 
         (a :class:`Limits` as a dict) and ``sandbox`` (bool).
     warm : WarmStarts, optional
         Fork the runner and kernel from this server instead of starting them (sandboxed only).
+    cgroup : list of str
+        ``cgroup.procs`` files the submission's processes join before anything of it runs.
 
     Returns
     -------
@@ -441,7 +490,7 @@ def execute_submission(payload: dict[str, Any], warm: WarmStarts | None = None) 
         argv = [sys.executable, "-P", "-m", "coursekit.grading.runner", name, f"--cell-timeout={limits.cell_timeout}"]
         if use_sandbox and warm is not None:
             try:
-                out, err = _run_warm(warm, work, home, name, limits, uid)
+                out, err = _run_warm(warm, work, home, name, limits, uid, cgroup)
             except WarmStartFailed:
                 pass  # nothing of the submission ran: start it cold below
             except TimeoutError:
@@ -457,7 +506,13 @@ def execute_submission(payload: dict[str, Any], warm: WarmStarts | None = None) 
             cmd, env = _prlimit(limits) + argv, {**os.environ, **_inner_env(str(home))}
         try:
             proc = subprocess.Popen(
-                cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env
+                cmd,
+                cwd=work,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                env=env,
+                preexec_fn=(lambda: join(cgroup)) if cgroup else None,
             )
             try:
                 out, err = proc.communicate(timeout=limits.wall_seconds)

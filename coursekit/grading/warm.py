@@ -175,6 +175,10 @@ def _start(request: dict[str, Any], stdout: int, stderr: int) -> None:
     from coursekit.grading.runner import KERNEL_ARGS
     from coursekit.grading.sandbox import INNER_WORK
 
+    if request.get("cgroup"):  # the whole submission's memory and process limit, before anything of it runs
+        from coursekit.grading.cgroup import join
+
+        join(request["cgroup"])
     _enter(int(request["pid"]), INNER_WORK, {ns: int(ino) for ns, ino in request["namespaces"].items()})
     connection = _connection_file(int(request["uid"]))
     told_r, told_w = os.pipe()
