@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ __all__ = ["cells_signature", "execute_notebook", "release", "check_release", "g
 #: Cell metadata that execution or the editor changes and that says nothing about content.
 _VOLATILE_CELL_METADATA = {
     "execution",
+    "coursekit",  # the reference run's cell times (see record_reference_times): they vary with the machine
     "collapsed",
     "scrolled",
     "trusted",
@@ -66,11 +69,13 @@ def execute_notebook(
     name: str = "",
     allow_errors: bool = False,
     env: dict[str, str] | None = None,
+    times: dict[int, float] | None = None,
 ) -> Any:
     """Execute ``nb`` in a fresh kernel in ``cwd``; raise if a cell writes to stderr, or errors
     (unless ``allow_errors``: then every cell runs and errors stay in the outputs).
 
-    ``env`` adds environment variables for the kernel. Returns the executed notebook (a copy).
+    ``env`` adds environment variables for the kernel; ``times``, if given, receives each cell's
+    run time in seconds by cell index. Returns the executed notebook (a copy).
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -91,6 +96,17 @@ def execute_notebook(
             allow_errors=allow_errors,
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
+        if times is not None:
+            started: dict[int, float] = {}
+
+            def before(cell: Any, cell_index: int, **_: Any) -> None:
+                started[cell_index] = time.monotonic()
+
+            def after(cell: Any, cell_index: int, **_: Any) -> None:
+                times[cell_index] = time.monotonic() - started.get(cell_index, time.monotonic())
+
+            client.on_cell_execute = before
+            client.on_cell_executed = after
         client.execute()
     except CellExecutionError as exc:
         raise CourseError(f"{name}: a cell raised an error while executing:\n{exc}") from None
@@ -126,9 +142,23 @@ def build_solution(course: Course, assignment: str, *, force: bool = False) -> b
         current = nbformat.read(target, as_version=4)
         if cells_signature(current) == cells_signature(source):
             return False
-    executed = execute_notebook(source, target.parent, name=assignment)
+    times: dict[int, float] = {}
+    executed = execute_notebook(source, target.parent, name=assignment, times=times)
+    record_reference_times(executed, times)
     _write_solution(executed, target)
     return True
+
+
+def record_reference_times(nb: Any, times: dict[int, float]) -> None:
+    """Store in each code cell how long the reference solution's run took on it.
+
+    ``metadata.coursekit.reference_seconds`` (rounded up to 0.1 s). Grading derives each cell's
+    timeout from it (see :func:`coursekit.grading.runner.cell_timeout`), so that a function that
+    never returns costs seconds, not the full ``--cell-timeout``, in every cell that calls it.
+    """
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and i in times:
+            cell.metadata["coursekit"] = {"reference_seconds": math.ceil(times[i] * 10) / 10}
 
 
 def generate_students(
