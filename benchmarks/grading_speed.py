@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from coursekit.grading.course import Course  # noqa: E402
-from coursekit.grading.submissions import answer_ids, fill, write_submission  # noqa: E402
+from coursekit.grading.examples import answer_ids, fill, write_submission  # noqa: E402
 
 
 def _mistakes(assignment: str) -> dict[str, list[tuple[str, str]]]:

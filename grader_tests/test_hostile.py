@@ -15,9 +15,9 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, COURSE, ROOT, autograded_points
+from coursekit.grading.examples import answer_ids, fill
 from coursekit.grading.grade import grade
 from coursekit.grading.sandbox import Limits, sandbox_problem
-from coursekit.grading.submissions import answer_ids, fill
 
 A = "01_linear_collapse"
 pytestmark = [

@@ -9,11 +9,11 @@ import copy
 
 import nbformat
 import pytest
+from test_contract import CONTRACT
 
 from conftest import ASSIGNMENTS, COURSE
-from coursekit.grading.course import EXERCISES
+from coursekit.grading.examples import answer_ids, fill
 from coursekit.grading.integrity import exercises_of, scan
-from coursekit.grading.submissions import answer_ids, fill
 
 A = "01_linear_collapse"
 
@@ -24,19 +24,23 @@ def _reference(assignment: str):
     return student, fill(student, solution, answer_ids(student))
 
 
+def _exercises(assignment: str) -> list[str]:
+    return exercises_of(nbformat.read(COURSE.student(assignment), as_version=4))
+
+
 def _with_code(code: str):
     """The reference of notebook 01 with ``code`` at the top of the collapse_linear answer."""
     student, reference = _reference(A)
     nb = copy.deepcopy(reference)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "collapse_linear")
     cell.source = code + "\n" + cell.source
-    return scan(nb, student, A, EXERCISES[A])
+    return scan(nb, student, COURSE.references(A))
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_reference_solutions_are_not_flagged(assignment):
     student, reference = _reference(assignment)
-    assert scan(reference, student, assignment, EXERCISES[assignment]) == []
+    assert scan(reference, student, COURSE.references(assignment)) == []
 
 
 @pytest.mark.parametrize(
@@ -72,7 +76,7 @@ def test_ordinary_notebook_habits_are_not_flagged(code):
 )
 def test_reaching_into_the_kernel_is_flagged(code, why):
     flags = _with_code(code)
-    assert {f.exercise for f in flags} == set(EXERCISES[A]), flags
+    assert {f.exercise for f in flags} == set(_exercises(A)), flags
     assert all(why in f.reason for f in flags), flags
 
 
@@ -82,14 +86,15 @@ def _with_answer(assignment: str, exercise: str, code: str):
     nb = copy.deepcopy(reference)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == exercise)
     cell.source = cell.source + "\n" + code
-    return scan(nb, student, assignment, EXERCISES[assignment])
+    return scan(nb, student, COURSE.references(assignment))
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_exercises_come_from_the_notebooks_own_metadata(assignment):
-    # EXERCISES is the course's hand-written list (DESIGN.md); the scan no longer needs it
+    # every solution cell and every test cell of the course names an exercise of test_contract.py
     student = nbformat.read(COURSE.student(assignment), as_version=4)
-    assert sorted(exercises_of(student)) == sorted(EXERCISES[assignment])
+    if assignment in CONTRACT:
+        assert sorted(exercises_of(student)) == sorted(CONTRACT[assignment])
 
 
 @pytest.mark.parametrize(
@@ -129,7 +134,7 @@ def test_writing_to_the_course_code_is_flagged():
         "src = inspect.getsourcefile(coursekit.activations)\nwith open(src, 'a') as fh:\n    fh.write('')"
     )
     flags = _with_code(code)
-    assert {f.exercise for f in flags} == set(EXERCISES[A]), flags
+    assert {f.exercise for f in flags} == set(_exercises(A)), flags
     assert all("course's own code" in f.reason for f in flags), flags
 
 
@@ -138,17 +143,44 @@ def test_writing_an_ordinary_file_is_not_flagged():
 
 
 def test_an_assignment_the_course_does_not_list_is_scanned_from_its_metadata():
-    # An instructor's own assignment: no entry in EXERCISES or REFERENCE_MODULES, the scan still protects it
+    # An instructor's own assignment: no entry in course.toml, the scan still protects it
     student, reference = _reference(A)
     nb = copy.deepcopy(reference)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "collapse_linear")
     cell.source = "assert_close = assert_shape = lambda *a, **k: None\n" + cell.source
-    flags = scan(nb, student, "10_convolution", exercises_of(student))
-    assert {f.exercise for f in flags} == set(EXERCISES[A]), flags
+    flags = scan(nb, student)
+    assert {f.exercise for f in flags} == set(_exercises(A)), flags
     delegating = copy.deepcopy(reference)
     cell = next(c for c in delegating.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu_network")
     cell.source += "\nfrom coursekit.linear import relu_network"
-    assert {f.exercise for f in scan(delegating, student, "10_convolution", exercises_of(student))} == {"relu_network"}
+    assert {f.exercise for f in scan(delegating, student)} == {"relu_network"}
+
+
+@pytest.mark.parametrize(
+    ("assignment", "exercise", "source"),
+    [
+        (
+            "03_backprop_by_hand",
+            "matmul_backward",
+            "import coursekit.modules as m\n\ndef matmul_backward(dC, A, B):\n    return m.matmul_backward(dC, A, B)\n",
+        ),
+        (
+            "07_regularisation",
+            "dropout_backward",
+            "def dropout_backward(dout, mask):\n"
+            "    from coursekit.regularisation import dropout_backward as ref\n    return ref(dout, mask)\n",
+        ),
+        ("07_regularisation", "batchnorm_backward", "from coursekit.regularisation import batchnorm_backward\n"),
+    ],
+)
+def test_delegating_an_exercise_whose_name_ends_in_backward_is_flagged(assignment, exercise, source):
+    # only a method exercise (Linear_backward) names its class; matmul_backward is a function of that name
+    student, reference = _reference(assignment)
+    nb = copy.deepcopy(reference)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == exercise)
+    cell.source = source
+    flags = scan(nb, student, COURSE.references(assignment))
+    assert {f.exercise for f in flags} == {exercise}, flags
 
 
 @pytest.mark.parametrize(
@@ -159,5 +191,5 @@ def test_rebinding_the_exercise_in_a_cell_of_its_own_is_delegation(code):
     nb = copy.deepcopy(reference)
     at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "sigmoid")
     nb.cells.insert(at + 1, nbformat.v4.new_code_cell(code))
-    flags = scan(nb, student, "02_activations", EXERCISES["02_activations"])
+    flags = scan(nb, student, COURSE.references("02_activations"))
     assert {f.exercise for f in flags} == {"sigmoid"}, flags

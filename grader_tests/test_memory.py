@@ -8,9 +8,9 @@ import nbformat
 import pytest
 
 from conftest import COURSE
+from coursekit.grading.examples import answer_ids, fill, write_submission
 from coursekit.grading.grade import grade
 from coursekit.grading.sandbox import Limits, memory_limit_here
-from coursekit.grading.submissions import answer_ids, fill, write_submission
 
 A = "01_linear_collapse"
 HOG = """

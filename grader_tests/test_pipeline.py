@@ -15,8 +15,8 @@ import pytest
 
 from conftest import ASSIGNMENTS, COURSE, autograded_points, load_mistakes
 from coursekit.grading.check import hidden_region
+from coursekit.grading.examples import answer_ids, fill, write_submission
 from coursekit.grading.grade import grade
-from coursekit.grading.submissions import answer_ids, fill, write_submission
 
 pytestmark = pytest.mark.skipif(not ASSIGNMENTS, reason="no assignments in solutions/")
 

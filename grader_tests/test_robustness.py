@@ -17,9 +17,9 @@ import nbformat
 import pytest
 
 from conftest import ASSIGNMENTS, COURSE, ROOT, load_mistakes
+from coursekit.grading.examples import answer_ids, example_class, fill, write_submission
 from coursekit.grading.grade import grade
 from coursekit.grading.sandbox import Limits, sandbox_problem
-from coursekit.grading.submissions import answer_ids, example_class, fill, write_submission
 
 A = "01_linear_collapse"
 LIMITS = Limits(cell_timeout=20, wall_seconds=240)
@@ -31,8 +31,9 @@ pytestmark = [
 
 def _make_class(ws: Path) -> None:
     """Six submissions: reference, untouched, partial, one mistake, one delegation, one broken file."""
-    for sid, nb in example_class(COURSE, A).items():
-        write_submission(ws / "submitted", sid, A, nb)
+    for sid, notebooks in example_class(COURSE, A).items():
+        for name, nb in notebooks.items():
+            write_submission(ws / "submitted", sid, A, nb, notebook=name)
     student = nbformat.read(COURSE.student(A), as_version=4)
     solution = nbformat.read(COURSE.solution(A), as_version=4)
     mistakes = load_mistakes(A)

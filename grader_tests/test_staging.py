@@ -12,8 +12,8 @@ import nbformat
 import pytest
 
 from conftest import COURSE, ROOT
+from coursekit.grading.examples import answer_ids, fill, write_submission
 from coursekit.grading.grade import grade
-from coursekit.grading.submissions import answer_ids, fill, write_submission
 
 A = "01_linear_collapse"
 

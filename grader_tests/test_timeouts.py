@@ -8,10 +8,10 @@ import time
 import nbformat
 
 from conftest import COURSE
+from coursekit.grading.examples import answer_ids, fill, write_submission
 from coursekit.grading.grade import grade
 from coursekit.grading.runner import MIN_TIMEOUT, cell_timeout
 from coursekit.grading.sandbox import Limits
-from coursekit.grading.submissions import answer_ids, fill, write_submission
 
 A = "01_linear_collapse"
 LOOPING = ("collapse_linear", "linear_network", "relu_network")

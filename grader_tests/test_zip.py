@@ -10,8 +10,8 @@ import nbformat
 
 from conftest import COURSE
 from coursekit.grading.collect import DEFAULT_ZIP_REGEXP, unpack_zip
+from coursekit.grading.examples import answer_ids, fill
 from coursekit.grading.grade import grade
-from coursekit.grading.submissions import answer_ids, fill
 
 A = "01_linear_collapse"
 CANVAS = r"(?P<student_id>[^_]+)_(?:LATE_)?\d+_\d+_(?P<file_id>.+)"

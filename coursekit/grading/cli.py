@@ -35,11 +35,13 @@ def _cmd_release(course: Course, args: argparse.Namespace) -> int:
 
 
 def _cmd_check(course: Course, args: argparse.Namespace) -> int:
-    from coursekit.grading.check import check_course
+    from coursekit.grading.check import check_course, course_advice
 
     problems = check_course(course, args.assignments or None)
     for p in problems:
         print(p)
+    for hint in course_advice(course, args.assignments or None):
+        print(f"advice: {hint}")
     names = course.assignments(args.assignments or None)
     if problems:
         print(f"{len(problems)} problem(s) in {len(names)} assignment(s)")

@@ -1,112 +1,37 @@
-"""Where things live in a course checkout, and the exercise contract of DESIGN.md."""
+"""Where things live in a course checkout, and what the course adds to nbgrader's metadata.
+
+An assignment is a folder of ``solutions/`` that holds at least one notebook: an ``.ipynb``, or a
+jupytext script (``.py`` with a jupytext header) from which ``coursekit release`` builds it. Its
+exercises, points and test cells are read from the notebooks' nbgrader metadata
+(:func:`exercises_of`), so any nbgrader assignment works. What only this course knows (which
+``coursekit`` modules hold the reference implementations) is in the course manifest,
+``course.toml``; an assignment listed there is one of the course's own and is held to its
+conventions (see ``docs/authoring.md``).
+"""
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-__all__ = ["ASSIGNMENTS", "EXERCISES", "Course", "CourseError"]
+__all__ = [
+    "Course",
+    "CourseError",
+    "CourseAssignment",
+    "exercises_of",
+    "exercise_of",
+    "reference_name",
+    "is_test_cell",
+]
 
-#: Assignment names, in course order.
-ASSIGNMENTS: tuple[str, ...] = (
-    "01_linear_collapse",
-    "02_activations",
-    "03_backprop_by_hand",
-    "04_forward_and_reverse_mode",
-    "05_initialisation",
-    "06_optimizers",
-    "07_regularisation",
-    "08_subsampling_tutorial",
-    "09_heteroscedastic_tutorial",
-)
-
-#: Exercise names of each assignment (DESIGN.md, "Exercises"): each is the grade_id of a
-#: solution cell and, prefixed with ``test_``, of its autograded test cell.
-EXERCISES: dict[str, tuple[str, ...]] = {
-    "01_linear_collapse": (
-        "collapse_linear",
-        "linear_network",
-        "relu_network",
-        "least_squares_fit",
-        "xor_relu_network",
-        "wedge_classifier",
-    ),
-    "02_activations": (
-        "step",
-        "relu",
-        "sigmoid",
-        "tanh",
-        "leaky_relu",
-        "elu",
-        "selu",
-        "softmax",
-        "relu_grad",
-        "sigmoid_grad",
-        "tanh_grad",
-        "leaky_relu_grad",
-        "elu_grad",
-        "selu_grad",
-        "softmax_jacobian",
-    ),
-    "03_backprop_by_hand": (
-        "matmul_backward",
-        "two_layer_gradients",
-        "softmax_cross_entropy",
-        "exp_neuron_step",
-        "numerical_gradient",
-        "relative_error",
-        "Linear_backward",
-        "ReLU_backward",
-        "Tanh_backward",
-        "Sigmoid_backward",
-    ),
-    "04_forward_and_reverse_mode": ("Dual", "Var_backward", "grad_forward", "grad_reverse"),
-    "05_initialisation": (
-        "constant_init",
-        "normal_init",
-        "lecun_normal",
-        "glorot_normal",
-        "glorot_uniform",
-        "he_normal",
-        "activation_stats",
-    ),
-    "06_optimizers": (
-        "moving_average",
-        "running_mean",
-        "minibatch_indices",
-        "sgd_step",
-        "momentum_step",
-        "adadelta_step",
-        "adam_step",
-    ),
-    "07_regularisation": (
-        "weight_decay_step",
-        "add_input_noise",
-        "early_stopping",
-        "dropout_forward",
-        "dropout_backward",
-        "batchnorm_forward",
-        "batchnorm_backward",
-    ),
-    "08_subsampling_tutorial": (
-        "subsample_negatives",
-        "bias_correction",
-        "importance_weights",
-        "fit_logistic_regression",
-    ),
-    "09_heteroscedastic_tutorial": (
-        "gaussian_nll",
-        "gaussian_nll_grads",
-        "HeteroscedasticMLP_backward",
-        "fit_log_residuals",
-    ),
-}
-# Methods (``Linear.backward``) are written with an underscore in grade_ids: nbgrader uses
-# grade_ids in HTML ids and file names, where a dot is awkward.
-
-_NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
+#: The course's own assignment names: two digits, an underscore, a lower-case topic.
+COURSE_NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
+MANIFEST = "course.toml"
 
 
 class CourseError(Exception):
@@ -114,8 +39,89 @@ class CourseError(Exception):
 
 
 @dataclass(frozen=True)
+class CourseAssignment:
+    """What the manifest says about one of the course's own assignments."""
+
+    name: str
+    references: tuple[str, ...] = ()
+
+
+def _nbgrader(cell: Any) -> dict[str, Any]:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def is_test_cell(cell: Any) -> bool:
+    """An autograded code cell (nbgrader ``grade`` and not ``solution``)."""
+    meta = _nbgrader(cell)
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def exercise_of(grade_id: str) -> str:
+    """The exercise a cell belongs to: its grade_id without a ``test_`` prefix."""
+    return grade_id[len("test_") :] if grade_id.startswith("test_") else grade_id
+
+
+def reference_name(exercise: str) -> str:
+    """The name of an exercise's reference in its module: ``sigmoid``, or the class ``Linear`` of the
+    method exercise ``Linear_backward`` (nbgrader's grade_ids allow no dot)."""
+    head, _, tail = exercise.partition("_")
+    return head if head[:1].isupper() and tail else exercise
+
+
+def exercises_of(notebook: Any) -> list[str]:
+    """The exercises of a notebook, from its nbgrader metadata, in notebook order.
+
+    The grade_id of every answer code cell (``solution`` and not ``grade``) and, without its
+    ``test_`` prefix, of every autograded code cell. In the course's notebooks both name the same
+    exercise (``sigmoid`` and ``test_sigmoid``); in other notebooks test cells may have names of
+    their own (nbgrader's example has ``squares`` and ``correct_squares``), and each is an exercise.
+    """
+    names: dict[str, None] = {}
+    for cell in notebook.cells:
+        meta = _nbgrader(cell)
+        gid = meta.get("grade_id")
+        if cell.get("cell_type") != "code" or not gid:
+            continue
+        if meta.get("solution") and not meta.get("grade"):
+            names[gid] = None
+        elif is_test_cell(cell):
+            names[exercise_of(gid)] = None
+    return list(names)
+
+
+def _is_jupytext_script(path: Path) -> bool:
+    """A ``.py`` notebook: it starts with a jupytext header (``# ---``, ``# jupyter:``) or a ``# %%`` cell."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            head = [line.strip() for line in (fh.readline() for _ in range(3))]
+    except (OSError, UnicodeDecodeError):
+        return False
+    return (head[0] == "# ---" and "# jupyter:" in head[1:]) or head[0].startswith("# %%")
+
+
+def _read_manifest(root: Path) -> dict[str, CourseAssignment]:
+    path = root / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CourseError(f"{MANIFEST}: {exc}") from None
+    entries = data.get("assignments", {})
+    if not isinstance(entries, Mapping):
+        raise CourseError(f"{MANIFEST}: [assignments] must be a table of assignment names")
+    out = {}
+    for name, entry in entries.items():
+        refs = entry.get("references", []) if isinstance(entry, Mapping) else None
+        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+            raise CourseError(f"{MANIFEST}: assignments.{name}.references must be a list of module names")
+        out[name] = CourseAssignment(name, tuple(refs))
+    return out
+
+
+@dataclass(frozen=True)
 class Course:
-    """A course checkout: ``nbgrader_config.py``, ``solutions/`` and ``notebooks/``.
+    """A course checkout: ``nbgrader_config.py``, ``solutions/``, ``notebooks/`` and ``course.toml``.
 
     Parameters
     ----------
@@ -124,6 +130,7 @@ class Course:
     """
 
     root: Path
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def find(cls, start: str | os.PathLike[str] | None = None) -> Course:
@@ -144,8 +151,34 @@ class Course:
     def notebooks(self) -> Path:
         return self.root / "notebooks"
 
+    @property
+    def manifest(self) -> dict[str, CourseAssignment]:
+        """The course's own assignments (``course.toml``), by name."""
+        if "manifest" not in self._cache:
+            self._cache["manifest"] = _read_manifest(self.root)
+        manifest: dict[str, CourseAssignment] = self._cache["manifest"]
+        return manifest
+
+    def is_course_assignment(self, assignment: str) -> bool:
+        """Whether ``assignment`` is one of the course's own (listed in ``course.toml``)."""
+        return assignment in self.manifest
+
+    def references(self, assignment: str) -> tuple[str, ...]:
+        """The coursekit modules with the reference implementations of ``assignment`` (may be empty)."""
+        entry = self.manifest.get(assignment)
+        return entry.references if entry else ()
+
+    def notebook_names(self, assignment: str) -> list[str]:
+        """The notebooks of ``assignment`` (names without ``.ipynb``), sorted."""
+        folder = self.solutions / assignment
+        if not folder.is_dir():
+            return []
+        stems = {p.stem for p in folder.glob("*.ipynb") if p.is_file()}
+        stems |= {p.stem for p in folder.glob("*.py") if _is_jupytext_script(p)}
+        return sorted(stems)
+
     def assignments(self, names: list[str] | None = None) -> list[str]:
-        """The assignments that have a source in ``solutions/``, in course order.
+        """The assignments in ``solutions/`` (folders that hold a notebook), sorted by name.
 
         Parameters
         ----------
@@ -155,25 +188,42 @@ class Course:
         found = sorted(
             p.name
             for p in self.solutions.iterdir()
-            if p.is_dir() and _NAME.match(p.name) and (self.source(p.name).is_file() or self.solution(p.name).is_file())
+            if p.is_dir() and not p.name.startswith((".", "_")) and self.notebook_names(p.name)
         )
         if not names:
             return found
         unknown = [n for n in names if n not in found]
         if unknown:
             raise CourseError(
-                f"unknown assignment(s) {', '.join(unknown)}; the course has: {', '.join(found) or 'none'}"
+                f"unknown assignment(s) {', '.join(unknown)}; the course has: {', '.join(found) or 'none'} "
+                "(an assignment is a folder of solutions/ with a notebook in it)"
             )
         return [n for n in found if n in names]
 
-    def source(self, assignment: str) -> Path:
-        """The jupytext source ``solutions/<a>/<a>.py``."""
-        return self.solutions / assignment / f"{assignment}.py"
+    def _notebook(self, assignment: str, notebook: str | None) -> str:
+        if notebook is not None:
+            return notebook
+        names = self.notebook_names(assignment)
+        if assignment in names or not names:
+            return assignment
+        if len(names) == 1:
+            return names[0]
+        raise CourseError(f"{assignment} has several notebooks ({', '.join(names)}): say which one")
 
-    def solution(self, assignment: str) -> Path:
-        """The executed instructor notebook ``solutions/<a>/<a>.ipynb``."""
-        return self.solutions / assignment / f"{assignment}.ipynb"
+    def source(self, assignment: str, notebook: str | None = None) -> Path:
+        """What the instructor edits: the jupytext script ``<notebook>.py`` if there is one, else the ``.ipynb``."""
+        name = self._notebook(assignment, notebook)
+        script = self.solutions / assignment / f"{name}.py"
+        return script if _is_jupytext_script(script) else self.solutions / assignment / f"{name}.ipynb"
 
-    def student(self, assignment: str) -> Path:
-        """The generated student notebook ``notebooks/<a>/<a>.ipynb``."""
-        return self.notebooks / assignment / f"{assignment}.ipynb"
+    def has_script(self, assignment: str, notebook: str | None = None) -> bool:
+        """Whether the notebook is built from a jupytext script (else the ``.ipynb`` is its own source)."""
+        return self.source(assignment, notebook).suffix == ".py"
+
+    def solution(self, assignment: str, notebook: str | None = None) -> Path:
+        """The executed instructor notebook ``solutions/<a>/<notebook>.ipynb``."""
+        return self.solutions / assignment / f"{self._notebook(assignment, notebook)}.ipynb"
+
+    def student(self, assignment: str, notebook: str | None = None) -> Path:
+        """The generated student notebook ``notebooks/<a>/<notebook>.ipynb``."""
+        return self.notebooks / assignment / f"{self._notebook(assignment, notebook)}.ipynb"

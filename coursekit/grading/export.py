@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GradeRow", "COLUMNS", "read_grades", "maxima", "grade_rows", "write_csv", "format_reasons"]
+from coursekit.grading.gradebook import maxima, submissions
+
+__all__ = ["GradeRow", "COLUMNS", "read_grades", "grade_rows", "write_csv", "format_reasons"]
 
 COLUMNS = (
     "student",
@@ -67,48 +68,10 @@ class GradeRow:
         return self.auto_max + self.manual_max
 
 
-def _is_autograded(cell_type: str, name: str, answers: set[str]) -> bool:
-    """An autograded cell is a graded code cell that is not also an answer (solution) cell."""
-    return cell_type == "code" and name not in answers
-
-
-def maxima(db_url: str) -> dict[str, tuple[float, float]]:
-    """assignment -> (autograded maximum, manual maximum), from the assignments' definitions in the gradebook."""
-    from nbgrader.api import Gradebook
-
-    out: dict[str, tuple[float, float]] = {}
-    with Gradebook(db_url) as gb:
-        for assignment in gb.assignments:
-            auto = manual = 0.0
-            for nb in assignment.notebooks:
-                answers = {c.name for c in nb.solution_cells}
-                for cell in nb.grade_cells:
-                    if _is_autograded(cell.cell_type, cell.name, answers):
-                        auto += cell.max_score
-                    else:
-                        manual += cell.max_score
-            out[assignment.name] = (auto, manual)
-    return out
-
-
-def _submissions(db_url: str) -> Iterator[tuple[str, str, list[tuple[Any, bool]]]]:
-    """(assignment, student, [(grade, autograded?)]) for every submission in the gradebook."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url) as gb:
-        for assignment in gb.assignments:
-            for sub in assignment.submissions:
-                grades = []
-                for nb in sub.notebooks:
-                    answers = {c.name for c in nb.notebook.solution_cells}
-                    grades += [(g, _is_autograded(g.cell_type, g.name, answers)) for g in nb.grades]
-                yield assignment.name, sub.student.id, grades
-
-
 def read_grades(db_url: str) -> list[GradeRow]:
     """Every submission in the gradebook, split into autograded and manual parts."""
     rows = []
-    for assignment, student, grades in _submissions(db_url):
+    for assignment, student, grades in submissions(db_url):
         auto = [g for g, autograded in grades if autograded]
         manual = [g for g, autograded in grades if not autograded]
         rows.append(

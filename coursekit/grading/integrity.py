@@ -29,8 +29,8 @@ score cannot be trusted:
 
 Which exercises a notebook has comes from its own nbgrader metadata (:func:`exercises_of`), so an
 instructor's own assignment is protected like the course's; which ``coursekit`` modules hold the
-references is course knowledge (:data:`REFERENCE_MODULES`): for other assignments any ``coursekit``
-object of the exercise's name counts as its reference.
+references is course knowledge (``course.toml``, passed in as ``references``): for other assignments any
+``coursekit`` object of the exercise's name counts as its reference.
 
 Cells that are exactly as released are trusted and not scanned for patching.
 """
@@ -42,20 +42,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Flag", "scan", "exercises_of", "REFERENCE_MODULES"]
+from coursekit.grading.course import exercise_of as _exercise_of
+from coursekit.grading.course import exercises_of, is_test_cell, reference_name
 
-#: The coursekit modules that hold each assignment's reference implementations.
-REFERENCE_MODULES: dict[str, tuple[str, ...]] = {
-    "01_linear_collapse": ("coursekit.linear",),
-    "02_activations": ("coursekit.activations",),
-    "03_backprop_by_hand": ("coursekit.losses", "coursekit.modules", "coursekit.gradcheck"),
-    "04_forward_and_reverse_mode": ("coursekit.autodiff",),
-    "05_initialisation": ("coursekit.init",),
-    "06_optimizers": ("coursekit.optim",),
-    "07_regularisation": ("coursekit.regularisation",),
-    "08_subsampling_tutorial": ("coursekit.subsampling",),
-    "09_heteroscedastic_tutorial": ("coursekit.heteroscedastic",),
-}
+__all__ = ["Flag", "scan", "exercises_of"]
 
 #: Names of the test helpers that test cells rely on.
 TEST_HELPERS = {"assert_close", "assert_shape", "call", "np", "numpy"}
@@ -109,29 +99,6 @@ def _grade_id(cell: Any) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
-def _exercise_of(grade_id: str) -> str:
-    return grade_id[len("test_") :] if grade_id.startswith("test_") else grade_id
-
-
-def exercises_of(notebook: Any) -> list[str]:
-    """The exercises of a notebook, from its nbgrader metadata, in notebook order.
-
-    The grade_id of every answer code cell (``solution`` and not ``grade``) and, without its
-    ``test_`` prefix, of every autograded code cell (``grade`` and not ``solution``).
-    """
-    names: dict[str, None] = {}
-    for cell in notebook.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        gid = meta.get("grade_id")
-        if cell.get("cell_type") != "code" or not gid:
-            continue
-        if meta.get("solution") and not meta.get("grade"):
-            names[gid] = None
-        elif meta.get("grade") and not meta.get("solution"):
-            names[_exercise_of(gid)] = None
-    return list(names)
-
-
 def _binding_name(exercise: str) -> str:
     """The name a solution defines: ``sigmoid``, or ``Var.backward`` for the method exercise ``Var_backward``."""
     head, _, tail = exercise.partition("_")
@@ -158,11 +125,6 @@ def _dotted(node: ast.AST) -> str | None:
         base = _dotted(node.value)
         return f"{base}.{node.attr}" if base else None
     return None
-
-
-def _reference_target(exercise: str) -> str:
-    """The name the reference of ``exercise`` has in its module (``Linear_backward`` -> ``Linear``)."""
-    return exercise[: -len("_backward")] if exercise.endswith("_backward") else exercise
 
 
 class _Resolver:
@@ -375,7 +337,9 @@ def _parse(source: str) -> ast.AST | None:
         return None
 
 
-def scan(submitted: Any, released: Any, assignment: str, exercises: Iterable[str]) -> list[Flag]:
+def scan(
+    submitted: Any, released: Any, references: tuple[str, ...] = (), exercises: Iterable[str] | None = None
+) -> list[Flag]:
     """Flags of a submitted notebook, compared with the released one.
 
     Parameters
@@ -384,18 +348,20 @@ def scan(submitted: Any, released: Any, assignment: str, exercises: Iterable[str
         What the student handed in (nbformat 4).
     released : NotebookNode
         The student notebook as released.
-    assignment : str
-        The assignment's name (selects the reference modules).
-    exercises : iterable of str
-        The exercise names (grade_ids of the solution cells) to report on.
+    references : tuple of str
+        The coursekit modules with the assignment's reference implementations (``course.toml``);
+        empty for an assignment the course does not describe: then any coursekit object named
+        like an exercise counts.
+    exercises : iterable of str, optional
+        The exercises to report on (default: those of the released notebook, :func:`exercises_of`).
 
     Returns
     -------
     list of Flag
         Sorted by exercise; empty for an honest submission.
     """
-    exercises = list(exercises)
-    modules = REFERENCE_MODULES.get(assignment, ())
+    exercises = exercises_of(released) if exercises is None else list(exercises)
+    modules = tuple(references)
     released_cells = {gid: c for c in released.cells if (gid := _grade_id(c))}
     released_sources = {c.source.strip() for c in released.cells}
     test_position: dict[str, int] = {}
@@ -406,7 +372,7 @@ def scan(submitted: Any, released: Any, assignment: str, exercises: Iterable[str
         gid = _grade_id(cell)
         if gid:
             seen[gid] = seen.get(gid, 0) + 1
-            if gid.startswith("test_"):
+            if is_test_cell(cell):
                 test_position.setdefault(_exercise_of(gid), i)
     for gid, cell in released_cells.items():
         meta = cell.metadata.get("nbgrader", {})
@@ -454,11 +420,11 @@ def scan(submitted: Any, released: Any, assignment: str, exercises: Iterable[str
                 bound = bound_as.get(name)
                 if bound is None:
                     continue
-                refs = sorted(p for p in paths if _is_reference(p, _reference_target(bound), modules))
+                refs = sorted(p for p in paths if _is_reference(p, reference_name(bound), modules))
                 if refs:
                     flags.add(Flag(bound, f"binds '{name}' to the coursekit reference {refs[0]}"))
         if gid in exercises:
-            target = _reference_target(gid)
+            target = reference_name(gid)
             used = resolver.used_paths(tree)
             for path in sorted(used):
                 if _is_reference(path, target, modules):

@@ -6,18 +6,15 @@ through :class:`nbgrader.apps.NbGraderAPI` in one process pays it once.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import logging
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from coursekit.grading.course import Course, CourseError
 
-__all__ = ["load_config", "nbgrader_api", "run_step", "quicker_nbgrader"]
+__all__ = ["load_config", "nbgrader_api", "run_step", "sqlite_path"]
 
 
 def load_config(course: Course, *, workspace: Path | None = None, release_dir: Path | None = None) -> Any:
@@ -76,28 +73,10 @@ def sqlite_path(db_url: str) -> Path:
     return Path(db_url[len(prefix) :]).resolve()
 
 
-@functools.cache
-def _alembic_head() -> str:
-    """The gradebook schema's newest revision, read in-process.
-
-    nbgrader asks for it by running the ``alembic`` command whenever it opens a new
-    gradebook, which costs seconds per gradebook; the answer is a file lookup.
-    """
-    import nbgrader
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory(os.path.join(os.path.dirname(nbgrader.__file__), "alembic")).get_current_head()
-    if head is None:
-        raise CourseError("nbgrader's gradebook migrations have no head revision; reinstall nbgrader")
-    return head
-
-
 def nbgrader_api(cfg: Any) -> Any:
     """An :class:`nbgrader.apps.NbGraderAPI` for ``cfg`` whose log stays quiet."""
-    import nbgrader.api
     from nbgrader.apps import NbGraderAPI
 
-    nbgrader.api.get_alembic_version = _alembic_head
     api = NbGraderAPI(config=cfg)
     api.log.handlers.clear()
     api.log.addHandler(logging.NullHandler())
@@ -128,72 +107,3 @@ def run_step(api: Any, step: str, *args: Any, **kwargs: Any) -> str:
     if not result.get("success"):
         raise CourseError(f"nbgrader {step} {' '.join(map(str, args))} failed: {_reason(result)}")
     return result.get("log", "")
-
-
-@contextlib.contextmanager
-def quicker_nbgrader(throwaway: tuple[str, ...] = ()) -> Iterator[None]:
-    """Within the block, nbgrader does the same work with less waste (for a grading run).
-
-    * Every ``Gradebook`` nbgrader opens on one database shares one SQLAlchemy engine: nbgrader
-      opens a new one for each lookup, and each new engine compiles every SQL statement again
-      and reads the schema again. (Under grading, a submission opens about twenty.)
-    * nbgrader checks each cell's metadata with ``jsonschema.validate``, which first checks the
-      schema itself against the JSON Schema meta-schema, once per cell; here the schema is
-      checked once and each cell against it, with the same errors.
-    * The databases in ``throwaway`` (URLs) are written without waiting for the disk
-      (``PRAGMA synchronous=OFF``): a scratch gradebook that is thrown away after the run.
-
-    What nbgrader computes and stores is unchanged. On leaving the block the engines are closed
-    and nbgrader is as it was.
-    """
-    import jsonschema
-    import nbgrader.api as gb_api
-    import nbgrader.nbgraderformat.common as metadata_common
-    from sqlalchemy import event
-
-    engines: dict[str, Any] = {}
-    real_create_engine = gb_api.create_engine
-
-    def shared_engine(url: Any, *args: Any, **kwargs: Any) -> Any:
-        key = str(url)
-        if key not in engines:
-            engine = real_create_engine(url, *args, **kwargs)
-            if key in throwaway:
-                event.listen(engine, "connect", _no_waiting_for_disk)
-            engines[key] = engine
-        return engines[key]
-
-    gb_api.create_engine = shared_engine
-    metadata_common.jsonschema = _SchemaCheckedOnce(jsonschema)
-    try:
-        yield
-    finally:
-        gb_api.create_engine = real_create_engine
-        metadata_common.jsonschema = jsonschema
-        for engine in engines.values():
-            engine.dispose()
-
-
-def _no_waiting_for_disk(connection: Any, _record: Any) -> None:
-    connection.execute("PRAGMA synchronous=OFF")
-
-
-class _SchemaCheckedOnce:
-    """``jsonschema`` as nbgrader's metadata validator uses it, with each schema checked once."""
-
-    def __init__(self, jsonschema: Any):
-        self._jsonschema = jsonschema
-        self._last: tuple[Any, Any] = (None, None)  # (schema, its validator): a notebook's cells come in a row
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._jsonschema, name)
-
-    def validate(self, instance: Any, schema: dict[str, Any]) -> None:
-        """As ``jsonschema.validate``: raise the most relevant error, if any."""
-        if self._last[0] is not schema:
-            cls = self._jsonschema.validators.validator_for(schema)
-            cls.check_schema(schema)
-            self._last = (schema, cls(schema))
-        error = self._jsonschema.exceptions.best_match(self._last[1].iter_errors(instance))
-        if error is not None:
-            raise error

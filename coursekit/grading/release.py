@@ -1,10 +1,11 @@
-"""``coursekit release``: solutions/<a>/<a>.py -> executed solution notebook -> student notebook.
+"""``coursekit release``: solutions/<a>/<nb>.py -> executed solution notebook -> student notebook.
 
-The jupytext script is the source of truth. The solution notebook is rebuilt from it and
-executed only when its cells differ (or ``force`` is given), so a release with nothing
-changed rewrites nothing. The student notebook is what ``nbgrader generate_assignment``
-makes of the solution notebook, minus the jupytext pairing (students should not get a
-paired script written next to their notebook).
+The jupytext script is the source of truth where there is one (the course's notebooks); a
+notebook without one (an instructor's ``.ipynb``) is its own source and is used as it is. The
+solution notebook is rebuilt from the script and executed only when its cells differ (or
+``force`` is given), so a release with nothing changed rewrites nothing. The student notebook
+is what ``nbgrader generate_assignment`` makes of the solution notebook, minus the jupytext
+pairing (students should not get a paired script written next to their notebook).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import nbformat
 from coursekit.grading import ONE_BLAS_THREAD
 from coursekit.grading.course import Course, CourseError
 from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, run_step
+from coursekit.grading.nbgrader_patches import quicker_nbgrader
 
 __all__ = ["cells_signature", "execute_notebook", "release", "check_release", "generate_students"]
 
@@ -51,13 +53,13 @@ def cells_signature(nb: Any) -> list[tuple[str, str, str]]:
     return out
 
 
-def read_source(course: Course, assignment: str) -> Any:
-    """Read the jupytext source of ``assignment`` as a notebook (no outputs)."""
+def read_source(course: Course, assignment: str, notebook: str | None = None) -> Any:
+    """Read the jupytext script of a notebook of ``assignment`` as a notebook (no outputs)."""
     import jupytext
 
-    path = course.source(assignment)
-    if not path.is_file():
-        raise CourseError(f"{assignment}: no notebook source {path.relative_to(course.root)}")
+    path = course.source(assignment, notebook)
+    if path.suffix != ".py":
+        raise CourseError(f"{assignment}: no jupytext script for {path.relative_to(course.root)}")
     return jupytext.read(path)
 
 
@@ -134,10 +136,15 @@ def _write_solution(nb: Any, path: Path) -> None:
     jupytext.write(nb, path, fmt="ipynb")
 
 
-def build_solution(course: Course, assignment: str, *, force: bool = False) -> bool:
-    """Bring ``solutions/<a>/<a>.ipynb`` up to date with its source; True if it was rebuilt."""
-    source = read_source(course, assignment)
-    target = course.solution(assignment)
+def build_solution(course: Course, assignment: str, notebook: str | None = None, *, force: bool = False) -> bool:
+    """Bring a solution notebook up to date with its jupytext script; True if it was rebuilt.
+
+    A notebook without a script is its own source: the instructor executes it, and it is used as it is.
+    """
+    if not course.has_script(assignment, notebook):
+        return False
+    source = read_source(course, assignment, notebook)
+    target = course.solution(assignment, notebook)
     if target.is_file() and not force:
         current = nbformat.read(target, as_version=4)
         if cells_signature(current) == cells_signature(source):
@@ -184,7 +191,11 @@ def generate_students(
             previous[(assignment, nb_path.name)] = nbformat.read(nb_path, as_version=4)
     api = nbgrader_api(load_config(course, workspace=workspace, release_dir=release_dir))
     for assignment in assignments:
-        run_step(api, "generate_assignment", assignment, force=True, create=True)
+        with quicker_nbgrader():
+            run_step(api, "generate_assignment", assignment, force=True, create=True)
+        for name in course.notebook_names(assignment):  # students get no copy of the jupytext scripts
+            if course.has_script(assignment, name):
+                (release_dir / assignment / f"{name}.py").unlink(missing_ok=True)
         for nb_path in (release_dir / assignment).glob("*.ipynb"):
             nb = nbformat.read(nb_path, as_version=4)
             nb.metadata.pop("jupytext", None)  # students should not get a paired script written next to it
@@ -272,8 +283,12 @@ def release(
     """
     names = course.assignments(assignments)
     for name in names:
-        rebuilt = build_solution(course, name, force=force_execute)
-        say(f"{name}: solution notebook {'executed and written' if rebuilt else 'up to date'}")
+        for notebook in course.notebook_names(name):
+            rebuilt = build_solution(course, name, notebook, force=force_execute)
+            state = "executed and written" if rebuilt else "up to date"
+            if not course.has_script(name, notebook):
+                state = "used as it is (no jupytext script)"
+            say(f"{name}: {notebook}.ipynb {state}")
     ws = workspace or (course.root / os.environ.get("COURSEKIT_WORKSPACE", "grading"))
     ws.mkdir(parents=True, exist_ok=True)
     generate_students(course, names, course.notebooks, ws, reuse=not force_execute)
@@ -284,13 +299,16 @@ def check_release(course: Course, assignments: list[str] | None = None) -> list[
     """Problems that make the committed notebooks out of date (empty when all is current)."""
     problems = []
     names = course.assignments(assignments)
-    for name in names:
-        solution = course.solution(name)
+    for name, notebook in ((n, nb) for n in names for nb in course.notebook_names(n)):
+        solution = course.solution(name, notebook)
+        if not course.has_script(name, notebook):
+            continue  # the notebook is its own source
         if not solution.is_file():
             problems.append(f"{name}: {solution.relative_to(course.root)} is missing; run 'coursekit release {name}'")
             continue
-        if cells_signature(nbformat.read(solution, as_version=4)) != cells_signature(read_source(course, name)):
-            src = course.source(name).relative_to(course.root)
+        source = read_source(course, name, notebook)
+        if cells_signature(nbformat.read(solution, as_version=4)) != cells_signature(source):
+            src = course.source(name, notebook).relative_to(course.root)
             problems.append(
                 f"{name}: {solution.relative_to(course.root)} does not match {src}; run 'coursekit release {name}'"
             )

@@ -257,7 +257,8 @@ class WarmStarts:
     is the message); grading then starts each submission cold.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, preload: tuple[str, ...] = ()) -> None:
+        """``preload``: modules to import once besides :data:`coursekit.grading.warm.PRELOAD`."""
         import socket
 
         if os.geteuid() != 0:
@@ -270,7 +271,7 @@ class WarmStarts:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._channel = ours
         self._proc = subprocess.Popen(
-            [sys.executable, "-P", "-m", "coursekit.grading.warm"],
+            [sys.executable, "-P", "-m", "coursekit.grading.warm", *preload],
             stdin=theirs.fileno(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -47,8 +47,9 @@ from typing import Any
 
 from coursekit.grading import skip_slow_imports
 
-#: What the server imports before it forks anything: the runner's libraries, the kernel's, and
-#: what the course's notebooks import.
+#: What the server imports before it forks anything: the runner's libraries, the kernel's, and what
+#: every course notebook imports; the grading run adds the reference modules of its assignments
+#: (``course.toml``) on the command line.
 PRELOAD = (
     "nbformat",
     "nbclient",
@@ -63,21 +64,9 @@ PRELOAD = (
     "ipywidgets",
     "tqdm.auto",
     "coursekit",
-    "coursekit.activations",
-    "coursekit.autodiff",
     "coursekit.checks",
-    "coursekit.datasets",
-    "coursekit.gradcheck",
-    "coursekit.heteroscedastic",
-    "coursekit.init",
-    "coursekit.linear",
-    "coursekit.losses",
-    "coursekit.modules",
-    "coursekit.optim",
     "coursekit.plotting",
     "coursekit.progress",
-    "coursekit.regularisation",
-    "coursekit.subsampling",
     "coursekit.grading.runner",
 )
 
@@ -267,7 +256,7 @@ def main() -> int:
     try:
         import importlib
 
-        for name in PRELOAD:
+        for name in (*PRELOAD, *sys.argv[1:]):
             importlib.import_module(name)
         if threading.active_count() != 1:
             raise RuntimeError(f"{threading.active_count()} threads after the imports; forking needs one")

@@ -1,4 +1,4 @@
-"""Synthetic submissions made from the course's own notebooks, so they never drift from it.
+"""Example submissions made from the course's own notebooks, so they never drift from it.
 
 A submission is the student notebook with some answer cells filled in from the solution
 notebook: all of them (the reference), none (untouched), or a chosen subset (partial).
@@ -15,7 +15,7 @@ from typing import Any
 
 import nbformat
 
-from coursekit.grading.course import EXERCISES, Course
+from coursekit.grading.course import Course, exercises_of
 
 __all__ = ["answer_ids", "fill", "example_class", "write_submission"]
 
@@ -61,31 +61,39 @@ def fill(student: Any, solution: Any, ids: Iterable[str], overrides: Mapping[str
     return out
 
 
-def example_class(course: Course, assignment: str) -> dict[str, Any]:
-    """The example class of ``assignment``: student id -> submitted notebook.
+def example_class(course: Course, assignment: str) -> dict[str, dict[str, Any]]:
+    """The example class of ``assignment``: student id -> notebook name -> submitted notebook.
 
     * ``reference``: every exercise and every written answer from the solution;
-    * ``untouched``: the student notebook as released;
+    * ``untouched``: the student notebooks as released;
     * ``partial``: every other exercise (the first, third, ...) solved, no written answers.
     """
-    student = nbformat.read(course.student(assignment), as_version=4)
-    solution = nbformat.read(course.solution(assignment), as_version=4)
-    ids = answer_ids(student)
-    exercises = [e for e in EXERCISES.get(assignment, ()) if e in ids] or [i for i in ids if not i.startswith("q_")]
-    return {
-        "reference": fill(student, solution, ids),
-        "untouched": copy.deepcopy(student),
-        "partial": fill(student, solution, exercises[::2]),
-    }
+    out: dict[str, dict[str, Any]] = {"reference": {}, "untouched": {}, "partial": {}}
+    for name in course.notebook_names(assignment):
+        student = nbformat.read(course.student(assignment, name), as_version=4)
+        solution = nbformat.read(course.solution(assignment, name), as_version=4)
+        ids = answer_ids(student)
+        exercises = [e for e in exercises_of(student) if e in ids]
+        out["reference"][name] = fill(student, solution, ids)
+        out["untouched"][name] = copy.deepcopy(student)
+        out["partial"][name] = fill(student, solution, exercises[::2])
+    return out
 
 
 def write_submission(
-    submitted_dir: Path, student_id: str, assignment: str, nb: Any, timestamp: str = "2026-01-01 12:00:00.000000 UTC"
+    submitted_dir: Path,
+    student_id: str,
+    assignment: str,
+    nb: Any,
+    timestamp: str = "2026-01-01 12:00:00.000000 UTC",
+    *,
+    notebook: str | None = None,
 ) -> Path:
-    """Write ``nb`` as ``submitted/<student>/<assignment>/<assignment>.ipynb``, only if it changed."""
+    """Write ``nb`` as ``submitted/<student>/<assignment>/<notebook>.ipynb`` (default: named like the
+    assignment), only if it changed."""
     folder = submitted_dir / student_id / assignment
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{assignment}.ipynb"
+    path = folder / f"{notebook or assignment}.ipynb"
     text = nbformat.writes(nb)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")

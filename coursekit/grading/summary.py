@@ -1,0 +1,107 @@
+"""What a grading run tells the instructor: the :class:`Report`, its tables, and why tests failed."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+import nbformat
+
+from coursekit.grading.course import is_test_cell
+from coursekit.grading.export import GradeRow
+
+__all__ = ["Report", "format_table", "format_summary", "failing_tests", "why"]
+
+
+@dataclass
+class Report:
+    """What a grading run found, for the assignments it graded."""
+
+    rows: list[GradeRow]
+    flags: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # "student/assignment" -> flags
+    notes: dict[str, list[str]] = field(default_factory=dict)  # "student/assignment" -> what staging repaired
+    #: assignment -> exercise -> (students whose autograded cell got full points, students graded)
+    passed: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    failing: dict[str, list[str]] = field(default_factory=dict)  # "student/assignment" -> "test_x: Error: why"
+    graded_now: int = 0
+
+
+def failing_tests(executed: dict[str, str]) -> list[str]:
+    """One line per autograded cell that raised, in the executed notebooks (JSON texts by name):
+    ``test_x: ErrorName: first line of the message``."""
+    out = []
+    for text in executed.values():
+        for cell in nbformat.reads(text, as_version=4).cells:
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if is_test_cell(cell) and errors:
+                gid = cell.metadata["nbgrader"].get("grade_id", "")
+                out.append(f"{gid}: {why(errors[0].get('ename') or '', errors[0].get('evalue') or '')}")
+    return out
+
+
+def why(ename: str, evalue: str) -> str:
+    """A test cell's error as a short reason for the instructor (kernel deaths, timeouts and the usual slips named)."""
+    message = evalue.strip().splitlines()
+    first = message[0][:160] if message else ""
+    if ename == "NotImplementedError":
+        return "not done (the exercise still raises NotImplementedError)"
+    if ename == "CellTimeoutError":
+        return f"cell timed out ({first})" if first else "cell timed out"
+    if ename == "DeadKernelError" and first.startswith("memory limit"):
+        return first
+    if ename == "DeadKernelError":
+        return f"kernel died (os._exit or a crash): {first}" if first else "kernel died (os._exit or a crash)"
+    if ename == "NameError":
+        return f"NameError: {first} (cells run out of order, or a name misspelt?)"
+    return f"{ename}: {first}".rstrip(": ")
+
+
+def _table(lines: list[tuple[str, ...]]) -> str:
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(lines[0]))]
+    out = ["  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in lines]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def format_table(rows: list[GradeRow]) -> str:
+    """A plain-text table: student, assignment, score/max, and what is pending."""
+    lines: list[tuple[str, ...]] = [("student", "assignment", "score/max", "autograded", "manual")]
+    for r in rows:
+        if r.status != "graded":
+            lines.append((r.student, r.assignment, f"0/{r.max_score:g}" if r.max_score else "0", r.status[:70], ""))
+            continue
+        if r.manual_pending:
+            manual = f"{r.manual_pending} answer(s) to grade"
+        else:
+            manual = f"{r.manual_score:g}/{r.manual_max:g}"
+        lines.append(
+            (r.student, r.assignment, f"{r.score:g}/{r.max_score:g}", f"{r.auto_score:g}/{r.auto_max:g}", manual)
+        )
+    return _table(lines)
+
+
+def format_summary(report: Report) -> str:
+    """Per assignment: submissions, mean and median score, failures; per exercise: students passing."""
+    parts = []
+    lines: list[tuple[str, ...]] = [("assignment", "submissions", "mean", "median", "failed", "flagged")]
+    for assignment in sorted({r.assignment for r in report.rows}):
+        rows = [r for r in report.rows if r.assignment == assignment]
+        scores = [r.score for r in rows]
+        flagged = sum(1 for key in report.flags if key.endswith("/" + assignment))
+        lines.append(
+            (
+                assignment,
+                str(len(rows)),
+                f"{statistics.fmean(scores):.2f}",
+                f"{statistics.median(scores):g}",
+                str(sum(r.status != "graded" for r in rows)),
+                str(flagged),
+            )
+        )
+    parts.append(_table(lines))
+    for assignment, counts in sorted(report.passed.items()):
+        n = sum(1 for r in report.rows if r.assignment == assignment)
+        ex_lines: list[tuple[str, ...]] = [(f"{assignment}: exercise", "students passing")]
+        ex_lines += [(ex, f"{good}/{n}") for ex, (good, _) in counts.items()]
+        parts.append(_table(ex_lines))
+    return "\n\n".join(parts)
