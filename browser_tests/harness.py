@@ -28,7 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-#: The flags that work on this kind of machine (../shared/DESIGN.md): no sandbox as root, no GPU,
+#: The flags that work on this kind of machine: no sandbox as root, no GPU,
 #: and none of Chromium's own network traffic, which the closed network refuses.
 CHROMIUM_FLAGS = [
     "--headless",

@@ -81,7 +81,7 @@ def test_solution_notebook_runs_all_without_any_error(page: Any, lab: Lab, assig
     assert math > 0 and not math_errors, f"equations: {math} rendered, {math_errors} cells with errors"
     images = rendered_images(page)
     assert images and all(w > 0 for w in images), f"figures did not render as images (widths {images})"
-    # Every notebook has a slider (DESIGN.md: where a parameter matters, give a widget).
+    # Every notebook has a slider (authoring.md: where a parameter matters, a slider).
     assert widget_controls(page) > 0, "the notebook's widgets did not render"
     bars = page.eval_on_selector_all(f"{NB} .widget-hprogress", "els => els.map(e => e.parentElement.textContent)")
     if assignment in WITH_PROGRESS:

@@ -1,6 +1,6 @@
 """coursekit: reference implementations and grading tools for the neural-networks course.
 
-Conventions used throughout (DESIGN.md states them for the whole course):
+Conventions used throughout (docs/architecture.md states them for the whole course):
 
 * samples are rows; a layer computes ``Z = A @ W + b`` with ``W`` of shape
   ``(n_in, n_out)`` and ``b`` of shape ``(n_out,)``;

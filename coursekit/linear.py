@@ -1,6 +1,6 @@
 """Linear layers collapse; a nonlinearity between them does not (notebook 01).
 
-Conventions (see ``DESIGN.md``): samples are rows, a layer computes
+Conventions (see ``docs/architecture.md``): samples are rows, a layer computes
 ``Z = A @ W + b`` with ``W`` of shape ``(n_in, n_out)`` and ``b`` of shape
 ``(n_out,)``. This is the notes' ``Z = W^T A + W_0`` for one column vector,
 written for a batch of rows.
