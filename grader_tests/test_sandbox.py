@@ -13,7 +13,9 @@ import pytest
 from conftest import COURSE, ROOT
 from coursekit.grading import grade as grade_module
 from coursekit.grading.course import CourseError
-from coursekit.grading.sandbox import INNER_HOME, Limits, WarmStarts, execute_submission, sandbox_problem
+from coursekit.grading.executors import execute_submission
+from coursekit.grading.sandbox import INNER_HOME, Limits, sandbox_problem
+from coursekit.grading.warm_client import WarmStarts
 
 needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox: {sandbox_problem()}")
 

@@ -1,4 +1,4 @@
-"""Run student code in a sandbox, and execute a submission there (the grading workers' job).
+"""The sandbox student code runs in, and the limits it runs under.
 
 The sandbox is bubblewrap (``bwrap``) on Linux. Inside it the student's kernel
 
@@ -9,9 +9,8 @@ The sandbox is bubblewrap (``bwrap``) on Linux. Inside it the student's kernel
 * runs as an unprivileged user with its own temporary HOME, in its own PID namespace;
 * is limited in memory (address space), CPU time, processes (no fork bomb) and file size.
 
-:func:`execute_submission` is what a worker runs, on this machine or on a Dask worker: it
-takes the sanitized notebook and the submission's other files as data and returns the
-executed notebook as data, so it needs no shared file system.
+Submissions are executed in it by :func:`coursekit.grading.executors.execute_submission`, started
+cold (``bwrap`` runs the runner) or warm (:mod:`coursekit.grading.warm_client`).
 """
 
 from __future__ import annotations
@@ -21,26 +20,35 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from coursekit.grading import ONE_BLAS_THREAD
-from coursekit.grading.cgroup import Hierarchy, SubmissionGroup, join, whole_submission_limits
+from coursekit.grading.cgroup import Hierarchy, whole_submission_limits
 
-__all__ = ["Limits", "WarmStarts", "sandbox_problem", "execute_submission"]
+__all__ = [
+    "Limits",
+    "bwrap_command",
+    "inner_env",
+    "memory_limit_here",
+    "new_uid",
+    "open_up",
+    "prlimit",
+    "runner_result",
+    "sandbox_problem",
+    "seed_matplotlib_cache",
+]
 
 #: When the grader is root, each sandbox runs as its own unprivileged user, drawn from this range,
 #: so that the process limit (counted per user) of one submission cannot starve another.
 SANDBOX_UIDS = range(200_000, 1_000_000)
 
 
-def _new_uid() -> int:
+def new_uid() -> int:
     return SANDBOX_UIDS[secrets.randbelow(len(SANDBOX_UIDS))]
 
 
@@ -154,7 +162,7 @@ def bwrap_command(
     cmd += ["--chdir", INNER_WORK]
     for key, value in env.items():
         cmd += ["--setenv", key, value]
-    limit = _prlimit(limits)
+    limit = prlimit(limits)
     if os.geteuid() == 0:
         drop = [shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
     else:
@@ -163,7 +171,7 @@ def bwrap_command(
     return cmd + ["--", *drop, *limit, *argv]
 
 
-def _prlimit(limits: Limits) -> list[str]:
+def prlimit(limits: Limits) -> list[str]:
     return [
         shutil.which("prlimit") or "prlimit",
         f"--as={limits.memory_mb * 1024 * 1024}",
@@ -190,9 +198,9 @@ def sandbox_problem() -> str | None:
             "(Debian/Ubuntu: apt-get install bubblewrap)"
         )
     with tempfile.TemporaryDirectory(prefix="coursekit-sandbox-check-") as tmp:
-        uid = _new_uid()
-        _open_up(tmp, uid)
-        cmd = bwrap_command(tmp, [sys.executable, "-c", "import numpy, coursekit"], _inner_env(), Limits(), uid)
+        uid = new_uid()
+        open_up(tmp, uid)
+        cmd = bwrap_command(tmp, [sys.executable, "-c", "import numpy, coursekit"], inner_env(), Limits(), uid)
         try:
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -202,7 +210,7 @@ def sandbox_problem() -> str | None:
     return None
 
 
-def _open_up(folder: str, uid: int) -> None:
+def open_up(folder: str, uid: int) -> None:
     """Give ``folder`` (and what is in it) to the sandbox user ``uid``."""
     if os.geteuid() != 0:
         return
@@ -212,7 +220,7 @@ def _open_up(folder: str, uid: int) -> None:
             os.chown(os.path.join(root, name), uid, uid)
 
 
-def _inner_env(home: str = INNER_HOME) -> dict[str, str]:
+def inner_env(home: str = INNER_HOME) -> dict[str, str]:
     return {
         "HOME": home,
         # No import from the working folder, which is the student's (see coursekit.grading.runner).
@@ -232,7 +240,7 @@ def _inner_env(home: str = INNER_HOME) -> dict[str, str]:
     }
 
 
-def _seed_matplotlib_cache(home: Path) -> None:
+def seed_matplotlib_cache(home: Path) -> None:
     """Copy the grader's matplotlib font cache in, so the kernel does not rebuild it each time."""
     try:
         import matplotlib
@@ -246,287 +254,13 @@ def _seed_matplotlib_cache(home: Path) -> None:
         shutil.copy(f, target / f.name)
 
 
-class WarmStartFailed(RuntimeError):
-    """A submission's processes could not be forked into its sandbox (nothing of it ran)."""
-
-
-class WarmStarts:
-    """A warm-start server (:mod:`coursekit.grading.warm`) for one grading run on this machine.
-
-    Raises :class:`OSError` or :class:`RuntimeError` when none can be started here (the reason
-    is the message); grading then starts each submission cold.
-    """
-
-    def __init__(self, preload: tuple[str, ...] = ()) -> None:
-        """``preload``: modules to import once besides :data:`coursekit.grading.warm.PRELOAD`."""
-        import socket
-
-        if os.geteuid() != 0:
-            raise RuntimeError("warm starts need root")
-        self._lock = threading.Lock()
-        self.broken = ""  # why the server can no longer be used
-        self._home = tempfile.TemporaryDirectory(prefix="coursekit-warm-")
-        _seed_matplotlib_cache(Path(self._home.name))
-        env = {**_inner_env(), "MPLCONFIGDIR": str(Path(self._home.name) / ".matplotlib")}
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._channel = ours
-        self._proc = subprocess.Popen(
-            [sys.executable, "-P", "-m", "coursekit.grading.warm", *preload],
-            stdin=theirs.fileno(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            cwd=self._home.name,
-            start_new_session=True,
-        )
-        theirs.close()
-        self._channel.settimeout(120)
-        hello = self._receive()
-        if not hello.get("ready"):
-            self.close()
-            raise RuntimeError(hello.get("error", "the warm-start server did not start"))
-
-    @property
-    def pid(self) -> int:
-        """The server's process id."""
-        return self._proc.pid
-
-    def _receive(self) -> dict[str, Any]:
-        data = self._channel.recv(1 << 16)
-        if not data:
-            raise RuntimeError("the warm-start server has stopped")
-        return json.loads(data)
-
-    def start(self, request: dict[str, Any], stdout: int, stderr: int) -> None:
-        """Fork a runner and a kernel into the sandbox whose init is ``request["pid"]``.
-
-        Raises :class:`WarmStartFailed` when they could not be started; after a failure of the
-        server itself (it stopped, or did not answer) every later call fails at once.
-        """
-        import socket
-
-        with self._lock:
-            if self.broken:
-                raise WarmStartFailed(self.broken)
-            try:
-                socket.send_fds(self._channel, [json.dumps(request).encode()], [stdout, stderr])
-                reply = self._receive()
-            except (OSError, RuntimeError, ValueError) as exc:
-                self.broken = f"the warm-start server failed ({type(exc).__name__}: {exc})"
-                raise WarmStartFailed(self.broken) from None
-        if not reply.get("ok"):
-            raise WarmStartFailed(reply.get("error", "the warm start failed"))
-
-    def close(self) -> None:
-        self._channel.close()  # the server ends when its channel does
-        try:
-            self._proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-            self._proc.wait()
-        self._home.cleanup()
-
-
-def _read_until(fds: list[int], deadline: float) -> list[bytes] | None:
-    """Everything written to the pipes ``fds`` until all are closed; None at ``deadline`` (time.monotonic)."""
-    import selectors
-    import time
-
-    chunks: dict[int, list[bytes]] = {fd: [] for fd in fds}
-    with selectors.DefaultSelector() as sel:
-        for fd in fds:
-            sel.register(fd, selectors.EVENT_READ)
-        while sel.get_map():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            for key, _ in sel.select(left):
-                data = os.read(key.fd, 1 << 16)
-                if data:
-                    chunks[key.fd].append(data)
-                else:
-                    sel.unregister(key.fd)
-    return [b"".join(chunks[fd]) for fd in fds]
-
-
-def _run_warm(
-    warm: WarmStarts, work: Path, home: Path, name: str, limits: Limits, uid: int, cgroup: list[str]
-) -> tuple[bytes, bytes]:
-    """Start the sandbox around a placeholder, have ``warm`` fork the runner and kernel into it; their output."""
-    import time
-
-    deadline = time.monotonic() + limits.wall_seconds
-    info_r, info_w = os.pipe()
-    placeholder = ["/bin/sh", "-c", "echo ready && exec cat"]  # waits until the grader closes its input
-    cmd = bwrap_command(str(work), placeholder, _inner_env(), limits, uid, str(home))
-    cmd[1:1] = ["--info-fd", str(info_w)]
-    proc = subprocess.Popen(
-        cmd,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        pass_fds=(info_w,),
-        start_new_session=True,
-    )
-    os.close(info_w)
-    out_r = err_r = -1
-    try:
-        with os.fdopen(info_r, "rb") as info:
-            facts = json.loads(info.read() or b"{}")  # bubblewrap closes it once written
-        pid = facts.get("child-pid")
-        namespaces = {key[: -len("-namespace")]: ino for key, ino in facts.items() if key.endswith("-namespace")}
-        if not pid or "mnt" not in namespaces or proc.stdout is None or proc.stdout.readline() != b"ready\n":
-            raise WarmStartFailed("the sandbox did not start")
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        try:
-            request = {
-                "pid": pid,
-                "namespaces": namespaces,
-                "uid": uid,
-                "limits": asdict(limits),
-                "env": _inner_env(),
-                "notebook": name,
-                "cell_timeout": limits.cell_timeout,
-                "cgroup": cgroup,
-            }
-            warm.start(request, out_w, err_w)
-        finally:
-            os.close(out_w)
-            os.close(err_w)
-        got = _read_until([out_r, err_r], deadline)
-        if got is None:
-            raise TimeoutError
-        return got[0], got[1]
-    finally:
-        for fd in (out_r, err_r):
-            if fd >= 0:
-                os.close(fd)
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # the sandbox, and everything left in it
-        except ProcessLookupError:
-            pass
-        proc.communicate()
-
-
 @functools.cache
 def memory_limit_here() -> tuple[Hierarchy | None, str]:
     """Whether submissions get a whole-submission memory limit on this machine (cached per process)."""
     return whole_submission_limits()
 
 
-def execute_submission(payload: dict[str, Any], warm: WarmStarts | None = None) -> dict[str, Any]:
-    """Execute one sanitized notebook in its own cgroup where one can be made; see :func:`_execute`."""
-    limits = Limits(**payload.get("limits", {}))
-    hierarchy, _ = memory_limit_here()
-    if hierarchy is None:
-        return _execute(payload, warm, [])
-    try:
-        group = SubmissionGroup(hierarchy, limits.total_memory_mb, limits.max_processes).__enter__()
-    except OSError:
-        return _execute(payload, warm, [])
-    try:
-        result = _execute(payload, warm, group.procs_files())
-        if group.memory_killed():
-            result = _memory_killed(result, limits.total_memory_mb)
-        return result
-    finally:
-        group.__exit__(None, None, None)
-
-
-def _memory_killed(result: dict[str, Any], total_mb: int) -> dict[str, Any]:
-    """Say "memory limit" where the kernel's out-of-memory killer stopped a process of the submission."""
-    why = f"memory limit: the notebook's processes together used more than {total_mb} MiB and one was stopped"
-    if "notebook" not in result:
-        return {"error": why}
-    nb = json.loads(result["notebook"])
-    for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error" and out.get("ename") == "DeadKernelError":
-                out["evalue"] = f"{why} ({out.get('evalue', '')})"
-                out["traceback"] = [f"DeadKernelError: {out['evalue']}"]
-    return {**result, "notebook": json.dumps(nb)}
-
-
-def _execute(payload: dict[str, Any], warm: WarmStarts | None, cgroup: list[str]) -> dict[str, Any]:
-    """Execute one sanitized notebook; runs on a grading worker.
-
-    Parameters
-    ----------
-    payload : dict
-        ``notebook`` (the sanitized notebook as JSON text), ``name`` (its file name),
-        ``files`` (relative path -> bytes of the submission's other files), ``limits``
-        (a :class:`Limits` as a dict) and ``sandbox`` (bool).
-    warm : WarmStarts, optional
-        Fork the runner and kernel from this server instead of starting them (sandboxed only).
-    cgroup : list of str
-        ``cgroup.procs`` files the submission's processes join before anything of it runs.
-
-    Returns
-    -------
-    dict
-        ``notebook``: the executed notebook as JSON text, or ``error``: a one-line reason.
-    """
-    limits = Limits(**payload.get("limits", {}))
-    use_sandbox = payload.get("sandbox", True)
-    if use_sandbox and (problem := sandbox_problem()):
-        return {"error": f"no sandbox: {problem}"}
-    name = payload.get("name", "submission.ipynb")
-    with tempfile.TemporaryDirectory(prefix="coursekit-grade-") as tmp:
-        work = Path(tmp) / "work"
-        work.mkdir()
-        for rel, data in payload.get("files", {}).items():
-            dest = (work / rel).resolve()
-            if work.resolve() not in dest.parents:
-                continue  # a path escaping the folder is ignored
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(data)
-        (work / name).write_text(payload["notebook"], encoding="utf-8")
-        home = Path(tmp) / "home"
-        home.mkdir()
-        _seed_matplotlib_cache(home)
-        uid = _new_uid()
-        _open_up(str(work), uid)
-        _open_up(str(home), uid)
-        argv = [sys.executable, "-P", "-m", "coursekit.grading.runner", name, f"--cell-timeout={limits.cell_timeout}"]
-        if use_sandbox and warm is not None:
-            try:
-                out, err = _run_warm(warm, work, home, name, limits, uid, cgroup)
-            except WarmStartFailed:
-                pass  # nothing of the submission ran: start it cold below
-            except TimeoutError:
-                return {"error": f"the notebook ran for more than {limits.wall_seconds} s in total and was stopped"}
-            except (OSError, RuntimeError) as exc:
-                return {"error": f"could not start the grading process: {exc}"}
-            else:
-                return _result(out, err, 0)
-        if use_sandbox:
-            cmd, env = bwrap_command(str(work), argv, _inner_env(), limits, uid, str(home)), None
-        else:  # --no-sandbox: the limits still apply, the isolation does not
-            limits = Limits(**{**asdict(limits), "max_processes": 4096})
-            cmd, env = _prlimit(limits) + argv, {**os.environ, **_inner_env(str(home))}
-        try:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=work,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-                env=env,
-                preexec_fn=(lambda: join(cgroup)) if cgroup else None,
-            )
-            try:
-                out, err = proc.communicate(timeout=limits.wall_seconds)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.communicate()
-                return {"error": f"the notebook ran for more than {limits.wall_seconds} s in total and was stopped"}
-        except OSError as exc:
-            return {"error": f"could not start the grading process: {exc}"}
-        return _result(out, err, proc.returncode)
-
-
-def _result(out: bytes, err: bytes, status: int) -> dict[str, Any]:
+def runner_result(out: bytes, err: bytes, status: int) -> dict[str, Any]:
     """The runner's result: the notebook it wrote on its own standard output, if it finished.
 
     A student's code that kills the runner cannot leave a result of its own making: the output
