@@ -80,9 +80,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## lab: open the student notebooks in JupyterLab
+## lab: open the student notebooks in JupyterLab (as root, coursekit adds --allow-root);
+## options for JupyterLab go in LAB_ARGS, e.g. make lab LAB_ARGS="--no-browser --port 8890"
 lab: $(STAMP)
-	$(BIN)/coursekit lab
+	$(BIN)/coursekit lab $(LAB_ARGS)
 
 release: $(STAMP)
 	$(BIN)/coursekit release

@@ -97,7 +97,14 @@ def _cmd_grade(course: Course, args: argparse.Namespace) -> int:
 
 
 def _cmd_lab(course: Course, args: argparse.Namespace) -> int:
-    cmd = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={course.notebooks}", *args.lab_args]
+    extra = list(args.lab_args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    if os.geteuid() == 0 and "--allow-root" not in extra:
+        # JupyterLab refuses to run as root unless told; containers and hub images often run as root
+        print("coursekit lab: running as root, so JupyterLab gets --allow-root", flush=True)
+        extra.append("--allow-root")
+    cmd = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={course.notebooks}", *extra]
     os.execv(sys.executable, cmd)
     return 0  # not reached
 
@@ -161,8 +168,13 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--strict", action="store_true", help="exit 1 if any submission could not be graded")
     g.set_defaults(func=_cmd_grade)
 
-    lab = sub.add_parser("lab", help="open the student notebooks in JupyterLab")
-    lab.add_argument("lab_args", nargs=argparse.REMAINDER, help="extra arguments for jupyter lab")
+    lab = sub.add_parser(
+        "lab",
+        help="open the student notebooks in JupyterLab",
+        description="Open the student notebooks in JupyterLab. Any other option goes to JupyterLab "
+        "(e.g. coursekit lab --no-browser --port 8890); as root, --allow-root is added.",
+    )
+    lab.add_argument("lab_args", nargs=argparse.REMAINDER, help="options for jupyter lab")
     lab.set_defaults(func=_cmd_lab)
     return p
 
@@ -170,7 +182,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``coursekit`` console script."""
     skip_slow_imports()
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command == "lab":  # every option coursekit does not know is JupyterLab's
+        args.lab_args = [*unknown, *args.lab_args]
     # nbgrader's SQLAlchemy use triggers SAWarnings that say nothing to an instructor.
     warnings.filterwarnings("ignore", module="nbgrader")
     warnings.filterwarnings("ignore", message=".*not in session.*")
