@@ -4,7 +4,8 @@ The test cells of the course call these instead of bare ``assert`` so that a
 failing check says what was called, what was expected, what came back, and
 where the first disagreement is. Every failure is an ``AssertionError`` (what
 nbgrader counts as a failed test); nothing is printed and nothing is written to
-stderr.
+stderr. Their own frames are hidden from the tracebacks IPython shows
+(``__tracebackhide__``): a student sees the message and the frames of their own code.
 
 Examples
 --------
@@ -47,6 +48,7 @@ def assert_shape(actual: Any, shape: tuple[int, ...], *, what: str) -> None:
     what : str
         A description of the call, e.g. ``"relu(np.zeros((2, 3)))"``.
     """
+    __tracebackhide__ = True  # IPython shows the student's frames and the message, not these
     if not isinstance(actual, np.ndarray):
         raise AssertionError(f"{what} should return a numpy array of shape {shape}, got {_describe(actual)}")
     if actual.shape != tuple(shape):
@@ -80,6 +82,7 @@ def assert_close(
     hint : str, optional
         A sentence added to the failure message (a likely cause).
     """
+    __tracebackhide__ = True  # IPython shows the student's frames and the message, not these
     suffix = f"\nHint: {hint}" if hint else ""
     expected_arr = np.asarray(expected, dtype=np.float64)
     if isinstance(actual, np.ndarray):
@@ -129,6 +132,7 @@ def call(func: Callable[..., Any], *args: Any, what: str, **kwargs: Any) -> Any:
     what : str
         A description of the call for the message.
     """
+    __tracebackhide__ = True  # IPython shows the student's frames and the message, not these
     with np.errstate(over="raise", divide="raise", invalid="raise"):
         try:
             return func(*args, **kwargs)
@@ -161,6 +165,7 @@ def needs(*names: str, exercise: str) -> None:
     NotImplementedError
         If any of ``names`` is not defined.
     """
+    __tracebackhide__ = True  # IPython shows the student's frames and the message, not these
     namespace = sys._getframe(1).f_globals
     missing = [name for name in names if name not in namespace]
     if missing:

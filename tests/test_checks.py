@@ -1,5 +1,8 @@
 """coursekit.checks: the assertions test cells use must pass right answers and explain wrong ones."""
 
+import re
+import sys
+
 import numpy as np
 import pytest
 
@@ -76,3 +79,31 @@ def test_needs_raises_not_implemented_naming_the_missing_variables_and_the_exerc
     exec("needs('present', exercise='f')", namespace)  # nothing missing: no error
     with pytest.raises(NotImplementedError, match=r"'absent', 'gone'.*finish fit_model, then run"):
         exec("needs('present', 'absent', 'gone', exercise='fit_model')", namespace)
+
+
+def _shown_traceback(func) -> str:
+    """The traceback IPython would show for the exception ``func()`` raises, as plain text."""
+    from IPython.core.ultratb import AutoFormattedTB
+
+    try:
+        func()
+    except Exception:  # noqa: BLE001 - any exception is what is formatted
+        etype, value, tb = sys.exc_info()
+    formatter = AutoFormattedTB(mode="Context", theme_name="nocolor")
+    return "\n".join(formatter.structured_traceback(etype, value, tb))
+
+
+def test_tracebacks_show_the_students_code_and_hide_the_helpers():
+    def unfinished(z):
+        raise NotImplementedError("sigmoid is not done yet")
+
+    text = _shown_traceback(lambda: call(unfinished, 1.0, what="sigmoid(1.0)"))
+    assert "NotImplementedError: sigmoid is not done yet" in text and "unfinished" in text
+    assert not re.search(r"coursekit.checks\.py:\d", text) and "skipping hidden" in text
+    # IPython always shows the frame an exception is raised in: of the helpers', only that one
+    for check, message in [
+        (lambda: assert_close(np.ones(2), np.zeros(2), what="f(0)"), "f(0): 2 of 2 entries are wrong"),
+        (lambda: needs("no_such_variable_here", exercise="sigmoid"), "finish sigmoid"),
+    ]:
+        text = _shown_traceback(check)
+        assert message in text and len(re.findall(r"coursekit.checks\.py:\d", text)) == 1, text
