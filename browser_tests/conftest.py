@@ -22,7 +22,8 @@ from coursekit.grading.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
-ASSIGNMENTS = COURSE.assignments()
+#: The course's own assignments (course.toml): the ones whose notebooks these tests open.
+ASSIGNMENTS = [a for a in COURSE.assignments() if COURSE.is_course_assignment(a)]
 SCREENSHOTS = ROOT / "artefacts" / "screenshots"
 #: The assignment whose example class is graded for the formgrader tests.
 GRADED = ASSIGNMENTS[0]

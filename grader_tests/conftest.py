@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
 # COURSEKIT_ASSIGNMENTS="01_linear_collapse 02_activations" narrows the run while writing a notebook.
 ASSIGNMENTS = COURSE.assignments(os.environ.get("COURSEKIT_ASSIGNMENTS", "").split() or None)
+#: The course's own assignments (course.toml), held to its conventions; an instructor's own may sit beside them.
+OURS = [a for a in ASSIGNMENTS if COURSE.is_course_assignment(a)]
 
 
 def load_mistakes(assignment: str) -> dict[str, list[tuple[str, str]]]:
@@ -30,13 +32,13 @@ def load_mistakes(assignment: str) -> dict[str, list[tuple[str, str]]]:
 
 
 def autograded_points(assignment: str) -> dict[str, float]:
-    """grade_id -> points of every autograded test cell, read from the solution notebook's metadata."""
-    nb = nbformat.read(COURSE.solution(assignment), as_version=4)
+    """grade_id -> points of every autograded test cell, read from the solution notebooks' metadata."""
     out = {}
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade") and cell.cell_type == "code":
-            out[meta["grade_id"]] = float(meta["points"])
+    for name in COURSE.notebook_names(assignment):
+        for cell in nbformat.read(COURSE.solution(assignment, name), as_version=4).cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+                out[meta["grade_id"]] = float(meta["points"])
     return out
 
 
