@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -134,3 +134,27 @@ def check_rng(rng: object, func: str) -> np.random.Generator:
             f"(make one with np.random.default_rng(seed)), got {type(rng).__name__}"
         )
     return rng
+
+
+def check_int(value: object, name: str, func: str, *, minimum: int = 0) -> int:
+    """Return ``value`` as an int if it is an integer (not a bool) >= ``minimum``, or raise.
+
+    ``TypeError`` for a value that is not an integer (``3.0`` included), ``ValueError`` below ``minimum``.
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{func}: argument '{name}' must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{func}: argument '{name}' must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_labels(value: object, rows: int, name: str, func: str) -> NDArray[np.int64]:
+    """Return ``value`` as int64 class labels 0, 1, ... of shape ``(rows,)``, one per row of the data, or raise."""
+    arr = np.asarray(value)
+    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{func}: argument '{name}' must hold integer class labels, got dtype {arr.dtype}")
+    if arr.shape != (rows,):
+        raise ValueError(f"{func}: argument '{name}' must have shape ({rows},), one label per row, got {arr.shape}")
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"{func}: argument '{name}' must hold labels 0, 1, ..., got {int(arr.min())}")
+    return arr.astype(np.int64)

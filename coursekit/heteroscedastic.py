@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coursekit._validate import FloatArray, as_float_array, check_positive, check_rng
+from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_rng
 
 __all__ = [
     "gaussian_nll",
@@ -67,13 +67,6 @@ with :math:`\psi` the digamma function and :math:`\gamma` Euler's constant."""
 
 
 # --------------------------------------------------------------------------- safe pieces
-
-
-def _check_int(value: object, name: str, func: str, minimum: int) -> int:
-    """Return ``value`` as an int if it is an integer >= ``minimum``, or raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{func}: argument '{name}' must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _times_exp_neg(x: FloatArray, a: FloatArray) -> FloatArray:
@@ -263,8 +256,8 @@ class HeteroscedasticMLP:
 
     def __init__(self, n_in: int, n_hidden: int, *, rng: np.random.Generator, activation: str = "tanh") -> None:
         func = "HeteroscedasticMLP"
-        n_in = _check_int(n_in, "n_in", func, 1)
-        n_hidden = _check_int(n_hidden, "n_hidden", func, 1)
+        n_in = check_int(n_in, "n_in", func, minimum=1)
+        n_hidden = check_int(n_hidden, "n_hidden", func, minimum=1)
         rng = check_rng(rng, func)
         if activation not in ("tanh", "relu"):
             raise ValueError(f"{func}: argument 'activation' must be 'tanh' or 'relu', got {activation!r}")
@@ -491,13 +484,13 @@ def fit_heteroscedastic(
         )
     lr = check_positive(lr, "lr", func)
     lr_var = 0.5 * lr if lr_var is None else check_positive(lr_var, "lr_var", func)
-    epochs = _check_int(epochs, "epochs", func, 1)
+    epochs = check_int(epochs, "epochs", func, minimum=1)
     rng = check_rng(rng, func)
     if batch_size is not None:
-        batch_size = _check_int(batch_size, "batch_size", func, 1)
+        batch_size = check_int(batch_size, "batch_size", func, minimum=1)
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"{func}: argument 'optimizer' must be 'adam' or 'sgd', got {optimizer!r}")
-    warmup_epochs = _check_int(warmup_epochs, "warmup_epochs", func, 0)
+    warmup_epochs = check_int(warmup_epochs, "warmup_epochs", func, minimum=0)
     if loss_grads is None:
         loss_grads = _nll_grads
     elif not callable(loss_grads):
@@ -767,7 +760,7 @@ def fit_log_residuals(
     if centres is None:
         if d != 1:
             raise ValueError(f"{func}: inputs have d = {d} columns; pass 'centres' of shape (K, {d}) explicitly")
-        n_centres = _check_int(n_centres, "n_centres", func, 2)
+        n_centres = check_int(n_centres, "n_centres", func, minimum=2)
         lo, hi = float(Xa.min()), float(Xa.max())
         if hi == lo:
             raise ValueError(f"{func}: all inputs are equal; cannot place centres")
@@ -884,7 +877,7 @@ def make_heteroscedastic_data(
         :math:`s(x_n)`.
     """
     func = "make_heteroscedastic_data"
-    n = _check_int(n, "n", func, 1)
+    n = check_int(n, "n", func, minimum=1)
     rng = check_rng(rng, func)
     low_f = float(as_float_array(low, "low", func, ndim=0))
     high_f = float(as_float_array(high, "high", func, ndim=0))

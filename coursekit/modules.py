@@ -62,7 +62,7 @@ from typing import Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coursekit._validate import FloatArray, as_float_array, check_positive, check_rng
+from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_rng
 from coursekit.losses import softmax_cross_entropy, squared_loss
 
 __all__ = [
@@ -206,14 +206,9 @@ class Linear(Module):
     """
 
     def __init__(self, n_in: int, n_out: int, *, rng: np.random.Generator) -> None:
-        for name, value in (("n_in", n_in), ("n_out", n_out)):
-            if isinstance(value, bool) or not isinstance(value, int | np.integer):
-                raise TypeError(f"Linear: argument '{name}' must be an int, got {type(value).__name__}")
-            if value < 1:
-                raise ValueError(f"Linear: argument '{name}' must be >= 1, got {value}")
+        self.n_in = check_int(n_in, "n_in", "Linear", minimum=1)
+        self.n_out = check_int(n_out, "n_out", "Linear", minimum=1)
         check_rng(rng, "Linear")
-        self.n_in = int(n_in)
-        self.n_out = int(n_out)
         self.W: FloatArray = rng.normal(0.0, np.sqrt(1.0 / self.n_in), size=(self.n_in, self.n_out))
         self.b: FloatArray = np.zeros(self.n_out)
         self.dW: FloatArray = np.zeros_like(self.W)
@@ -539,14 +534,6 @@ class SquaredLoss(LossModule):
 # ---------------------------------------------------------------------------
 
 
-def _count(value: object, name: str, func: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{func}: argument '{name}' must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{func}: argument '{name}' must be >= {minimum}, got {value}")
-    return int(value)
-
-
 def train_sgd(
     model: Module,
     loss: LossModule,
@@ -629,8 +616,8 @@ def train_sgd(
             f"{func}: argument 'y' must have one entry per row of X (length {n} along axis 0), got shape {target.shape}"
         )
     eta = check_positive(lr, "lr", func)
-    n_epochs = _count(epochs, "epochs", func, minimum=0)
-    k = _count(batch_size, "batch_size", func, minimum=1)
+    n_epochs = check_int(epochs, "epochs", func, minimum=0)
+    k = check_int(batch_size, "batch_size", func, minimum=1)
     check_rng(rng, func)
 
     history: list[float] = []

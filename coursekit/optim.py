@@ -33,7 +33,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from coursekit._validate import FloatArray, all_finite, as_float_array, check_positive, check_rng
+from coursekit._validate import (
+    FloatArray,
+    all_finite,
+    as_float_array,
+    check_int,
+    check_labels,
+    check_positive,
+    check_probability,
+    check_rng,
+)
 
 if TYPE_CHECKING:  # matplotlib is imported lazily, only by the plotting helpers
     from matplotlib.axes import Axes
@@ -65,24 +74,11 @@ __all__ = [
 # ----------------------------------------------------------------------------- checks
 
 
-def _check_int(value: Any, name: str, func: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{func}: argument '{name}' must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{func}: argument '{name}' must be an integer >= {minimum}, got {value}")
-    return int(value)
-
-
 def _check_decay(value: Any, name: str, func: str) -> float:
     """A decay rate such as gamma or beta1: a number in [0, 1)."""
     if type(value) is float and 0.0 <= value < 1.0:  # the usual case, checked quickly
         return value
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{func}: argument '{name}' must be a number in [0, 1), got {type(value).__name__}")
-    value = float(value)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{func}: argument '{name}' must lie in [0, 1), got {value}")
-    return value
+    return check_probability(value, name, func, high_open=True)
 
 
 def _like(value: ArrayLike, name: str, w: FloatArray, func: str, *, finite: bool = True) -> FloatArray:
@@ -222,8 +218,8 @@ def minibatch_indices(n: int, k: int, rng: np.random.Generator) -> list[np.ndarr
         hold each of 0..n-1 exactly once.
     """
     func = "minibatch_indices"
-    n = _check_int(n, "n", func, minimum=1)
-    k = _check_int(k, "k", func, minimum=1)
+    n = check_int(n, "n", func, minimum=1)
+    k = check_int(k, "k", func, minimum=1)
     check_rng(rng, func)
     perm = rng.permutation(n)
     return [perm[i * k : (i + 1) * k] for i in range(math.ceil(n / k))]
@@ -737,7 +733,7 @@ def run_optimizer(
     if not callable(grad_fn):
         raise TypeError(f"{func}: argument 'grad_fn' must be a function returning the gradient at w")
     w = as_float_array(w0, "w0", func, ndim=1).copy()
-    n = _check_int(n_steps, "n_steps", func, minimum=0)
+    n = check_int(n_steps, "n_steps", func, minimum=0)
     s = _initial_state(state, w, func)
     if not isinstance(pass_t, bool):
         raise TypeError(f"{func}: argument 'pass_t' must be True or False, got {pass_t!r}")
@@ -822,17 +818,6 @@ class TrainingHistory(NamedTuple):
     """Shape (epochs + 1,): the same on the validation set (empty without one)."""
     val_accuracy: FloatArray
     """Shape (epochs + 1,): fraction of validation samples classified correctly (empty without one)."""
-
-
-def _labels(y: ArrayLike, n: int, name: str, func: str) -> IntArray:
-    arr = np.asarray(y)
-    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"{func}: argument '{name}' must hold integer class labels, got dtype {arr.dtype}")
-    if arr.shape != (n,):
-        raise ValueError(f"{func}: argument '{name}' must have shape ({n},), one label per row, got {arr.shape}")
-    if arr.size and arr.min() < 0:
-        raise ValueError(f"{func}: argument '{name}' must hold labels 0, 1, ..., got {int(arr.min())}")
-    return arr.astype(np.int64)
 
 
 def _diverged(func: str, where: str) -> ValueError:
@@ -924,12 +909,12 @@ def train_mlp(
         raise TypeError(f"{func}: argument 'step_fn' must be a function such as sgd_step")
     X = as_float_array(X, "X", func, ndim=2)
     n, d = X.shape
-    labels = _labels(y, n, "y", func)
+    labels = check_labels(y, n, "y", func)
     check_rng(rng, func)
-    hidden = _check_int(hidden, "hidden", func, minimum=1)
-    epochs = _check_int(epochs, "epochs", func, minimum=0)
-    batch_size = _check_int(batch_size, "batch_size", func, minimum=1)
-    state = _check_int(state, "state", func, minimum=0)
+    hidden = check_int(hidden, "hidden", func, minimum=1)
+    epochs = check_int(epochs, "epochs", func, minimum=0)
+    batch_size = check_int(batch_size, "batch_size", func, minimum=1)
+    state = check_int(state, "state", func, minimum=0)
     if not isinstance(pass_t, bool):
         raise TypeError(f"{func}: argument 'pass_t' must be True or False, got {pass_t!r}")
     if (X_val is None) != (y_val is None):
@@ -939,7 +924,7 @@ def train_mlp(
         if Xv.shape[1] != d:
             raise ValueError(f"{func}: argument 'X_val' must have {d} columns like X, got shape {Xv.shape}")
         assert y_val is not None  # checked above: both or neither
-        yv = _labels(y_val, Xv.shape[0], "y_val", func)
+        yv = check_labels(y_val, Xv.shape[0], "y_val", func)
     n_classes = int(labels.max()) + 1 if X_val is None else int(max(labels.max(), yv.max())) + 1
     get_batches = minibatch_indices if batch_fn is None else batch_fn
     if not callable(get_batches):

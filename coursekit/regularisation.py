@@ -37,6 +37,8 @@ from numpy.typing import ArrayLike, NDArray
 from coursekit._validate import (
     FloatArray,
     as_float_array,
+    check_int,
+    check_labels,
     check_positive,
     check_probability,
     check_rng,
@@ -455,12 +457,6 @@ class DigitsSplit:
     flipped: NDArray[np.bool_]
 
 
-def _positive_int(value: Any, name: str, func: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{func}: argument '{name}' must be a positive integer, got {value!r}")
-    return int(value)
-
-
 @lru_cache(maxsize=1)
 def _digits() -> tuple[FloatArray, IntArray]:
     """The 1797 images (pixels 0..16, shape (1797, 64)) and labels of scikit-learn's digits.
@@ -511,8 +507,8 @@ def load_digits_split(n_train: int, n_val: int, rng: np.random.Generator, *, lab
     func = "load_digits_split"
     check_rng(rng, func)
     q = check_probability(label_noise, "label_noise", func, high_open=True)
-    n_tr = _positive_int(n_train, "n_train", func)
-    n_va = _positive_int(n_val, "n_val", func)
+    n_tr = check_int(n_train, "n_train", func, minimum=1)
+    n_va = check_int(n_val, "n_val", func, minimum=1)
     pixels, labels = _digits()
     X = pixels / 16.0
     y = labels.copy()
@@ -703,18 +699,6 @@ class _Net:
             self.beta = [be - lr * d for be, d in zip(self.beta, grads["beta"], strict=True)]
 
 
-def _labels(value: ArrayLike, rows: int, name: str, func: str) -> IntArray:
-    arr = np.asarray(value)
-    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer) or arr.shape != (rows,):
-        raise ValueError(
-            f"{func}: argument '{name}' must hold integer class labels of shape ({rows},), "
-            f"got dtype {arr.dtype} and shape {arr.shape}"
-        )
-    if rows and arr.min() < 0:
-        raise ValueError(f"{func}: argument '{name}' must hold labels 0, 1, ..., got {arr.min()}")
-    return arr.astype(np.int64)
-
-
 def train_mlp(
     X_train: ArrayLike,
     y_train: ArrayLike,
@@ -782,8 +766,8 @@ def train_mlp(
     func = "train_mlp"
     X = as_float_array(X_train, "X_train", func, ndim=2)
     Xv = as_float_array(X_val, "X_val", func, ndim=2)
-    y = _labels(y_train, X.shape[0], "y_train", func)
-    yv = _labels(y_val, Xv.shape[0], "y_val", func)
+    y = check_labels(y_train, X.shape[0], "y_train", func)
+    yv = check_labels(y_val, Xv.shape[0], "y_val", func)
     if X.shape[0] == 0 or Xv.shape[0] == 0:
         raise ValueError(f"{func}: the training and validation sets must not be empty")
     if Xv.shape[1] != X.shape[1]:
@@ -791,9 +775,9 @@ def train_mlp(
     check_rng(rng, func)
     if isinstance(hidden, str | bytes) or not isinstance(hidden, Sequence) or len(hidden) == 0:
         raise ValueError(f"{func}: argument 'hidden' must list the widths of at least one layer, got {hidden!r}")
-    widths = [_positive_int(h, "hidden", func) for h in hidden]
-    n_epochs = _positive_int(epochs, "epochs", func)
-    k = _positive_int(batch_size, "batch_size", func)
+    widths = [check_int(h, "hidden", func, minimum=1) for h in hidden]
+    n_epochs = check_int(epochs, "epochs", func, minimum=1)
+    k = check_int(batch_size, "batch_size", func, minimum=1)
     eta = check_positive(lr, "lr", func)
     lam = check_positive(weight_decay, "weight_decay", func, allow_zero=True)
     noise = check_positive(input_noise, "input_noise", func, allow_zero=True)

@@ -54,6 +54,7 @@ from numpy.typing import ArrayLike
 from coursekit._validate import (
     FloatArray,
     as_float_array,
+    check_int,
     check_positive,
     check_probability,
     check_rng,
@@ -98,13 +99,6 @@ def _labels(y: ArrayLike, func: str, n: int | None = None) -> FloatArray:
     if n is not None and arr.shape[0] != n:
         raise ValueError(f"{func}: argument 'y' must have one label per row of X ({n}), got shape {arr.shape}")
     return arr
-
-
-def _check_int(value: object, name: str, func: str, minimum: int) -> int:
-    """Return ``value`` as an int if it is an integer >= ``minimum``, or raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{func}: argument '{name}' must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _labels_and_probs(y: ArrayLike, p: ArrayLike, func: str) -> tuple[FloatArray, FloatArray]:
@@ -357,7 +351,7 @@ def _gradient_descent(
     ya = _labels(y, func, n)
     s = _sample_weight(sample_weight, n, func)
     l2 = check_positive(l2, "l2", func, allow_zero=True)
-    epochs = _check_int(epochs, "epochs", func, 0)
+    epochs = check_int(epochs, "epochs", func, minimum=0)
     _check_both_classes(ya, s, func)
 
     if lr is None:
@@ -660,7 +654,7 @@ def make_rare_events(
         The true probabilities :math:`P(y_n = 1 \mid x_n)`.
     """
     func = "make_rare_events"
-    n = _check_int(n, "n", func, 1)
+    n = check_int(n, "n", func, minimum=1)
     rng = check_rng(rng, func)
     w = as_float_array(w_true, "w_true", func, ndim=1)
     if w.shape[0] == 0:
@@ -727,7 +721,7 @@ def reliability_curve(y: ArrayLike, p: ArrayLike, n_bins: int = 10, *, strategy:
     ya = _probabilities(y, "y", func)
     pa = _probabilities(p, "p", func)
     check_same_shape(pa, ya, "y", "p", func)
-    n_bins = _check_int(n_bins, "n_bins", func, 1)
+    n_bins = check_int(n_bins, "n_bins", func, minimum=1)
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, n_bins + 1)
     elif strategy == "quantile":

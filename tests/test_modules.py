@@ -154,9 +154,9 @@ def test_linear_errors():
     rng = np.random.default_rng(0)
     with pytest.raises(TypeError, match=r"Linear: argument 'rng' must be a numpy.random.Generator"):
         Linear(2, 3, rng=0)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"Linear: argument 'n_in' must be an int"):
+    with pytest.raises(TypeError, match=r"Linear: argument 'n_in' must be an integer, got float"):
         Linear(2.0, 3, rng=rng)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"Linear: argument 'n_out' must be >= 1"):
+    with pytest.raises(ValueError, match=r"Linear: argument 'n_out' must be an integer >= 1"):
         Linear(2, 0, rng=rng)
     lin = Linear(2, 3, rng=rng)
     with pytest.raises(RuntimeError, match=r"Linear.backward: .*call forward first"):
@@ -553,9 +553,9 @@ def test_train_sgd_errors(quiet):
         train_sgd(layer, SoftmaxCrossEntropy(), X, y[:3], **ok)
     with pytest.raises(ValueError, match=r"train_sgd: argument 'lr' must be finite and > 0"):
         train_sgd(layer, SoftmaxCrossEntropy(), X, y, **{**ok, "lr": 0.0})
-    with pytest.raises(TypeError, match=r"train_sgd: argument 'epochs' must be an int"):
+    with pytest.raises(TypeError, match=r"train_sgd: argument 'epochs' must be an integer, got float"):
         train_sgd(layer, SoftmaxCrossEntropy(), X, y, **{**ok, "epochs": 2.0})
-    with pytest.raises(ValueError, match=r"train_sgd: argument 'batch_size' must be >= 1"):
+    with pytest.raises(ValueError, match=r"train_sgd: argument 'batch_size' must be an integer >= 1"):
         train_sgd(layer, SoftmaxCrossEntropy(), X, y, **{**ok, "batch_size": 0})
     with pytest.raises(TypeError, match=r"train_sgd: argument 'rng' must be a numpy.random.Generator"):
         train_sgd(layer, SoftmaxCrossEntropy(), X, y, **{**ok, "rng": 0})

@@ -483,8 +483,8 @@ _BAD_CALLS = [
     ),
     (
         lambda: fit_logistic_regression(_X3, [0, 1, 0], epochs=2.5),
-        ValueError,
-        "fit_logistic_regression: argument 'epochs' must be an integer >= 0",
+        TypeError,
+        "fit_logistic_regression: argument 'epochs' must be an integer, got float",
     ),
     (
         lambda: fit_logistic_regression(_X3, [0, 1, 0], l2=-1.0),
