@@ -32,8 +32,8 @@ Elementwise activations :math:`v = g(u)` pass back :math:`g'(u) \odot
 Loss modules (``SoftmaxCrossEntropy``, ``SquaredLoss``) end the chain:
 ``forward(pred, target) -> loss`` and ``backward() -> dpred``.
 
-:func:`train_sgd` trains any chain of modules by stochastic gradient descent
-on mini-batches.
+:func:`coursekit.training.train_sgd` trains any chain of modules by stochastic
+gradient descent on mini-batches.
 
 The same rules written out as plain functions, for working through backprop
 by hand before meeting the modules: :func:`matmul_backward`,
@@ -75,7 +75,6 @@ __all__ = [
     "LossModule",
     "SoftmaxCrossEntropy",
     "SquaredLoss",
-    "train_sgd",
     "matmul_backward",
     "two_layer_gradients",
     "exp_neuron_step",
@@ -532,114 +531,6 @@ class SquaredLoss(LossModule):
 # ---------------------------------------------------------------------------
 # Training: plain SGD on mini-batches
 # ---------------------------------------------------------------------------
-
-
-def train_sgd(
-    model: Module,
-    loss: LossModule,
-    X: ArrayLike,
-    y: ArrayLike,
-    *,
-    lr: float,
-    epochs: int,
-    batch_size: int,
-    rng: np.random.Generator,
-) -> list[float]:
-    r"""Train ``model`` in place by stochastic gradient descent on mini-batches.
-
-    Every epoch shuffles the samples and cuts them into batches with
-    :func:`coursekit.optim.minibatch_indices`; for each batch :math:`B` it
-    runs the forward pass, the loss, the backward pass, and then updates every
-    weight array :math:`W` of ``model.params()``:
-
-    .. math::
-
-        W \leftarrow W - \eta\, \frac{\partial L_B}{\partial W},
-        \qquad L_B = \text{mean loss over the batch}.
-
-    The epochs are wrapped in :func:`coursekit.progress.progress`: a progress
-    bar in a notebook, silent while nbgrader grades.
-
-    Parameters
-    ----------
-    model : Module
-        A layer or a :class:`Sequential`; its weight arrays are replaced by
-        new ones at every update (arrays handed to the model beforehand are
-        never written into).
-    loss : LossModule
-        E.g. ``SoftmaxCrossEntropy()``; ``loss.forward(model.forward(X[B]), y[B])``.
-    X : array_like, shape (N, D)
-        Inputs, one sample per row.
-    y : array_like, shape (N,) or (N, K)
-        Labels or targets, one per row of ``X`` (integer class labels stay integers).
-    lr : float
-        Step size :math:`\eta > 0`.
-    epochs : int
-        Passes over the data (>= 0).
-    batch_size : int
-        Samples per batch (>= 1; the last batch of an epoch may be smaller).
-    rng : numpy.random.Generator
-        Source of the shuffles.
-
-    Returns
-    -------
-    list of float, length ``epochs``
-        For each epoch, the mean over all samples of the batch losses measured
-        during the epoch (each batch weighted by its size, each loss taken
-        before that batch's update).
-
-    Raises
-    ------
-    ValueError
-        If the loss stops being finite or a computation overflows (the step
-        size is probably too large).
-    """
-    # imported here: coursekit.optim builds networks from this module, so a top-level import could cycle
-    from coursekit.optim import minibatch_indices
-    from coursekit.progress import progress
-
-    func = "train_sgd"
-    if not isinstance(model, Module):
-        raise TypeError(f"{func}: argument 'model' must be a coursekit.modules.Module, got {type(model).__name__}")
-    if not isinstance(loss, LossModule):
-        raise TypeError(
-            f"{func}: argument 'loss' must be a coursekit.modules.LossModule (e.g. SoftmaxCrossEntropy()), "
-            f"got {type(loss).__name__}"
-        )
-    x = as_float_array(X, "X", func, ndim=2)
-    n = x.shape[0]
-    if n == 0:
-        raise ValueError(f"{func}: argument 'X' must hold at least one sample, got shape {x.shape}")
-    target = np.asarray(y)
-    if target.ndim == 0 or target.shape[0] != n:
-        raise ValueError(
-            f"{func}: argument 'y' must have one entry per row of X (length {n} along axis 0), got shape {target.shape}"
-        )
-    eta = check_positive(lr, "lr", func)
-    n_epochs = check_int(epochs, "epochs", func, minimum=0)
-    k = check_int(batch_size, "batch_size", func, minimum=1)
-    check_rng(rng, func)
-
-    history: list[float] = []
-    for epoch in progress(range(1, n_epochs + 1), desc="epochs"):
-        total = 0.0
-        try:
-            with np.errstate(over="raise", invalid="raise", divide="raise"):
-                for idx in minibatch_indices(n, k, rng):
-                    value = float(loss.forward(model.forward(x[idx]), target[idx]))
-                    if not np.isfinite(value):
-                        raise FloatingPointError("loss is not finite")
-                    model._backward_weights_only(loss.backward())
-                    # new arrays, never written into: arrays handed to the model stay as they were
-                    model._assign_params([p - eta * g for p, g in zip(model.params(), model.grads(), strict=True)])
-                    total += value * len(idx)
-        except FloatingPointError:
-            raise ValueError(
-                f"{func}: the loss or the weights stopped being finite in epoch {epoch}; "
-                f"the step size lr={eta:g} is probably too large"
-            ) from None
-        history.append(total / n)
-    return history
 
 
 # ---------------------------------------------------------------------------

@@ -15,10 +15,10 @@ below (:func:`ill_conditioned_quadratic`, :func:`rosenbrock`), which
 :func:`run_optimizer` turns into a path and :func:`plot_paths` draws over the loss's
 contour lines.
 
-For a real network, :func:`train_mlp` trains a small ReLU classifier (built from
-:mod:`coursekit.modules`) with any of the update rules, one state per weight array, on
-mini-batches from :func:`minibatch_indices`; :func:`digits_dataset` supplies
-scikit-learn's bundled 8x8 handwritten digits and :func:`plot_losses` the curves.
+For a real network, :func:`coursekit.training.train_mlp` trains a small ReLU classifier
+with any of the update rules (:func:`call_step` calls one with its state), on mini-batches
+from :func:`minibatch_indices`; :func:`digits_dataset` supplies scikit-learn's bundled 8x8
+handwritten digits and :func:`plot_losses` the curves.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from coursekit._validate import (
     all_finite,
     as_float_array,
     check_int,
-    check_labels,
     check_positive,
     check_probability,
     check_rng,
@@ -51,11 +50,12 @@ IntArray = NDArray[np.int64]
 
 __all__ = [
     "Quadratic",
-    "TrainingHistory",
     "adadelta_step",
     "adam_step",
+    "call_step",
     "digits_dataset",
     "ill_conditioned_quadratic",
+    "initial_state",
     "minibatch_indices",
     "momentum_step",
     "momentum_step_ema",
@@ -67,7 +67,6 @@ __all__ = [
     "run_optimizer",
     "running_mean",
     "sgd_step",
-    "train_mlp",
 ]
 
 
@@ -624,7 +623,7 @@ def rosenbrock_grad(w: ArrayLike, a: float = 1.0, b: float = 100.0) -> FloatArra
     return np.stack([-2.0 * (a - x) - 4.0 * b * x * (y - x**2), 2.0 * b * (y - x**2)], axis=-1)
 
 
-def _call_step(
+def call_step(
     step_fn: Callable[..., Any],
     w: FloatArray,
     dw: FloatArray,
@@ -662,7 +661,7 @@ def _call_step(
     return out, s
 
 
-def _initial_state(state: Any, w: FloatArray, func: str) -> tuple[FloatArray, ...]:
+def initial_state(state: Any, w: FloatArray, func: str) -> tuple[FloatArray, ...]:
     """``state`` (a count or a tuple of arrays) as a tuple of float arrays of ``w``'s shape."""
     if isinstance(state, Integral) and not isinstance(state, bool):
         if state < 0:
@@ -734,7 +733,7 @@ def run_optimizer(
         raise TypeError(f"{func}: argument 'grad_fn' must be a function returning the gradient at w")
     w = as_float_array(w0, "w0", func, ndim=1).copy()
     n = check_int(n_steps, "n_steps", func, minimum=0)
-    s = _initial_state(state, w, func)
+    s = initial_state(state, w, func)
     if not isinstance(pass_t, bool):
         raise TypeError(f"{func}: argument 'pass_t' must be True or False, got {pass_t!r}")
 
@@ -754,7 +753,7 @@ def run_optimizer(
                     f"{func}: the gradient became infinite or NaN at step {t}; the step size is probably "
                     f"too large for this problem"
                 )
-            w_new, s = _call_step(step_fn, w, dw, s, t if pass_t else None, hyper, func)
+            w_new, s = call_step(step_fn, w, dw, s, t if pass_t else None, hyper, func)
         if w_new is None:
             raise ValueError(f"{func}: step_fn returned None as the new weights; is a 'return' missing?")
         w = np.array(w_new, dtype=np.float64)
@@ -805,171 +804,6 @@ _DIGITS_FILE = Path("datasets") / "data" / "digits.csv.gz"
 
 
 # ----------------------------------------------------------------------------- training an MLP
-
-
-class TrainingHistory(NamedTuple):
-    """What :func:`train_mlp` records while it trains."""
-
-    batch_loss: FloatArray
-    """Shape (n_updates,): the mini-batch loss computed for each update (before the update)."""
-    train_loss: FloatArray
-    """Shape (epochs + 1,): mean loss on the whole training set, at the start and after each epoch."""
-    val_loss: FloatArray
-    """Shape (epochs + 1,): the same on the validation set (empty without one)."""
-    val_accuracy: FloatArray
-    """Shape (epochs + 1,): fraction of validation samples classified correctly (empty without one)."""
-
-
-def _diverged(func: str, where: str) -> ValueError:
-    return ValueError(f"{func}: the loss became infinite or NaN {where}; the step size is probably too large")
-
-
-def _evaluate(net: Any, loss_fn: Any, X: FloatArray, y: IntArray, func: str) -> tuple[float, float]:
-    logits = net.forward(X)
-    if not np.isfinite(logits).all():
-        raise _diverged(func, "on the whole data set")
-    return float(loss_fn.forward(logits, y)), float(np.mean(np.argmax(logits, axis=1) == y))
-
-
-def train_mlp(
-    step_fn: Callable[..., Any],
-    X: ArrayLike,
-    y: ArrayLike,
-    *,
-    rng: np.random.Generator,
-    hidden: int = 32,
-    epochs: int = 10,
-    batch_size: int = 32,
-    state: int = 0,
-    pass_t: bool = False,
-    X_val: ArrayLike | None = None,
-    y_val: ArrayLike | None = None,
-    batch_fn: Callable[[int, int, np.random.Generator], list[np.ndarray]] | None = None,
-    **hyper: Any,
-) -> TrainingHistory:
-    r"""Train a one-hidden-layer ReLU network for classification with mini-batches and an update rule.
-
-    The network is ``Linear(d, hidden) -> ReLU -> Linear(hidden, K)`` with a softmax
-    cross-entropy loss (mean over the batch), built from :mod:`coursekit.modules`. Each epoch
-    cuts the shuffled training set into mini-batches with ``batch_fn(n, batch_size, rng)``
-    and makes one update per batch: for every weight array :math:`W` (two matrices and two
-    bias vectors), with its own optimizer state,
-
-    ``W, *state_W = step_fn(W, dW, *state_W[, t], **hyper)``
-
-    where ``t`` = 1, 2, ... counts the updates (only passed with ``pass_t=True``). The calling
-    convention is that of :func:`run_optimizer`::
-
-        train_mlp(sgd_step, X, y, rng=rng, lr=0.1)
-        train_mlp(momentum_step, X, y, rng=rng, state=1, lr=0.01, gamma=0.9)
-        train_mlp(adam_step, X, y, rng=rng, state=2, pass_t=True, lr=1e-3)
-
-    Parameters
-    ----------
-    step_fn : callable
-        An update rule with the signature of :func:`sgd_step`, :func:`momentum_step`,
-        :func:`adadelta_step` or :func:`adam_step`.
-    X : array_like, shape (n, d)
-        Training inputs, one sample per row.
-    y : array_like of int, shape (n,)
-        Class labels 0..K-1.
-    rng : numpy.random.Generator
-        Draws the initial weights, then the shuffles; the same seed gives the same run.
-    hidden : int
-        Number of hidden units.
-    epochs : int
-        Passes over the training set (>= 0).
-    batch_size : int
-        Mini-batch size k (>= 1); k >= n is full-batch gradient descent.
-    state : int
-        Number of state arrays the rule keeps per weight array (momentum 1, adam 2); they start at zero.
-    pass_t : bool
-        Pass the 1-based update counter (Adam).
-    X_val, y_val : array_like, optional
-        A validation set, shapes (m, d) and (m,), evaluated after every epoch.
-    batch_fn : callable, optional
-        ``batch_fn(n, k, rng) -> list of index arrays``; :func:`minibatch_indices` by default.
-    **hyper
-        Keyword arguments for ``step_fn`` (``lr=...``, ``gamma=...``).
-
-    Returns
-    -------
-    TrainingHistory
-        Per-update mini-batch losses and per-epoch training/validation loss and accuracy.
-
-    Raises
-    ------
-    ValueError
-        When the loss stops being finite (the step size is probably too large).
-    """
-    from coursekit.modules import Linear, ReLU, Sequential, SoftmaxCrossEntropy
-
-    func = "train_mlp"
-    if not callable(step_fn):
-        raise TypeError(f"{func}: argument 'step_fn' must be a function such as sgd_step")
-    X = as_float_array(X, "X", func, ndim=2)
-    n, d = X.shape
-    labels = check_labels(y, n, "y", func)
-    check_rng(rng, func)
-    hidden = check_int(hidden, "hidden", func, minimum=1)
-    epochs = check_int(epochs, "epochs", func, minimum=0)
-    batch_size = check_int(batch_size, "batch_size", func, minimum=1)
-    state = check_int(state, "state", func, minimum=0)
-    if not isinstance(pass_t, bool):
-        raise TypeError(f"{func}: argument 'pass_t' must be True or False, got {pass_t!r}")
-    if (X_val is None) != (y_val is None):
-        raise ValueError(f"{func}: give both 'X_val' and 'y_val', or neither")
-    if X_val is not None:
-        Xv = as_float_array(X_val, "X_val", func, ndim=2)
-        if Xv.shape[1] != d:
-            raise ValueError(f"{func}: argument 'X_val' must have {d} columns like X, got shape {Xv.shape}")
-        assert y_val is not None  # checked above: both or neither
-        yv = check_labels(y_val, Xv.shape[0], "y_val", func)
-    n_classes = int(labels.max()) + 1 if X_val is None else int(max(labels.max(), yv.max())) + 1
-    get_batches = minibatch_indices if batch_fn is None else batch_fn
-    if not callable(get_batches):
-        raise TypeError(f"{func}: argument 'batch_fn' must be a function like minibatch_indices")
-
-    net = Sequential(Linear(d, hidden, rng=rng), ReLU(), Linear(hidden, n_classes, rng=rng))
-    loss_fn = SoftmaxCrossEntropy()
-    states = [_initial_state(state, p, func) for p in net.params()]
-    batch_loss: list[float] = []
-    train_loss, val_loss, val_acc = [], [], []
-
-    def record() -> None:
-        train_loss.append(_evaluate(net, loss_fn, X, labels, func)[0])
-        if X_val is not None:
-            loss_v, acc_v = _evaluate(net, loss_fn, Xv, yv, func)
-            val_loss.append(loss_v)
-            val_acc.append(acc_v)
-
-    t = 0
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        record()
-        for epoch in range(1, epochs + 1):
-            batches = get_batches(n, batch_size, rng)
-            for idx in batches:
-                idx = np.asarray(idx)
-                t += 1
-                logits = net.forward(X[idx])
-                if not np.isfinite(logits).all():
-                    raise _diverged(func, f"at update {t} (epoch {epoch})")
-                loss = loss_fn.forward(logits, labels[idx])
-                batch_loss.append(loss)
-                net.backward(loss_fn.backward(), input_grad=False)
-                new_params = []
-                for i, (p, g) in enumerate(zip(net.params(), net.grads(), strict=True)):
-                    p_new, states[i] = _call_step(step_fn, p, g, states[i], t if pass_t else None, hyper, func)
-                    p_new = np.asarray(p_new, dtype=np.float64)
-                    if p_new.shape != p.shape or not np.all(np.isfinite(p_new)):
-                        raise ValueError(
-                            f"{func}: step_fn returned weights of shape {p_new.shape} (expected {p.shape}) "
-                            f"or with NaN/infinity at update {t}; the step size is probably too large"
-                        )
-                    new_params.append(p_new)
-                net.set_params(new_params)
-            record()
-    return TrainingHistory(np.array(batch_loss), np.array(train_loss), np.array(val_loss), np.array(val_acc))
 
 
 # ----------------------------------------------------------------------------- figures

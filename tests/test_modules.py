@@ -21,9 +21,9 @@ from coursekit.modules import (
     Tanh,
     exp_neuron_step,
     matmul_backward,
-    train_sgd,
     two_layer_gradients,
 )
+from coursekit.training import train_sgd
 
 SETTINGS = settings(max_examples=50, deadline=None)
 seeds = st.integers(0, 2**32 - 1)

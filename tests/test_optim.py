@@ -31,8 +31,8 @@ from coursekit.optim import (
     run_optimizer,
     running_mean,
     sgd_step,
-    train_mlp,
 )
+from coursekit.training import train_mlp
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
 small_shapes = hnp.array_shapes(min_dims=1, max_dims=3, max_side=4)

@@ -61,7 +61,8 @@ import coursekit.autodiff as ad
 from coursekit.checks import assert_close, assert_shape, call, needs
 from coursekit.datasets import spiral_data
 from coursekit.gradcheck import check_module_gradients
-from coursekit.modules import LossModule, Module, Sequential, train_sgd
+from coursekit.modules import LossModule, Module, Sequential
+from coursekit.training import train_sgd
 from coursekit.plotting import decision_regions
 from coursekit.progress import GRADING
 
@@ -1458,7 +1459,7 @@ print(check_module_gradients(relu_alone, X_kink, rng=rng))
 #
 # Three interleaved spiral arms, one per class: no straight line, and no single bend, separates them. The network
 # is built from your modules, `Linear(2, 32)`, ReLU, `Linear(32, 32)`, ReLU, `Linear(32, 3)`, and the loss module
-# below wraps your `softmax_cross_entropy`. `coursekit.modules.train_sgd` runs the loop of the notes'
+# below wraps your `softmax_cross_entropy`. `coursekit.training.train_sgd` runs the loop of the notes'
 # `SGD-NEURAL-NET`, except that each step uses a mini-batch of 20 samples instead of a single one: forward
 # pass, loss, backward pass, and $W \leftarrow W - \eta\, dW$ for every weight array in `params()`.
 #

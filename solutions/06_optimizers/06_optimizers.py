@@ -67,10 +67,10 @@ from coursekit.optim import (
     rosenbrock,
     rosenbrock_grad,
     run_optimizer,
-    train_mlp,
 )
 from coursekit.plotting import plot_curves
 from coursekit.progress import GRADING, progress
+from coursekit.training import train_mlp
 
 SEED = 0
 rng = np.random.default_rng(SEED)
@@ -1209,7 +1209,7 @@ widgets.interact(
 # Scikit-learn ships 1797 handwritten digits as $8 \times 8$ grey images (no download needed). We scale the pixels to
 # $[0, 1]$, keep 500 images aside for validation, and train a small network $64 \to 32 \to 10$ (ReLU hidden layer, softmax
 # cross-entropy) on the other 1297 with mini-batches of 64 from your `minibatch_indices`. Every run starts from the
-# same initial weights and sees the same shuffles. `train_mlp` (in `coursekit.optim`) does the forward and backward
+# same initial weights and sees the same shuffles. `train_mlp` (in `coursekit.training`) does the forward and backward
 # passes with the modules of notebook 03 and calls your update rule for each weight array, each with its own state.
 
 # %%
