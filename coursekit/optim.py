@@ -35,7 +35,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from coursekit._validate import (
     FloatArray,
-    all_finite,
     as_float_array,
     check_int,
     check_positive,
@@ -88,20 +87,27 @@ def _like(value: ArrayLike, name: str, w: FloatArray, func: str, *, finite: bool
     return arr
 
 
-def _check_result_finite(result: FloatArray, inputs: dict[str, FloatArray], func: str) -> None:
-    """Raise if ``result`` holds NaN or infinity, naming the input that brought it in.
+def _step_inputs(func: str, w: ArrayLike, dw: ArrayLike, **state: ArrayLike) -> tuple[FloatArray, ...]:
+    """The arrays of an update rule, checked: ``w``, then ``dw`` and each state array with ``w``'s shape.
 
-    One pass over the result replaces one pass per input: a non-finite input always makes the
-    result non-finite, so the inputs are only examined when the result fails.
+    All must be finite: a NaN or an infinity in the state would otherwise spread into every later step.
     """
-    if result.size == 0 or all_finite(result):
-        return
-    for name, arr in inputs.items():
-        as_float_array(arr, name, func)  # raises "argument '<name>' contains NaN or infinity"
-    raise ValueError(
-        f"{func}: the update overflowed to infinity or NaN although every input is finite; "
-        f"the gradient or the step size is far too large"
-    )
+    w = as_float_array(w, "w", func)
+    return (w, _like(dw, "dw", w, func), *(_like(arr, name, w, func) for name, arr in state.items()))
+
+
+def _update_count(t: Any, func: str) -> int:
+    """Adam's ``t``: the 1-based number of the update being made."""
+    if isinstance(t, bool) or not isinstance(t, Integral):
+        raise TypeError(
+            f"{func}: argument 't' must be an integer, the 1-based number of the update, got {type(t).__name__}"
+        )
+    if t < 1:
+        raise ValueError(
+            f"{func}: argument 't' is the 1-based number of the update (1 for the first step), got {t}; "
+            f"with t = 0 the bias correction would divide by 1 - beta**0 = 0"
+        )
+    return int(t)
 
 
 def _nonnegative(arr: FloatArray, name: str, func: str) -> FloatArray:
@@ -244,8 +250,7 @@ def sgd_step(w: ArrayLike, dw: ArrayLike, lr: float) -> FloatArray:
     w_new : ndarray, shape of ``w``
     """
     func = "sgd_step"
-    w = as_float_array(w, "w", func)
-    g = _like(dw, "dw", w, func)
+    w, g = _step_inputs(func, w, dw)
     eta = check_positive(lr, "lr", func)
     return w - eta * g
 
@@ -286,9 +291,7 @@ def momentum_step(
         :math:`W_t` and :math:`V_t`.
     """
     func = "momentum_step"
-    w = as_float_array(w, "w", func)
-    g = _like(dw, "dw", w, func)
-    v = _like(v, "v", w, func)
+    w, g, v = _step_inputs(func, w, dw, v=v)
     eta = check_positive(lr, "lr", func)
     gam = _check_decay(gamma, "gamma", func)
     v_new = gam * v + eta * g
@@ -337,9 +340,7 @@ def momentum_step_ema(
         :math:`W_t` and :math:`M_t`.
     """
     func = "momentum_step_ema"
-    w = as_float_array(w, "w", func)
-    g = _like(dw, "dw", w, func)
-    m = _like(m, "m", w, func)
+    w, g, m = _step_inputs(func, w, dw, m=m)
     eta = check_positive(lr, "lr", func)
     gam = _check_decay(gamma, "gamma", func)
     m_new = gam * m + (1.0 - gam) * g
@@ -383,9 +384,8 @@ def adadelta_step(
         :math:`W_t` and :math:`G_t`.
     """
     func = "adadelta_step"
-    w = as_float_array(w, "w", func)
-    g = _like(dw, "dw", w, func)
-    G = _nonnegative(_like(G, "G", w, func), "G", func)
+    w, g, G = _step_inputs(func, w, dw, G=G)
+    _nonnegative(G, "G", func)
     eta = check_positive(lr, "lr", func)
     gam = _check_decay(gamma, "gamma", func)
     e = check_positive(eps, "eps", func)
@@ -452,46 +452,16 @@ def adam_step(
         :math:`W_t`, :math:`m_t`, :math:`v_t` (uncorrected).
     """
     func = "adam_step"
-    # This is the inner loop of every training run, so the finiteness of the four arrays is
-    # checked once, on the result (NaN and infinity propagate into it); only when that check
-    # fails are the inputs examined one by one to name the culprit.
-    w = as_float_array(w, "w", func, finite=False)
-    g = _like(dw, "dw", w, func, finite=False)
-    m = _like(m, "m", w, func, finite=False)
-    v = _nonnegative(_like(v, "v", w, func, finite=False), "v", func)
-    if v.size and v.max() == np.inf:  # the one bad input the result check misses: the step becomes 0
-        as_float_array(v, "v", func)
-    if isinstance(t, bool) or not isinstance(t, Integral):
-        raise TypeError(
-            f"{func}: argument 't' must be an integer, the 1-based number of the update, got {type(t).__name__}"
-        )
-    if t < 1:
-        raise ValueError(
-            f"{func}: argument 't' is the 1-based number of the update (1 for the first step), got {t}; "
-            f"with t = 0 the bias correction would divide by 1 - beta**0 = 0"
-        )
-    eta = check_positive(lr, "lr", func)
-    b1 = _check_decay(beta1, "beta1", func)
-    b2 = _check_decay(beta2, "beta2", func)
-    e = check_positive(eps, "eps", func)
-    # The formulas above in 13 passes over the weights and four new arrays: each average is
-    # written as m + (1 - beta)(g - m), and the step is built in one buffer that ends as W_t.
-    with np.errstate(over="ignore", invalid="ignore"):  # a bad input is reported below, not warned about
-        m_new = g - m
-        m_new *= 1.0 - b1
-        m_new += m
-        v_new = np.square(g)
-        v_new -= v
-        v_new *= 1.0 - b2
-        v_new += v
-        w_new = v_new * (1.0 / (1.0 - b2 ** int(t)))  # v_hat
-        np.sqrt(w_new, out=w_new)
-        w_new += e
-        np.divide(m_new, w_new, out=w_new)  # m_t / (sqrt(v_hat) + eps)
-        w_new *= eta / (1.0 - b1 ** int(t))  # eta * m_hat / (...)
-        np.subtract(w, w_new, out=w_new)
-    _check_result_finite(w_new, {"w": w, "dw": g, "m": m, "v": v}, func)
-    return w_new, m_new, v_new
+    w, g, m, v = _step_inputs(func, w, dw, m=m, v=v)
+    _nonnegative(v, "v", func)
+    t = _update_count(t, func)
+    lr, eps = check_positive(lr, "lr", func), check_positive(eps, "eps", func)
+    beta1, beta2 = _check_decay(beta1, "beta1", func), _check_decay(beta2, "beta2", func)
+    m_new = beta1 * m + (1.0 - beta1) * g
+    v_new = beta2 * v + (1.0 - beta2) * g**2
+    m_hat = m_new / (1.0 - beta1**t)
+    v_hat = v_new / (1.0 - beta2**t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
 
 
 # ----------------------------------------------------------------------------- test problems

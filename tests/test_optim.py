@@ -613,18 +613,8 @@ def test_plot_paths_and_plot_losses_draw_labelled_figures():
 @pytest.mark.parametrize("bad", ["w", "dw", "m", "v"])
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 def test_adam_step_names_the_non_finite_input(bad: str, value: float) -> None:
-    # adam_step checks finiteness on its result; every non-finite input must still be named.
     args = {"w": np.ones(3), "dw": np.full(3, 0.5), "m": np.full(3, 0.1), "v": np.full(3, 0.2)}
     args[bad] = args[bad].copy()
     args[bad][1] = value
-    if bad == "v" and value == -np.inf:
-        match = r"adam_step: argument 'v' is a running average of squared gradients"
-    else:
-        match = rf"adam_step: argument '{bad}' contains NaN or infinity"
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=rf"adam_step: argument '{bad}' contains NaN or infinity"):
         adam_step(args["w"], args["dw"], args["m"], args["v"], 3)
-
-
-def test_adam_step_overflow_is_reported() -> None:
-    with pytest.raises(ValueError, match=r"adam_step: the update overflowed"):
-        adam_step(np.array([1e308]), np.array([1.0]), np.zeros(1), np.zeros(1), 1, lr=1e308)
