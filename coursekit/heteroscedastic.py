@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_rng
+from coursekit.optim import adam_step
 
 __all__ = [
     "gaussian_nll",
@@ -527,11 +528,7 @@ def fit_heteroscedastic(
                             p -= rates[i] * g
                         else:
                             steps[i] += 1
-                            adam_m[i] = 0.9 * adam_m[i] + 0.1 * g
-                            adam_v[i] = 0.999 * adam_v[i] + 0.001 * (g * g)
-                            m_hat = adam_m[i] / (1.0 - 0.9 ** steps[i])
-                            v_hat = adam_v[i] / (1.0 - 0.999 ** steps[i])
-                            p -= rates[i] * m_hat / (np.sqrt(v_hat) + 1e-8)
+                            p[...], adam_m[i], adam_v[i] = adam_step(p, g, adam_m[i], adam_v[i], steps[i], lr=rates[i])
                 if not full_batch or epoch == epochs - 1:
                     f, a = model.forward(Xa)
                     _record(losses, _mean_nll(ya, f, a), func)
