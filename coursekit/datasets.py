@@ -1,33 +1,28 @@
-"""Small synthetic data sets used across the notebooks.
+"""The data sets of the notebooks.
 
 * :func:`xor_data`: the four XOR points, which no linear model fits;
 * :func:`wedge_data`: points of a square labelled by ``x2 >= |x1|`` (tutorial Q3);
-* :func:`spiral_data`: interleaved spiral arms, a classic test for an MLP.
+* :func:`spiral_data`: interleaved spiral arms, a classic test for an MLP;
+* :func:`digits`: scikit-learn's bundled 8x8 handwritten digits (notebooks 06 and 07).
 
 Randomness comes only from the ``rng`` argument, so a seed fixes the data.
 """
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+import importlib.util
+from functools import lru_cache
+from numbers import Real
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from coursekit._validate import FloatArray, check_positive, check_rng
+from coursekit._validate import FloatArray, check_int, check_positive, check_rng
 
-__all__ = ["xor_data", "wedge_data", "spiral_data"]
+__all__ = ["xor_data", "wedge_data", "spiral_data", "digits"]
 
 IntArray = NDArray[np.int64]
-
-
-def _check_count(value: object, name: str, func: str, *, minimum: int = 1) -> int:
-    """Return ``value`` as an int if it is an integer ``>= minimum``, or raise."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{func}: argument '{name}' must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{func}: argument '{name}' must be at least {minimum}, got {value}")
-    return int(value)
 
 
 def _check_real(value: object, name: str, func: str) -> float:
@@ -80,7 +75,7 @@ def wedge_data(
         Labels 0 or 1 (int64).
     """
     func = "wedge_data"
-    n = _check_count(n, "n", func)
+    n = check_int(n, "n", func, minimum=1)
     rng = check_rng(rng, func)
     low = _check_real(low, "low", func)
     high = _check_real(high, "high", func)
@@ -130,13 +125,47 @@ def spiral_data(
         Class labels 0, ..., n_classes - 1 (int64), ``n_per_class`` of each.
     """
     func = "spiral_data"
-    n_per_class = _check_count(n_per_class, "n_per_class", func)
+    n_per_class = check_int(n_per_class, "n_per_class", func, minimum=1)
     rng = check_rng(rng, func)
-    n_classes = _check_count(n_classes, "n_classes", func, minimum=2)
+    n_classes = check_int(n_classes, "n_classes", func, minimum=2)
     noise = check_positive(noise, "noise", func, allow_zero=True)
     turns = check_positive(turns, "turns", func)
     y = np.repeat(np.arange(n_classes, dtype=np.int64), n_per_class)
     t = rng.uniform(0.0, 1.0, size=y.size)
     theta = 2.0 * np.pi * turns * t + 2.0 * np.pi * y / n_classes + noise * rng.standard_normal(y.size)
     X = np.column_stack([t * np.cos(theta), t * np.sin(theta)])
+    return X, y
+
+
+@lru_cache(maxsize=1)
+def digits() -> tuple[FloatArray, IntArray]:
+    """scikit-learn's bundled 8x8 handwritten digits, read without importing scikit-learn.
+
+    1797 greyscale images of the digits 0-9 (about 180 of each), 8x8 pixels with intensities
+    0..16, flattened row by row. The file ships inside scikit-learn (no download); reading it
+    with numpy takes milliseconds, whereas ``import sklearn.datasets`` costs seconds, which
+    matters while nbgrader grades. Falls back to :func:`sklearn.datasets.load_digits` if the
+    file is not where scikit-learn keeps it.
+
+    Returns
+    -------
+    X : ndarray, shape (1797, 64)
+        Pixel intensities (float64, 0..16), one image per row; read-only (the result is cached).
+    y : ndarray of int64, shape (1797,)
+        The digit shown in each image; read-only.
+    """
+    spec = importlib.util.find_spec("sklearn")  # locates the package without importing it
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz" if spec and spec.origin else None
+    if path is not None and path.is_file():
+        table = np.loadtxt(path, delimiter=",")
+        pixels, labels = table[:, :-1], table[:, -1]
+    else:  # pragma: no cover - only if scikit-learn moves its data file
+        from sklearn.datasets import load_digits
+
+        bunch = load_digits()
+        pixels, labels = bunch.data, bunch.target
+    X: FloatArray = np.asarray(pixels, dtype=np.float64)
+    y: IntArray = np.asarray(labels).astype(np.int64)
+    X.setflags(write=False)
+    y.setflags(write=False)
     return X, y

@@ -23,11 +23,9 @@ handwritten digits and :func:`plot_losses` the curves.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from collections.abc import Callable, Mapping
 from numbers import Integral, Real
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -41,6 +39,7 @@ from coursekit._validate import (
     check_probability,
     check_rng,
 )
+from coursekit.datasets import digits
 
 if TYPE_CHECKING:  # matplotlib is imported lazily, only by the plotting helpers
     from matplotlib.axes import Axes
@@ -742,13 +741,7 @@ def run_optimizer(
 
 
 def digits_dataset() -> tuple[FloatArray, IntArray]:
-    r"""scikit-learn's bundled 8x8 handwritten digits, read without importing scikit-learn.
-
-    1797 greyscale images of the digits 0-9 (about 180 of each), 8x8 pixels with intensities
-    0..16, flattened row by row. The file ships inside scikit-learn (no download); reading it
-    with numpy takes milliseconds, whereas ``import sklearn.datasets`` costs seconds, which
-    matters while nbgrader grades. Falls back to :func:`sklearn.datasets.load_digits` if
-    the file is not where scikit-learn keeps it.
+    """scikit-learn's 8x8 digits (:func:`coursekit.datasets.digits`), as arrays of your own.
 
     Returns
     -------
@@ -757,20 +750,8 @@ def digits_dataset() -> tuple[FloatArray, IntArray]:
     y : ndarray of int64, shape (1797,)
         The digit shown in each image.
     """
-    spec = importlib.util.find_spec("sklearn")  # locates the package without importing it
-    path = None if spec is None or spec.origin is None else Path(spec.origin).parent / _DIGITS_FILE
-    if path is not None and path.is_file():
-        data = np.loadtxt(path, delimiter=",")
-        X, y = data[:, :-1], data[:, -1].astype(np.int64)
-    else:  # pragma: no cover - only if scikit-learn moves its data file
-        from sklearn.datasets import load_digits
-
-        bunch = load_digits()
-        X, y = np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
-    return X, y
-
-
-_DIGITS_FILE = Path("datasets") / "data" / "digits.csv.gz"
+    X, y = digits()
+    return X.copy(), y.copy()
 
 
 # ----------------------------------------------------------------------------- training an MLP

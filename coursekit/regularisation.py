@@ -22,13 +22,10 @@ test mode).
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from functools import lru_cache
 from numbers import Integral
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,6 +40,7 @@ from coursekit._validate import (
     check_probability,
     check_rng,
 )
+from coursekit.datasets import digits
 
 __all__ = [
     "DigitsSplit",
@@ -457,31 +455,6 @@ class DigitsSplit:
     flipped: NDArray[np.bool_]
 
 
-@lru_cache(maxsize=1)
-def _digits() -> tuple[FloatArray, IntArray]:
-    """The 1797 images (pixels 0..16, shape (1797, 64)) and labels of scikit-learn's digits.
-
-    Read straight from the CSV file that scikit-learn ships, which is what
-    ``sklearn.datasets.load_digits`` reads too: importing scikit-learn itself takes seconds,
-    reading the file milliseconds. Falls back to ``load_digits`` if the file has moved.
-    """
-    spec = importlib.util.find_spec("sklearn")
-    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz" if spec and spec.origin else None
-    if path is not None and path.is_file():
-        table = np.loadtxt(path, delimiter=",")
-        pixels, labels = table[:, :-1], table[:, -1]
-    else:  # pragma: no cover - depends on scikit-learn's layout
-        from sklearn.datasets import load_digits
-
-        data = load_digits()
-        pixels, labels = data.data, data.target
-    images: FloatArray = np.asarray(pixels, dtype=np.float64)
-    classes: IntArray = np.asarray(labels).astype(np.int64)
-    images.setflags(write=False)  # cached: callers get read-only arrays and copy what they change
-    classes.setflags(write=False)
-    return images, classes
-
-
 def load_digits_split(n_train: int, n_val: int, rng: np.random.Generator, *, label_noise: float = 0.0) -> DigitsSplit:
     r"""Shuffle scikit-learn's bundled 8x8 digits (1797 images) and split them three ways.
 
@@ -509,7 +482,7 @@ def load_digits_split(n_train: int, n_val: int, rng: np.random.Generator, *, lab
     q = check_probability(label_noise, "label_noise", func, high_open=True)
     n_tr = check_int(n_train, "n_train", func, minimum=1)
     n_va = check_int(n_val, "n_val", func, minimum=1)
-    pixels, labels = _digits()
+    pixels, labels = digits()
     X = pixels / 16.0
     y = labels.copy()
     if n_tr + n_va >= len(X):

@@ -111,7 +111,11 @@ def test_spiral_noise_moves_points_off_the_arm_but_keeps_the_radius():
 @pytest.mark.parametrize(
     ("call", "exc", "match"),
     [
-        (lambda: wedge_data(0, np.random.default_rng(0)), ValueError, r"wedge_data: argument 'n' must be at least 1"),
+        (
+            lambda: wedge_data(0, np.random.default_rng(0)),
+            ValueError,
+            r"wedge_data: argument 'n' must be an integer >= 1",
+        ),
         (lambda: wedge_data(2.5, np.random.default_rng(0)), TypeError, r"wedge_data: argument 'n' must be an integer"),
         (lambda: wedge_data(True, np.random.default_rng(0)), TypeError, r"wedge_data: argument 'n' must be an integer"),
         (lambda: wedge_data(5, 0), TypeError, r"wedge_data: argument 'rng' must be a numpy.random.Generator"),
@@ -133,12 +137,12 @@ def test_spiral_noise_moves_points_off_the_arm_but_keeps_the_radius():
         (
             lambda: spiral_data(0, np.random.default_rng(0)),
             ValueError,
-            r"spiral_data: argument 'n_per_class' must be at least 1",
+            r"spiral_data: argument 'n_per_class' must be an integer >= 1",
         ),
         (
             lambda: spiral_data(5, np.random.default_rng(0), n_classes=1),
             ValueError,
-            r"spiral_data: argument 'n_classes' must be at least 2",
+            r"spiral_data: argument 'n_classes' must be an integer >= 2",
         ),
         (
             lambda: spiral_data(5, np.random.default_rng(0), noise=-0.1),
@@ -160,3 +164,18 @@ def test_spiral_noise_moves_points_off_the_arm_but_keeps_the_radius():
 def test_bad_input_raises_clear_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_digits_are_scikit_learns_and_read_only():
+    from sklearn.datasets import load_digits
+
+    from coursekit.datasets import digits
+    from coursekit.optim import digits_dataset
+
+    X, y = digits()
+    reference = load_digits()
+    np.testing.assert_array_equal(X, reference.data)
+    np.testing.assert_array_equal(y, reference.target)
+    assert X.dtype == np.float64 and y.dtype == np.int64 and not X.flags.writeable and not y.flags.writeable
+    X_own, y_own = digits_dataset()  # notebook 06's copy may be changed freely
+    assert X_own.flags.writeable and np.array_equal(X_own, X) and np.array_equal(y_own, y)
