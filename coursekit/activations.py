@@ -36,6 +36,7 @@ __all__ = [
     "elu_grad",
     "leaky_relu",
     "leaky_relu_grad",
+    "logistic",
     "naive_sigmoid",
     "naive_softmax",
     "relu",
@@ -123,11 +124,15 @@ def sigmoid(z: ArrayLike) -> FloatArray:
         Values in [0, 1] (strictly inside unless ``|z|`` is so large that the
         result rounds to 0 or 1).
     """
-    return _sigmoid(as_float_array(z, "z", "sigmoid"))
+    return logistic(as_float_array(z, "z", "sigmoid"))
 
 
-def _sigmoid(z: FloatArray) -> FloatArray:
-    """Stable sigmoid of a float array, without input checks (``z = +-inf`` gives 1 / 0)."""
+def logistic(z: FloatArray) -> FloatArray:
+    """The sigmoid of an already checked float array, computed stably: only ``exp(-|z|)`` is evaluated.
+
+    What every module of the course that needs a sigmoid inside its own computation calls
+    (:func:`sigmoid` checks its input, then calls this). ``z = +-inf`` gives 1 / 0.
+    """
     e = _exp_neg_abs(z)
     return _out(np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
 
@@ -274,7 +279,7 @@ def sigmoid_steep(z: ArrayLike, k: float) -> FloatArray:
     k = check_positive(k, "k", "sigmoid_steep", allow_zero=True)
     with np.errstate(over="ignore"):  # k * z = +-inf is harmless: sigma(+-inf) = 1 or 0
         kz = k * z
-    return _sigmoid(kz)
+    return logistic(kz)
 
 
 # ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from coursekit._validate import FloatArray, as_float_array, check_positive, check_rng
+from coursekit.activations import logistic
 
 __all__ = [
     "SATURATION_THRESHOLD",
@@ -241,15 +242,10 @@ def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator) -> FloatArray
 # ----------------------------------------------------------------------------- diagnostics
 
 
-def _sigmoid(z: FloatArray) -> FloatArray:
-    # sigma(z) = (1 + tanh(z/2)) / 2: the same function, and it cannot overflow.
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
 def _named_layer(z: FloatArray, name: str) -> tuple[FloatArray, np.ndarray]:
     """Return (activation, saturated mask) for one of the named activations."""
     if name == "sigmoid":
-        return _sigmoid(z), np.abs(z) > _SIGMOID_SATURATES_BEYOND
+        return logistic(z), np.abs(z) > _SIGMOID_SATURATES_BEYOND
     if name == "tanh":
         return np.tanh(z), np.abs(z) > _TANH_SATURATES_BEYOND
     if name == "relu":

@@ -47,6 +47,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from coursekit._validate import FloatArray, as_float_array
+from coursekit.activations import logistic
 
 __all__ = [
     "LOSS_ACTIVATION_PAIRS",
@@ -74,12 +75,6 @@ def _same_shape(a: FloatArray, b: FloatArray, name_a: str, name_b: str, func: st
         raise ValueError(
             f"{func}: arguments '{name_a}' and '{name_b}' must have the same shape, got {a.shape} and {b.shape}"
         )
-
-
-def _stable_sigmoid(z: FloatArray) -> FloatArray:
-    r""":math:`1/(1+e^{-z})` computed from :math:`e^{-|z|} \le 1`, so it never overflows."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def squared_loss(pred: ArrayLike, target: ArrayLike) -> tuple[float, FloatArray]:
@@ -210,7 +205,7 @@ def sigmoid_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
         raise ValueError(f"{func}: argument 'labels' must lie in [0, 1] (use 0/1 labels, not -1/+1)")
     n = _batch_size(z, "logits", func)
     loss = float(np.sum((1.0 - y) * np.logaddexp(0.0, z) + y * np.logaddexp(0.0, -z)) / n)
-    return loss, (_stable_sigmoid(z) - y) / n
+    return loss, (logistic(z) - y) / n
 
 
 def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, FloatArray]:

@@ -63,6 +63,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_rng
+from coursekit.activations import logistic
 from coursekit.losses import softmax_cross_entropy, squared_loss
 
 __all__ = [
@@ -343,9 +344,7 @@ class Sigmoid(Module):
 
     def forward(self, u: ArrayLike) -> FloatArray:
         """Return ``sigmoid(u)``; ``u`` may have any shape."""
-        arr = as_float_array(u, "u", "Sigmoid.forward")
-        e = np.exp(-np.abs(arr))
-        self._v = np.where(arr >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        self._v = logistic(as_float_array(u, "u", "Sigmoid.forward"))
         return self._v.copy()
 
     def backward(self, dv: ArrayLike) -> FloatArray:

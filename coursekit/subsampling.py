@@ -60,6 +60,7 @@ from coursekit._validate import (
     check_rng,
     check_same_shape,
 )
+from coursekit.activations import logistic
 
 __all__ = [
     "subsample_negatives",
@@ -80,12 +81,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _sigmoid(z: FloatArray) -> FloatArray:
-    """Stable logistic function: only ``exp(-|z|)`` is ever evaluated."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _labels(y: ArrayLike, func: str, n: int | None = None) -> FloatArray:
@@ -511,7 +506,7 @@ def predict_proba(X: ArrayLike, w: ArrayLike, b: float) -> FloatArray:
             f"{func}: argument 'w' must have one weight per column of X ({Xa.shape[1]}), got shape {wa.shape}"
         )
     ba = float(as_float_array(b, "b", func, ndim=0))
-    return _sigmoid(Xa @ wa + ba)
+    return logistic(Xa @ wa + ba)
 
 
 def log_loss(y: ArrayLike, p: ArrayLike, *, sample_weight: ArrayLike | None = None, eps: float = 1e-15) -> float:
@@ -662,7 +657,7 @@ def make_rare_events(
     b = float(as_float_array(b_true, "b_true", func, ndim=0))
     c = float(as_float_array(curvature, "curvature", func, ndim=0))
     X = rng.standard_normal((n, w.shape[0]))
-    p = _sigmoid(X @ w + b + c * X[:, 0] ** 2)
+    p = logistic(X @ w + b + c * X[:, 0] ** 2)
     y = (rng.random(n) < p).astype(np.float64)
     return X, y, p
 
