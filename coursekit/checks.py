@@ -116,12 +116,14 @@ def assert_close(
         )
 
 
-def call(func: Callable[..., Any], *args: Any, what: str, **kwargs: Any) -> Any:
+def call(func: Callable[..., Any], *args: Any, what: str, hint: str = "", **kwargs: Any) -> Any:
     """Call ``func(*args, **kwargs)`` with numpy floating-point errors made loud.
 
     Overflow, division by zero and invalid operations inside the call become an
     ``AssertionError`` that names the call, instead of a ``RuntimeWarning`` on
     stderr (which would score the whole test cell zero without a word of why).
+    The message ends with ``hint`` when the test knows the likely cause, else with
+    general advice.
 
     Parameters
     ----------
@@ -131,17 +133,19 @@ def call(func: Callable[..., Any], *args: Any, what: str, **kwargs: Any) -> Any:
         Its arguments.
     what : str
         A description of the call for the message.
+    hint : str, optional
+        The likely cause of a floating-point problem in this call, said instead of general advice.
     """
     __tracebackhide__ = True  # IPython shows the student's frames and the message, not these
     with np.errstate(over="raise", divide="raise", invalid="raise"):
         try:
             return func(*args, **kwargs)
         except FloatingPointError as exc:
-            raise AssertionError(
-                f"{what} hit a floating-point problem ({exc}). "
+            advice = hint or (
                 "Look for exp() of a large number or a division by zero; "
                 "rewrite the formula so that it cannot overflow."
-            ) from None
+            )
+            raise AssertionError(f"{what} hit a floating-point problem ({exc}). {advice}") from None
 
 
 def needs(*names: str, exercise: str) -> None:

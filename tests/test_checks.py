@@ -107,3 +107,13 @@ def test_tracebacks_show_the_students_code_and_hide_the_helpers():
     ]:
         text = _shown_traceback(check)
         assert message in text and len(re.findall(r"coursekit.checks\.py:\d", text)) == 1, text
+
+
+def test_call_says_the_tests_own_hint_for_a_floating_point_problem():
+    def naive(z):
+        return 1.0 / (1.0 + np.exp(-z))
+
+    with pytest.raises(AssertionError, match=r"sigmoid\(-1000\) hit a floating-point problem .*only numbers <= 0"):
+        call(naive, np.array([-1000.0]), what="sigmoid(-1000)", hint="exponentiate only numbers <= 0")
+    with pytest.raises(AssertionError, match=r"Look for exp\(\) of a large number"):
+        call(naive, np.array([-1000.0]), what="sigmoid(-1000)")

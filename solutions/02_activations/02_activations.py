@@ -260,9 +260,9 @@ assert_close(call(sigmoid, z, what="sigmoid([-log 3, 0, log 3])"), [0.25, 0.5, 0
 z = np.linspace(-6.0, 6.0, 13)
 assert_close(call(sigmoid, z, what="sigmoid(z)"), 1.0 / (1.0 + np.exp(-z)),
              what="sigmoid(z) for z = -6, -5, ..., 6", atol=1e-12)
-assert_close(call(sigmoid, np.array([-1000.0, 1000.0]), what="sigmoid([-1000, 1000])"), [0.0, 1.0],
-             what="sigmoid([-1000, 1000])", atol=1e-12,
-             hint="exponentiate only numbers <= 0, e.g. e = np.exp(-np.abs(z)).")
+_overflow = "exponentiate only numbers <= 0, e.g. e = np.exp(-np.abs(z))."
+assert_close(call(sigmoid, np.array([-1000.0, 1000.0]), what="sigmoid([-1000, 1000])", hint=_overflow), [0.0, 1.0],
+             what="sigmoid([-1000, 1000])", atol=1e-12, hint=_overflow)
 Z = np.array([[0.0, 1.0, -1.0], [2.0, -2.0, 0.5]])
 assert_shape(call(sigmoid, Z, what="sigmoid(Z) for Z of shape (2, 3)"), (2, 3),
              what="sigmoid(Z) for Z of shape (2, 3)")
@@ -659,9 +659,15 @@ assert_close(call(softmax, Z, what="softmax(Z)"), expected,
              hint="normalise each row separately (sum along axis=-1 with keepdims=True).")
 assert_close(call(softmax, Z, axis=0, what="softmax(Z, axis=0)"), np.exp(Z) / np.exp(Z).sum(axis=0),
              what="softmax(Z, axis=0): each column sums to 1", hint="use the axis argument.")
-assert_close(call(softmax, np.array([1000.0, 1001.0]), what="softmax([1000, 1001])"),
+assert_close(call(softmax, np.array([1000.0, 1001.0]), what="softmax([1000, 1001])",
+                  hint="subtract the maximum before exponentiating."),
              [1 / (1 + np.e), np.e / (1 + np.e)], what="softmax([1000, 1001])",
              hint="subtract the maximum before exponentiating.")
+# rows on very different scales: one maximum over the whole array pushes the small row's exponentials to 0
+_rows = "subtract each row's own maximum (z.max(axis=axis, keepdims=True)), not one maximum of the whole array."
+assert_close(call(softmax, np.array([[0.0, np.log(3.0)], [1000.0, 1000.0]]), what="softmax([[0, log 3], [1000, 1000]])",
+                  hint=_rows),
+             [[0.25, 0.75], [0.5, 0.5]], what="softmax([[0, log 3], [1000, 1000]])", hint=_rows)
 ### BEGIN HIDDEN TESTS
 from coursekit.activations import softmax as _ref_softmax
 

@@ -925,8 +925,10 @@ for col, act in enumerate(("tanh", "sigmoid", "relu")):
     axes[0, col].set(title=f"{act}: spread of the pre-activations", ylabel="std of $Z^l$ (log scale)")
     axes[1, col].set(title=f"{act}: saturated units", xlabel="layer $l$", ylabel="fraction saturated",
                      ylim=(-0.03, 1.03))
-axes[0, 0].legend(fontsize=8)
-fig.tight_layout()
+# one legend for all six panels, below them, where it covers no curve
+handles, labels = axes[0, 0].get_legend_handles_labels()
+fig.legend(handles, labels, loc="lower center", ncol=len(labels), title="initialisation scheme", frameon=False)
+fig.tight_layout(rect=(0, 0.07, 1, 1))
 plt.show()
 
 for act in ("tanh", "relu"):

@@ -986,9 +986,6 @@ plt.show()
 # is still far from the truth.
 
 # %% tags=["nbval-ignore-output"]
-needs("best_possible", exercise="each of gaussian_nll, gaussian_nll_grads and HeteroscedasticMLP.backward")
-
-
 def show_lr_var(lr_var=0.005):
     """Train with plain gradient descent for one variance-head step size and draw the loss and sigma(x)."""
     model, history, failed = train_sgd(lr_var)
@@ -1010,9 +1007,15 @@ def show_lr_var(lr_var=0.005):
     plt.show()
 
 
-widgets.interact(show_lr_var, lr_var=widgets.SelectionSlider(options=[0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2],
-                                                             value=0.005, description="lr_var",
-                                                             continuous_update=False));
+lr_var_slider = widgets.SelectionSlider(options=[0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2], value=0.005,
+                                        description="lr_var", continuous_update=False)
+if "best_possible" in globals():  # made by the cells above once the exercises are done
+    widgets.interact(show_lr_var, lr_var=lr_var_slider)
+else:  # shown, but greyed out, with what to do
+    lr_var_slider.disabled = True
+    display(widgets.VBox([lr_var_slider, widgets.HTML(
+        "<i>This slider trains the network with your gaussian_nll, gaussian_nll_grads and "
+        "HeteroscedasticMLP.backward: finish them, then run the notebook from the top.</i>")]))
 
 # %% [markdown]
 # ## 9. What the error bar does and does not know
