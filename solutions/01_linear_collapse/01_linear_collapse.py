@@ -24,10 +24,12 @@
 # - write a ReLU network and show that it is *not* linear;
 # - explain why the output layer of a regression network has no nonlinearity;
 # - explain why least squares cannot fit XOR, and solve XOR with two ReLU units;
-# - build a hard-threshold network for the wedge $x_2 \ge |x_1|$, a region no linear classifier can carve out.
+# - build a hard-threshold network for the wedge $x_2 \ge |x_1|$, a region no linear classifier can carve out;
+# - say what one hidden layer can represent in principle, and why training a network is not a convex problem.
 #
-# **Points:** six exercises worth 10 points (autograded) and four written questions worth 7 points
-# (graded by hand). Lecture material: notes 000, 002, 003 (sections 1–3) and tutorial question 3 of note 004.
+# **Points:** six exercises worth 10 points (autograded) and five written questions worth 9 points
+# (graded by hand). Lecture material: notes 000, 001, 002, 003 (sections 1–3), 004 (sections 1.1, 1.2 and
+# tutorial question 3).
 
 # %% [markdown]
 # ## Conventions
@@ -40,6 +42,36 @@
 # column vector as $Z = W^T A + W_0$: transpose both sides and you get our row form with the same $W$.
 # Notes 002 and many textbooks instead write $z = W x + b$ with $W$ of shape $(n_\text{out}, n_\text{in})$;
 # their $W$ is our $W^T$. In code that means `A @ W + b`, never `W @ A`.
+
+# %% [markdown]
+# ## What we ask of a model, and the words for its parts
+#
+# Linear regression and logistic regression use the prediction $f(x) = x W$ (plus a bias). A neural network
+# replaces it by a richer function, and notes 000 list what that function should have:
+#
+# 1. **many parameters**, so that gradient descent has many knobs to turn;
+# 2. **no collapse into something simpler**: extra parameters are useless if the function they build can be
+#    rewritten with fewer (section 1 shows that stacking linear layers fails exactly here);
+# 3. **speed**: it should be built from matrix products, which computers do fast.
+#
+# Stacking layers with a nonlinearity between them meets all three. Some vocabulary, used from now on:
+#
+# * A **unit** computes one number from its inputs: a weighted sum plus a bias, then an activation function.
+#   A **layer** is a set of units that read the same inputs. The inputs and the outputs are the **visible**
+#   units (we see their values in the data); the units in between are **hidden** (notes 004 call only the
+#   inputs visible; the outputs are observed too, in the training targets).
+# * Networks are counted by their weight matrices: $f = \phi(\phi(X W_1) W_2) W_3$ is a **3-layer network**
+#   (notes 000), though it has only two hidden layers.
+# * Shapes (notes 002's example): 3 inputs, one hidden layer of 4 units, 1 output give $W_1$ of shape $(3, 4)$,
+#   $b_1$ of shape $(4,)$, $W_2$ of shape $(4, 1)$ and $b_2$ of shape $(1,)$: $12 + 4 + 4 + 1 = 21$ parameters.
+#   (Notes 002 write $W_1$ as $4 \times 3$: their matrices are our transposes.)
+#
+# **Why "neural"?** Notes 001 draw the analogy with a nerve cell: the *dendrites* collect signals from other
+# cells (the unit's inputs, each with its own strength: the weights), the *soma* adds them up and fires when
+# the total passes a threshold (the weighted sum and the activation), and the *axon* carries the result on to
+# the dendrites of other cells (the unit's output, an input of the next layer). The analogy inspired the
+# field, but it is loose: real neurons send spikes in time, and nothing like back-propagation is known to run
+# in the brain. A network is best thought of as a flexible function with many parameters.
 
 # %%
 import ipywidgets as widgets
@@ -833,6 +865,90 @@ plt.show()
 # network's output at the end.
 
 # %% [markdown]
+# ## 6. How much can a network represent, and what does that cost?
+#
+# **Universal approximation.** A network with one hidden layer can approximate any continuous function on a
+# bounded region as closely as you like, given enough hidden units (notes 002; the precise theorems need a
+# nonconstant activation such as the sigmoid or ReLU). Section 2's polylines show the idea in one dimension: each
+# ReLU unit adds a kink, and enough kinks follow any curve. The theorem says such weights *exist*; it says
+# nothing about how many units that takes, whether gradient descent finds them, or whether the result
+# predicts well between the training points.
+#
+# **Depth versus width.** "Enough units" can be a great many: to tell apart every one of the input
+# configurations that matter, a single hidden layer may need about one unit per configuration, which can
+# grow exponentially with the number of inputs. Deeper networks can reuse what earlier layers computed, and in
+# practice they often generalise better for the same number of parameters, at the price of being harder to
+# train (notebooks 05 and 06).
+#
+# **Learned basis functions.** Regression with basis functions uses features $\phi_k(x)$ whose parameters
+# someone chose by hand, say $\phi_k(x) = \sigma(v_k^\top x + c_k)$ with fixed $v_k, c_k$, and fits only the output
+# weights. A network with one hidden layer is the same model with *every* parameter fitted: the hidden layer
+# is a set of basis functions learned from the data (notes 004, section 1.1), and the output layer is a
+# linear model on them. The XOR network of section 4 is an example: its hidden layer computes two features in
+# which the classes become linearly separable.
+#
+# **Swapping hidden units.** Take a network with one hidden layer of $H$ units and swap units 1 and 2: swap
+# columns 1 and 2 of $W_1$, entries 1 and 2 of $b_1$, and rows 1 and 2 of $W_2$. Every input meets the same
+# weights in a different order, so the network computes exactly the same function, and its loss is the same.
+
+# %% [markdown]
+# **Question (2 points).** (a) For a network with one hidden layer of $H$ units, how many different weight
+# settings compute the same function as a given one, counting only such swaps? (b) A convex loss satisfies
+# $L\big(\tfrac12(\theta + \theta')\big) \le \tfrac12 \big(L(\theta) + L(\theta')\big)$ for all weight settings $\theta$, $\theta'$.
+# Let $\theta$ be a minimum of the loss and $\theta'$ the same network with two hidden units swapped. What does the
+# network at the midpoint $\tfrac12(\theta + \theta')$ compute, and why does that suggest the loss of a network is
+# not convex? Predict, then check with the cell below.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_swapped_units", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# *Model answer.* (a) Every reordering of the $H$ hidden units gives the same function: $H!$ settings (with tanh
+# units also every sign flip of a unit's incoming and outgoing weights, $2^H H!$ in all). (b) At the midpoint the
+# two swapped units get the *same* weights (the average of the two), and so do their outgoing weights: they
+# compute identical features, so the network has in effect only $H - 1$ different hidden units. It has lost a
+# feature and fits worse, so its loss is higher than $L(\theta) = L(\theta')$, the minimum. Convexity would demand
+# a loss no higher than that minimum at the midpoint; the loss is therefore not convex, and gradient descent can
+# end in different minima (at least $H!$ equivalent ones) depending on where it starts. Grading: 1 point for
+# $H!$ (accept $2^H H!$ with the sign argument), 1 point for "the two units become identical, the midpoint loses
+# a feature and its loss is higher, which breaks the convexity inequality".
+
+# %% tags=["nbval-ignore-output"]
+# Check: a 1-8-1 tanh network fitted to a wiggly curve (hidden weights drawn at random, output layer fitted by
+# ridge regression: a good fit; the argument needs no exact minimum), the same network with its two most
+# important hidden units swapped, and the network halfway between the two.
+x_curve = np.linspace(-3.0, 3.0, 60)[:, None]
+y_curve = np.sin(2.0 * x_curve) + 0.3 * x_curve
+curve_rng = np.random.default_rng(SEED + 6)
+W1, b1 = curve_rng.normal(0.0, 1.5, (1, 8)), curve_rng.uniform(-3.0, 3.0, 8)
+features = np.hstack([np.tanh(x_curve @ W1 + b1), np.ones((60, 1))])
+coef = np.linalg.solve(features.T @ features + 1e-2 * np.eye(9), features.T @ y_curve)
+W2, b2 = coef[:8], coef[8]
+
+
+def curve_loss(W1, b1, W2, b2):
+    """Half the mean squared error of the 1-8-1 tanh network with these weights on the curve."""
+    return 0.5 * float(np.mean((np.tanh(x_curve @ W1 + b1) @ W2 + b2 - y_curve) ** 2))
+
+
+i, j = np.argsort(-np.abs(W2.ravel()))[:2]  # the two units with the largest outgoing weights
+swap = np.arange(8)
+swap[[i, j]] = [j, i]
+loss_fit = curve_loss(W1, b1, W2, b2)
+loss_swapped = curve_loss(W1[:, swap], b1[swap], W2[swap], b2)
+loss_mid = curve_loss((W1 + W1[:, swap]) / 2, (b1 + b1[swap]) / 2, (W2 + W2[swap]) / 2, b2)
+for label, value in [("loss of the fitted network", loss_fit),
+                     (f"loss with hidden units {i} and {j} swapped", loss_swapped),
+                     ("loss halfway between the two", loss_mid)]:
+    print(f"{label:<42}{value:.4f}")
+assert abs(loss_swapped - loss_fit) < 1e-12, "swapping hidden units must not change the function"
+assert loss_mid > 2 * loss_fit, "the midpoint should fit clearly worse"
+
+# %% [markdown]
+# The swapped network's loss equals the fitted one's (up to the order of a floating-point sum), and the network
+# halfway between them fits clearly worse: a convex loss could not do that. Notes 004 make this argument with
+# the swap alone ("the optimum wasn't unique, so the function can't be convex"); that step is not enough on its
+# own, because a convex function may have many minima, as long as they form a flat valley (every point
+# between two minima is a minimum too). It is the midpoint's *higher* loss that rules convexity out.
+
+# %% [markdown]
 # ## Summary
 #
 # * Without a nonlinearity, $L$ layers compute $X\,W_1 \cdots W_L + b$: one affine layer, never more expressive and
@@ -845,3 +961,6 @@ plt.show()
 #   suffices, while logistic regression (a single half-plane) cannot represent it.
 # * Threshold units are fine for hand-built networks but give no gradient; trainable networks use smooth or
 #   piecewise-linear activations instead, which is the subject of the next notebook.
+# * One hidden layer can approximate any continuous function, but may need very many units; its hidden units
+#   are basis functions learned from the data. Swapping hidden units leaves the function unchanged while the
+#   weights between two such equivalent minima fit worse: the loss is not convex in the weights.

@@ -31,7 +31,8 @@
 # - say what such error bars can and cannot tell you, compared with Bayesian linear regression and Gaussian processes.
 #
 # **Points:** four exercises worth 11 points (autograded) and three written questions worth 6 points
-# (graded by hand). Lecture material: tutorial question 2 at the end of note 004.
+# (graded by hand). Lecture material: tutorial question 2 at the end of note 004, and its section 3 for the
+# closing overview of larger networks.
 
 # %% [markdown]
 # ## Conventions and notation
@@ -1087,6 +1088,33 @@ plt.show()
 # Grading: 1 point for sound pros/cons (heteroscedastic noise, cost/scaling), 1 for the aleatoric-versus-
 # epistemic distinction (error bars do not grow away from data), 1 for the experiment-design answer with a
 # reason and an alternative.
+
+# %% [markdown]
+# ## Where to go from here: the building blocks of larger networks
+#
+# Every network in this course is a stack of fully connected layers. Notes 004 (section 3) sketch what larger
+# networks add; each is a change to *which* layers are stacked, trained with the same back-propagation and
+# optimizers:
+#
+# * **Embeddings.** A categorical input (a word, a product, a user) is a one-hot vector $x$; a linear layer then
+#   simply picks the column of its weight matrix for that category. So an *embedding layer* stores one learned
+#   vector per category and looks it up instead of multiplying; after training, similar categories tend to
+#   have similar vectors.
+# * **Residual layers.** $r(h) = h + g(W h + b)$: the layer learns a *correction* to its input, and the identity
+#   path lets gradients reach early layers without passing through every activation. That eases the vanishing
+#   and exploding gradients of notebook 02, and is what makes networks of a hundred layers trainable.
+# * **Convolutions and pooling.** For images, a small kernel of weights slides across the picture, so the same
+#   few weights look for the same pattern (an edge, a texture) everywhere; pooling then summarises
+#   neighbourhoods. Far fewer parameters than a dense layer, and a pattern is found wherever it is.
+# * **Pooling over sequences and attention.** Inputs of varying length (a sentence) can be summarised by the
+#   mean, sum or maximum of their elements' embeddings. *Attention* uses a weighted mean instead, with weights
+#   from a softmax of scores (notebook 02's softmax), so that the network decides which elements matter.
+# * **Recurrent networks** read a sequence one element at a time, carrying a hidden state from step to step, so
+#   the same weights handle any length.
+# * **Transformers** are built from attention layers (with residual connections and layer normalisation)
+#   applied to all positions of a sequence at once. Notes 004 call a transformer "a special type of RNN"; it is
+#   not: there is no hidden state carried from one position to the next (which is why transformers train in
+#   parallel over a whole sequence), and the order of the elements enters through position encodings instead.
 
 # %% [markdown]
 # ## Summary
