@@ -36,6 +36,7 @@ def course_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.fail(f"the browser tests cannot run: {problem}", pytrace=False)
     root = tmp_path_factory.mktemp("course")
     shutil.copy(ROOT / "nbgrader_config.py", root)
+    shutil.copy(ROOT / "course.toml", root)
     for folder in ("notebooks", "solutions"):
         shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     coursekit = Path(sys.executable).parent / "coursekit"

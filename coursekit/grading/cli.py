@@ -87,8 +87,9 @@ def _cmd_grade(course: Course, args: argparse.Namespace) -> int:
         print()
         print("Why points were lost (also in grades.csv, column 'reasons'):")
         print(reasons)
-    print()
-    print(format_summary(report))
+    if summary := format_summary(report):
+        print()
+        print(summary)
     print()
     print(f"graded now: {report.graded_now}; flagged for review: {len(report.flags)} submission(s)")
     print(f"grades: {workspace / 'grades.csv'}   integrity report: {workspace / 'integrity.json'}")

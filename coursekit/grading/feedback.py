@@ -20,22 +20,36 @@ document is spelled (BeautifulSoup rewrites ``<br>`` as ``<br/>``, for instance)
 checks that parsing it gives exactly ``HTMLExporter``'s page. Pages with images go through
 ``HTMLExporter`` unchanged.
 
+Two things it adds to nbgrader's page, for students:
+
+* **Equations without the network.** nbgrader's page loads MathJax from a CDN, so offline (and on
+  many campus networks) students see raw LaTeX. Here every ``$...$`` and ``$$...$$`` of the
+  Markdown is rendered to MathML when the page is made (``latex2mathml``), which browsers draw
+  themselves, and the MathJax scripts are left out.
+* **A table of contents with names.** nbgrader lists the graded cells as "Test cell", "Written
+  response", ... ; here each item names its exercise or question.
+
 ``coursekit grade`` selects it with ``GenerateFeedback.exporter_class``.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import json
+import re
 from collections import OrderedDict
 from typing import Any
 
+import latex2mathml.converter
 from jinja2 import BytecodeCache, pass_context
 from jinja2.bccache import Bucket
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-__all__ = ["FeedbackExporter"]
+from coursekit.grading.course import exercise_of
+
+__all__ = ["FeedbackExporter", "finish_page", "math_to_mathml"]
 
 #: Entries kept in each of the Markdown and highlighting caches (a course has a few thousand cells).
 CACHE_SIZE = 20_000
@@ -117,7 +131,7 @@ class FeedbackExporter(HTMLExporter):
     def markdown2html(self, context: Any, source: str) -> str:
         cell = context.get("cell", {})
         if cell.get("attachments"):
-            return super().markdown2html(context, source)
+            return math_to_mathml(super().markdown2html(context, source))
         path = context.get("resources", {}).get("metadata", {}).get("path", "")
         key = (
             source,
@@ -130,13 +144,14 @@ class FeedbackExporter(HTMLExporter):
         cached = _MARKDOWN.get(key)
         if cached is not None:
             return cached
-        return _MARKDOWN.put(key, super().markdown2html(context, source))
+        return _MARKDOWN.put(key, math_to_mathml(super().markdown2html(context, source)))
 
     def from_notebook_node(  # type: ignore[override]  # HTML exporters return (html, resources), not a notebook
         self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[str, Any]:
         if self.template_name != "feedback" or _has_images(nb):
-            return super().from_notebook_node(nb, resources, **kw)
+            html, resources = super().from_notebook_node(nb, resources, **kw)
+            return finish_page(html), resources
         # HTMLExporter.from_notebook_node up to its BeautifulSoup pass, which has nothing to do here.
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
@@ -147,8 +162,8 @@ class FeedbackExporter(HTMLExporter):
         self.register_filter("filter_data_type", filter_data_type)
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         if "<img" in html or "jp-Cell-inputWrapper" in html or "jp-OutputArea-output" in html:
-            return super().from_notebook_node(nb, resources, **kw)  # the pass has work after all
-        return html, resources
+            html, resources = super().from_notebook_node(nb, resources, **kw)  # the pass has work after all
+        return finish_page(html), resources
 
 
 def _has_images(nb: Any) -> bool:
@@ -159,3 +174,57 @@ def _has_images(nb: Any) -> bool:
             if any(mime.startswith("image/") for mime in out.get("data", {})):
                 return True
     return False
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$]+?)\$", re.S)
+_VERBATIM = {"code", "pre", "script", "style", "textarea"}
+
+
+def math_to_mathml(rendered: str) -> str:
+    """Rendered Markdown with every ``$$...$$`` (display) and ``$...$`` (inline) turned into MathML.
+
+    Only text between tags is looked at, and never inside ``<code>`` or ``<pre>``; an expression that
+    cannot be converted is left as it was.
+    """
+    out, verbatim = [], 0
+    for piece in _TAG.split(rendered):
+        if piece.startswith("<"):
+            name = re.match(r"</?\s*(\w+)", piece)
+            if name and name.group(1).lower() in _VERBATIM and not piece.endswith("/>"):
+                verbatim += -1 if piece.startswith("</") else 1
+            out.append(piece)
+        else:
+            out.append(piece if verbatim > 0 else _MATH.sub(_mathml, piece))
+    return "".join(out)
+
+
+def _mathml(match: re.Match[str]) -> str:
+    display = match.group(1) is not None
+    tex = html_lib.unescape(match.group(1) if display else match.group(2)).strip()
+    try:
+        return str(latex2mathml.converter.convert(tex, display="block" if display else "inline"))
+    except Exception:  # noqa: BLE001 - latex2mathml raises many kinds; the LaTeX then stays as written
+        return match.group(0)
+
+
+_MATHJAX = re.compile(r"\s*<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->\s*", re.S)
+_TOC_ITEM = re.compile(r'<a href="#([^"]+)">(Test cell|Coding free-response|Written response|Task|Comment)</a>')
+
+
+def finish_page(page: str) -> str:
+    """nbgrader's feedback page without MathJax (the equations are MathML already) and with named contents."""
+    return _TOC_ITEM.sub(_named, _MATHJAX.sub("\n", page, count=1))
+
+
+def _named(match: re.Match[str]) -> str:
+    target, kind = match.group(1), match.group(2)
+    grade_id = target.removeprefix("comment-")
+    label = {
+        "Test cell": f"Exercise {exercise_of(grade_id)}: tests",
+        "Coding free-response": f"{grade_id}: code graded by hand",
+        "Written response": f"Question {grade_id}: your answer",
+        "Task": f"Task {grade_id}",
+        "Comment": f"Comment on {exercise_of(grade_id)}",
+    }[kind]
+    return f'<a href="#{target}">{html_lib.escape(label)}</a>'

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import nbformat
 
 from coursekit.grading.course import is_test_cell
-from coursekit.grading.export import GradeRow
+from coursekit.grading.export import NOT_DONE, GradeRow
 
 __all__ = ["Report", "format_table", "format_summary", "failing_tests", "why"]
 
@@ -44,7 +44,7 @@ def why(ename: str, evalue: str) -> str:
     message = evalue.strip().splitlines()
     first = message[0][:160] if message else ""
     if ename == "NotImplementedError":
-        return "not done (the exercise still raises NotImplementedError)"
+        return NOT_DONE
     if ename == "CellTimeoutError":
         return f"cell timed out ({first})" if first else "cell timed out"
     if ename == "DeadKernelError" and first.startswith("memory limit"):
@@ -81,27 +81,30 @@ def format_table(rows: list[GradeRow]) -> str:
 
 
 def format_summary(report: Report) -> str:
-    """Per assignment: submissions, mean and median score, failures; per exercise: students passing."""
-    parts = []
-    lines: list[tuple[str, ...]] = [("assignment", "submissions", "mean", "median", "failed", "flagged")]
+    """One line per assignment with submissions: how many, the mean and median score out of the maximum,
+    how many could not be graded or were flagged, and the exercise the fewest students passed.
+
+    The detail (every exercise, every reason) is in ``grades.csv``; an assignment nobody submitted
+    prints nothing.
+    """
+    lines: list[tuple[str, ...]] = [
+        ("assignment", "submissions", "mean", "median", "failed", "flagged", "fewest passed")
+    ]
     for assignment in sorted({r.assignment for r in report.rows}):
         rows = [r for r in report.rows if r.assignment == assignment]
-        scores = [r.score for r in rows]
+        scores, top = [r.score for r in rows], max(r.max_score for r in rows)
         flagged = sum(1 for key in report.flags if key.endswith("/" + assignment))
+        passed = report.passed.get(assignment, {})
+        hardest = min(passed.items(), key=lambda item: (item[1][0] / max(item[1][1], 1), item[0]), default=None)
         lines.append(
             (
                 assignment,
                 str(len(rows)),
-                f"{statistics.fmean(scores):.2f}",
-                f"{statistics.median(scores):g}",
+                f"{statistics.fmean(scores):.1f}/{top:g}",
+                f"{statistics.median(scores):g}/{top:g}",
                 str(sum(r.status != "graded" for r in rows)),
                 str(flagged),
+                f"{hardest[0]} ({hardest[1][0]}/{hardest[1][1]})" if hardest else "",
             )
         )
-    parts.append(_table(lines))
-    for assignment, counts in sorted(report.passed.items()):
-        n = sum(1 for r in report.rows if r.assignment == assignment)
-        ex_lines: list[tuple[str, ...]] = [(f"{assignment}: exercise", "students passing")]
-        ex_lines += [(ex, f"{good}/{n}") for ex, (good, _) in counts.items()]
-        parts.append(_table(ex_lines))
-    return "\n\n".join(parts)
+    return _table(lines) if len(lines) > 1 else ""
