@@ -14,21 +14,23 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import signal
 
-from coursekit.optim import (
+from coursekit.landscapes import (
     Quadratic,
-    adadelta_step,
-    adam_step,
-    digits_dataset,
     ill_conditioned_quadratic,
-    minibatch_indices,
-    momentum_step,
-    momentum_step_ema,
-    moving_average,
     plot_losses,
     plot_paths,
     rosenbrock,
     rosenbrock_grad,
     run_optimizer,
+)
+from coursekit.optim import (
+    adadelta_step,
+    adam_step,
+    digits_dataset,
+    minibatch_indices,
+    momentum_step,
+    momentum_step_ema,
+    moving_average,
     running_mean,
     sgd_step,
 )

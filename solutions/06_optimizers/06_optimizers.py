@@ -58,16 +58,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from coursekit.checks import assert_close, assert_shape, call, needs
-from coursekit.optim import (
-    digits_dataset,
+from coursekit.landscapes import (
     ill_conditioned_quadratic,
-    momentum_step_ema,
     plot_losses,
     plot_paths,
     rosenbrock,
     rosenbrock_grad,
     run_optimizer,
 )
+from coursekit.optim import digits_dataset, momentum_step_ema
 from coursekit.plotting import plot_curves
 from coursekit.progress import GRADING, progress
 from coursekit.training import train_mlp
