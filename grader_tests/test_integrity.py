@@ -173,10 +173,17 @@ def test_an_assignment_the_course_does_not_list_is_scanned_from_its_metadata():
             "    from coursekit.regularisation import dropout_backward as ref\n    return ref(dout, mask)\n",
         ),
         ("07_regularisation", "batchnorm_backward", "from coursekit.regularisation import batchnorm_backward\n"),
+        # the references of notebook 04 live in the modules autodiff re-exports from (course.toml lists them)
+        ("04_forward_and_reverse_mode", "grad_reverse", "from coursekit.reverse_mode import grad_reverse\n"),
+        (
+            "04_forward_and_reverse_mode",
+            "grad_forward",
+            "import coursekit.forward_mode as fm\ngrad_forward = fm.grad_forward\n",
+        ),
     ],
 )
-def test_delegating_an_exercise_whose_name_ends_in_backward_is_flagged(assignment, exercise, source):
-    # only a method exercise (Linear_backward) names its class; matmul_backward is a function of that name
+def test_delegating_to_a_reference_module_is_flagged(assignment, exercise, source):
+    # a function named ..._backward is its own reference (only a method exercise, Linear_backward, names its class)
     student, reference = _reference(assignment)
     nb = copy.deepcopy(reference)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == exercise)

@@ -1,0 +1,327 @@
+r"""Forward-mode automatic differentiation (notebook 04): dual numbers carry a derivative along with each value.
+
+See :mod:`coursekit.autodiff` for the two modes side by side.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from coursekit._autodiff_values import (  # noqa: F401 - the helpers this module uses
+    _BOOL,
+    _EXP_MAX,
+    _NODES,
+    _NOT_NODES,
+    _REAL,
+    Value,
+    _as_exponent,
+    _check_base,
+    _check_divisor,
+    _check_power,
+    _clean,
+    _elementwise,
+    _exp_value,
+    _is_real_number,
+    _log_value,
+    _Node,
+    _outputs,
+    _point,
+    _power_slope,
+    _power_value,
+    _zeros_like,
+)
+from coursekit._validate import FloatArray, as_float_array
+
+__all__ = ["Dual", "grad_forward", "jvp", "jacobian_forward"]
+
+# ---------------------------------------------------------------------------
+# Forward mode
+# ---------------------------------------------------------------------------
+
+
+def _dual_operand(x: object, op: str) -> Dual | None:
+    """A Dual for ``x`` (numbers become constants with derivative 0), or None if unsupported."""
+    if isinstance(x, Dual):
+        return x
+    if isinstance(x, _Node):  # the other kind of node: a Var
+        raise TypeError(f"Dual {op} Var: forward mode (Dual) and reverse mode (Var) cannot be mixed")
+    if _is_real_number(x):
+        return Dual._make(float(x), 0.0)  # type: ignore[arg-type]
+    return None
+
+
+class Dual(_Node):
+    r"""A forward-mode dual number :math:`(\theta, \dot\theta)`: a value and its derivative.
+
+    Arithmetic follows the rules of differentiation, e.g.
+    :math:`(a, \dot a)(b, \dot b) = (ab,\ \dot a b + a \dot b)`; a plain number
+    on either side is a constant (derivative 0). Seed the input you
+    differentiate by with ``deriv=1``:
+
+    >>> u = Dual(3.0, 1.0)
+    >>> (u * u + 2 * u).deriv      # d/du (u^2 + 2u) = 2u + 2
+    8.0
+
+    Parameters
+    ----------
+    value : float
+        The value :math:`\theta`.
+    deriv : float
+        Its derivative :math:`\dot\theta` (default 0: a constant).
+
+    Notes
+    -----
+    A Dual holds one number; for arrays use :class:`Var`.
+    """
+
+    __slots__ = ("value", "deriv")
+    # Make numpy hand ``ndarray + Dual`` over to Dual.__radd__ (which refuses arrays).
+    __array_ufunc__ = None
+
+    def __init__(self, value: float, deriv: float = 0.0) -> None:
+        self.value = self._number(value, "value")
+        self.deriv = self._number(deriv, "deriv")
+
+    @staticmethod
+    def _number(x: object, name: str) -> float:
+        if isinstance(x, _NODES):
+            raise TypeError(f"Dual: argument '{name}' must be a plain number, got a {type(x).__name__}")
+        if not _is_real_number(x):
+            if isinstance(x, np.ndarray) and x.ndim == 0 and not isinstance(x.item(), bool):
+                x = x.item()
+            else:
+                raise TypeError(
+                    f"Dual: argument '{name}' must be a single real number, got {type(x).__name__} "
+                    "(a Dual holds one number; for arrays use Var)"
+                )
+        out = float(x)  # type: ignore[arg-type]
+        if not np.isfinite(out):
+            raise ValueError(f"Dual: argument '{name}' must be finite, got {out}")
+        return out
+
+    @classmethod
+    def _make(cls, value: float, deriv: float) -> Dual:
+        d = object.__new__(cls)
+        d.value = float(value)
+        d.deriv = float(deriv)
+        return d
+
+    # arithmetic ----------------------------------------------------------
+    def __add__(self, other: object) -> Dual:
+        o = _dual_operand(other, "+")
+        if o is None:
+            return NotImplemented
+        return Dual._make(self.value + o.value, self.deriv + o.deriv)
+
+    def __radd__(self, other: object) -> Dual:
+        return self.__add__(other)
+
+    def __sub__(self, other: object) -> Dual:
+        o = _dual_operand(other, "-")
+        if o is None:
+            return NotImplemented
+        return Dual._make(self.value - o.value, self.deriv - o.deriv)
+
+    def __rsub__(self, other: object) -> Dual:
+        o = _dual_operand(other, "-")
+        if o is None:
+            return NotImplemented
+        return o - self
+
+    def __mul__(self, other: object) -> Dual:
+        o = _dual_operand(other, "*")
+        if o is None:
+            return NotImplemented
+        return Dual._make(self.value * o.value, self.deriv * o.value + self.value * o.deriv)
+
+    def __rmul__(self, other: object) -> Dual:
+        return self.__mul__(other)
+
+    def __truediv__(self, other: object) -> Dual:
+        o = _dual_operand(other, "/")
+        if o is None:
+            return NotImplemented
+        _check_divisor(o.value, "Dual /")
+        q = self.value / o.value
+        return Dual._make(q, (self.deriv - q * o.deriv) / o.value)
+
+    def __rtruediv__(self, other: object) -> Dual:
+        o = _dual_operand(other, "/")
+        if o is None:
+            return NotImplemented
+        return o / self
+
+    def __pow__(self, other: object) -> Dual:
+        if isinstance(other, Dual):
+            # a ** b = exp(b log a): needs a > 0
+            if self.value <= 0:
+                raise ValueError(
+                    f"Dual ** Dual: the base must be > 0 (a ** b = exp(b log a)), got {self.value}; "
+                    "for a constant exponent use a plain number"
+                )
+            p = self.value**other.value
+            la = math.log(self.value)
+            return Dual._make(p, p * (other.deriv * la + other.value * self.deriv / self.value))
+        if isinstance(other, _Node):  # a Var
+            raise TypeError("Dual ** Var: forward mode (Dual) and reverse mode (Var) cannot be mixed")
+        if not _is_real_number(other):
+            return NotImplemented
+        c = _as_exponent(other, "Dual **")
+        _check_power(self.value, c, "Dual **")
+        return Dual._make(
+            _power_value(self.value, c),  # type: ignore[arg-type]
+            _power_slope(self.value, c) * self.deriv,  # type: ignore[arg-type]
+        )
+
+    def __rpow__(self, other: object) -> Dual:
+        if not _is_real_number(other):
+            return NotImplemented
+        c = float(other)  # type: ignore[arg-type]
+        _check_base(c, "number ** Dual")
+        p = c**self.value
+        return Dual._make(p, p * math.log(c) * self.deriv)
+
+    def __neg__(self) -> Dual:
+        return Dual._make(-self.value, -self.deriv)
+
+    def __pos__(self) -> Dual:
+        return self
+
+    # elementary functions -------------------------------------------------
+    def exp(self) -> Dual:
+        r""":math:`(e^a,\ e^a \dot a)`."""
+        e = float(_exp_value(self.value, "exp"))
+        return Dual._make(e, e * self.deriv)
+
+    def log(self) -> Dual:
+        r""":math:`(\log a,\ \dot a / a)`, for :math:`a > 0`."""
+        v = float(_log_value(self.value, "log"))
+        return Dual._make(v, self.deriv / self.value)
+
+    def sin(self) -> Dual:
+        r""":math:`(\sin a,\ \cos(a)\,\dot a)`."""
+        return Dual._make(math.sin(self.value), math.cos(self.value) * self.deriv)
+
+    def cos(self) -> Dual:
+        r""":math:`(\cos a,\ -\sin(a)\,\dot a)`."""
+        return Dual._make(math.cos(self.value), -math.sin(self.value) * self.deriv)
+
+    def tanh(self) -> Dual:
+        r""":math:`(\tanh a,\ (1 - \tanh^2 a)\,\dot a)`."""
+        t = math.tanh(self.value)
+        return Dual._make(t, (1.0 - t * t) * self.deriv)
+
+    def relu(self) -> Dual:
+        r""":math:`(\max(0, a),\ [a > 0]\,\dot a)` (slope 0 at 0)."""
+        return Dual._make(max(self.value, 0.0), self.deriv if self.value > 0 else 0.0)
+
+    def __repr__(self) -> str:
+        return f"Dual(value={self.value!r}, deriv={self.deriv!r})"
+
+
+def _dual_deriv(out: object, func: str) -> float:
+    if isinstance(out, Dual):
+        return out.deriv
+    if _is_real_number(out):
+        return 0.0  # f did not depend on its inputs
+    raise TypeError(
+        f"{func}: f must return a scalar built from its inputs with + - * / ** and "
+        f"coursekit.autodiff's sin, cos, exp, log, tanh; got {type(out).__name__}"
+    )
+
+
+def grad_forward(f: Callable[[tuple[Dual, ...]], Any], x: ArrayLike) -> FloatArray:
+    r"""Gradient of a scalar function of ``n`` scalars by forward mode: ``n`` passes.
+
+    Pass :math:`i` seeds :math:`\dot x_i = 1` and :math:`\dot x_j = 0` for
+    :math:`j \ne i`, so the output's derivative is :math:`\partial f/\partial x_i`.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(xs)`` with ``xs`` a tuple of ``n`` Duals; returns one Dual (or a
+        plain number if it does not depend on ``xs``).
+    x : array_like, shape (n,)
+        The point.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+    """
+    func = "grad_forward"
+    if not callable(f):
+        raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
+    point = _point(x, func)
+    n = point.shape[0]
+    grad = np.zeros(n)
+    for i in range(n):
+        xs = tuple(Dual._make(point[j], 1.0 if j == i else 0.0) for j in range(n))
+        grad[i] = _dual_deriv(f(xs), func)
+    return grad
+
+
+def jvp(f: Callable[[tuple[Dual, ...]], Any], x: ArrayLike, v: ArrayLike) -> FloatArray:
+    r"""Jacobian-vector product :math:`J_f(x)\, v` by one forward-mode pass.
+
+    Seeding :math:`\dot x = v` makes every output carry
+    :math:`\dot f_k = \sum_i \partial f_k/\partial x_i\, v_i`.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(xs)`` with ``xs`` a tuple of ``n`` Duals; returns a sequence of
+        ``m`` Duals or numbers (a single one means ``m = 1``).
+    x : array_like, shape (n,)
+        The point.
+    v : array_like, shape (n,)
+        The direction.
+
+    Returns
+    -------
+    ndarray, shape (m,)
+    """
+    func = "jvp"
+    if not callable(f):
+        raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
+    point = _point(x, func)
+    direction = as_float_array(v, "v", func, ndim=1)
+    if direction.shape != point.shape:
+        raise ValueError(f"{func}: argument 'v' must have the shape of 'x', {point.shape}, got {direction.shape}")
+    xs = tuple(Dual._make(p, d) for p, d in zip(point, direction, strict=True))
+    return np.array([_dual_deriv(o, func) for o in _outputs(f(xs), func)], dtype=np.float64)
+
+
+def jacobian_forward(f: Callable[[tuple[Dual, ...]], Any], x: ArrayLike) -> FloatArray:
+    r"""The whole Jacobian :math:`J_{ki} = \partial f_k/\partial x_i` by forward mode: one pass per input.
+
+    Pass :math:`i` seeds :math:`\dot x = e_i` and yields column :math:`i` for every output at
+    once, so the cost is :math:`n` evaluations of ``f`` (with dual numbers), whatever :math:`m`.
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`jvp`: a tuple of ``n`` Duals in, ``m`` Duals or numbers out.
+    x : array_like, shape (n,)
+        The point.
+
+    Returns
+    -------
+    ndarray, shape (m, n)
+    """
+    func = "jacobian_forward"
+    if not callable(f):
+        raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
+    point = _point(x, func)
+    n = point.shape[0]
+    if n == 0:
+        raise ValueError(f"{func}: argument 'x' must have at least one entry")
+    columns = []
+    for i in range(n):
+        xs = tuple(Dual._make(point[j], 1.0 if j == i else 0.0) for j in range(n))
+        columns.append([_dual_deriv(o, func) for o in _outputs(f(xs), func)])
+    return np.array(columns, dtype=np.float64).T
