@@ -3,7 +3,9 @@
 * :func:`xor_data`: the four XOR points, which no linear model fits;
 * :func:`wedge_data`: points of a square labelled by ``x2 >= |x1|`` (tutorial Q3);
 * :func:`spiral_data`: interleaved spiral arms, a classic test for an MLP;
-* :func:`digits`: scikit-learn's bundled 8x8 handwritten digits (notebooks 06 and 07).
+* :func:`digits`: scikit-learn's bundled 8x8 handwritten digits (notebooks 06 and 07);
+* :func:`make_heteroscedastic_data`: 1-D regression data whose noise grows with the input (notebook 09),
+  with its :func:`true_mean` and :func:`true_std`.
 
 Randomness comes only from the ``rng`` argument, so a seed fixes the data.
 """
@@ -11,16 +13,25 @@ Randomness comes only from the ``rng`` argument, so a seed fixes the data.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from functools import lru_cache
 from numbers import Real
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from coursekit._validate import FloatArray, check_int, check_positive, check_rng
+from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_rng
 
-__all__ = ["xor_data", "wedge_data", "spiral_data", "digits"]
+__all__ = [
+    "xor_data",
+    "wedge_data",
+    "spiral_data",
+    "digits",
+    "make_heteroscedastic_data",
+    "true_mean",
+    "true_std",
+]
 
 IntArray = NDArray[np.int64]
 
@@ -169,3 +180,99 @@ def digits() -> tuple[FloatArray, IntArray]:
     X.setflags(write=False)
     y.setflags(write=False)
     return X, y
+
+
+def true_mean(x: ArrayLike) -> FloatArray:
+    r"""The mean function of :func:`make_heteroscedastic_data`: :math:`\mu(x) = \sin(x) + x/4`.
+
+    Parameters
+    ----------
+    x : array_like, shape (M,)
+        Inputs.
+
+    Returns
+    -------
+    ndarray, shape (M,)
+    """
+    xa = as_float_array(x, "x", "true_mean", ndim=1)
+    return np.sin(xa) + 0.25 * xa
+
+
+def true_std(x: ArrayLike) -> FloatArray:
+    r"""The noise level of :func:`make_heteroscedastic_data`: :math:`s(x) = 0.05 + 0.5\,\sigma(1.5 x)`.
+
+    :math:`\sigma` is the logistic sigmoid: the noise grows smoothly from about
+    0.05 on the left to about 0.55 on the right (0.3 at :math:`x = 0`).
+
+    Parameters
+    ----------
+    x : array_like, shape (M,)
+        Inputs.
+
+    Returns
+    -------
+    ndarray, shape (M,)
+        Standard deviations, all positive.
+    """
+    xa = as_float_array(x, "x", "true_std", ndim=1)
+    return 0.05 + 0.5 * 0.5 * (1.0 + np.tanh(0.75 * xa))
+
+
+def make_heteroscedastic_data(
+    n: int,
+    rng: np.random.Generator,
+    *,
+    low: float = -3.0,
+    high: float = 3.0,
+    mean_fn: Callable[[FloatArray], FloatArray] | None = None,
+    std_fn: Callable[[FloatArray], FloatArray] | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    r"""Draw 1-D regression data whose noise level depends on the input.
+
+    .. math::
+
+        x_n \sim \mathcal U(\text{low}, \text{high}), \qquad
+        y_n = \mu(x_n) + s(x_n)\, \varepsilon_n, \quad \varepsilon_n \sim \mathcal N(0, 1),
+
+    with :func:`true_mean` :math:`\mu` and :func:`true_std` :math:`s` unless
+    others are given.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples, ``>= 1``.
+    rng : numpy.random.Generator
+        Source of randomness (inputs first, then noise).
+    low, high : float
+        Input range, ``low < high``.
+    mean_fn, std_fn : callable, optional
+        Replacements for :math:`\mu` and :math:`s`, mapping shape (n,) to (n,);
+        ``std_fn`` must return positive values.
+
+    Returns
+    -------
+    X : ndarray, shape (n, 1)
+        Inputs.
+    y : ndarray, shape (n,)
+        Targets.
+    mean : ndarray, shape (n,)
+        :math:`\mu(x_n)`.
+    std : ndarray, shape (n,)
+        :math:`s(x_n)`.
+    """
+    func = "make_heteroscedastic_data"
+    n = check_int(n, "n", func, minimum=1)
+    rng = check_rng(rng, func)
+    low_f = float(as_float_array(low, "low", func, ndim=0))
+    high_f = float(as_float_array(high, "high", func, ndim=0))
+    if not low_f < high_f:
+        raise ValueError(f"{func}: arguments must satisfy low < high, got low={low_f}, high={high_f}")
+    x = rng.uniform(low_f, high_f, size=n)
+    mean = np.asarray((mean_fn or true_mean)(x), dtype=np.float64)
+    std = np.asarray((std_fn or true_std)(x), dtype=np.float64)
+    if mean.shape != x.shape or std.shape != x.shape:
+        raise ValueError(f"{func}: mean_fn and std_fn must map shape {x.shape} to {x.shape}")
+    if not np.all(np.isfinite(std) & (std > 0)):
+        raise ValueError(f"{func}: std_fn must return finite positive values")
+    y = mean + std * rng.standard_normal(n)
+    return x[:, None], y, mean, std
