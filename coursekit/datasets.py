@@ -3,7 +3,8 @@
 * :func:`xor_data`: the four XOR points, which no linear model fits;
 * :func:`wedge_data`: points of a square labelled by ``x2 >= |x1|`` (tutorial Q3);
 * :func:`spiral_data`: interleaved spiral arms, a classic test for an MLP;
-* :func:`digits`: scikit-learn's bundled 8x8 handwritten digits (notebooks 06 and 07);
+* :func:`digits`: scikit-learn's bundled 8x8 handwritten digits (notebook 06), and
+  :func:`load_digits_split`: the same split three ways, with optional label noise (notebook 07);
 * :func:`make_heteroscedastic_data`: 1-D regression data whose noise grows with the input (notebook 09),
   with its :func:`true_mean` and :func:`true_std`.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from numbers import Real
 from pathlib import Path
@@ -21,13 +23,15 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_rng
+from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_probability, check_rng
 
 __all__ = [
     "xor_data",
     "wedge_data",
     "spiral_data",
     "digits",
+    "DigitsSplit",
+    "load_digits_split",
     "make_heteroscedastic_data",
     "true_mean",
     "true_std",
@@ -276,3 +280,66 @@ def make_heteroscedastic_data(
         raise ValueError(f"{func}: std_fn must return finite positive values")
     y = mean + std * rng.standard_normal(n)
     return x[:, None], y, mean, std
+
+
+@dataclass(frozen=True)
+class DigitsSplit:
+    """The 8x8 digits, split into training, validation and test sets.
+
+    Attributes
+    ----------
+    X_train, X_val, X_test : ndarray, shapes (n_train, 64), (n_val, 64), (n_test, 64)
+        Pixel intensities scaled from 0..16 to [0, 1], one image per row.
+    y_train, y_val, y_test : ndarray of int64, shapes (n_train,), (n_val,), (n_test,)
+        Digit labels 0..9. Only ``y_train`` carries label noise, if any was asked for.
+    flipped : ndarray of bool, shape (n_train,)
+        Which training labels were replaced by a wrong digit.
+    """
+
+    X_train: FloatArray
+    y_train: IntArray
+    X_val: FloatArray
+    y_val: IntArray
+    X_test: FloatArray
+    y_test: IntArray
+    flipped: NDArray[np.bool_]
+
+
+def load_digits_split(n_train: int, n_val: int, rng: np.random.Generator, *, label_noise: float = 0.0) -> DigitsSplit:
+    r"""Shuffle scikit-learn's bundled 8x8 digits (1797 images) and split them three ways.
+
+    The first ``n_train`` shuffled images train, the next ``n_val`` validate (model
+    selection, early stopping), the rest test. With ``label_noise`` :math:`= q > 0` each
+    training label is, with probability :math:`q`, replaced by one of the nine *other*
+    digits chosen uniformly; validation and test labels stay clean. Wrong labels can only be
+    fitted by memorising them, which makes over-fitting easy to see on a small network.
+
+    Parameters
+    ----------
+    n_train, n_val : int
+        Sizes of the training and validation sets (>= 1, together fewer than 1797).
+    rng : numpy.random.Generator
+        Source of the shuffle and of the label noise.
+    label_noise : float
+        Probability :math:`q \in [0, 1)` of corrupting a training label.
+
+    Returns
+    -------
+    DigitsSplit
+    """
+    func = "load_digits_split"
+    check_rng(rng, func)
+    q = check_probability(label_noise, "label_noise", func, high_open=True)
+    n_tr = check_int(n_train, "n_train", func, minimum=1)
+    n_va = check_int(n_val, "n_val", func, minimum=1)
+    pixels, labels = digits()
+    X = pixels / 16.0
+    y = labels.copy()
+    if n_tr + n_va >= len(X):
+        raise ValueError(f"{func}: n_train + n_val must leave images for the test set (< {len(X)}), got {n_tr + n_va}")
+    order = rng.permutation(len(X))
+    tr, va, te = order[:n_tr], order[n_tr : n_tr + n_va], order[n_tr + n_va :]
+    y_train = y[tr].copy()
+    flipped = rng.random(n_tr) < q
+    y_train[flipped] = (y_train[flipped] + rng.integers(1, 10, size=int(flipped.sum()))) % 10
+    return DigitsSplit(X[tr], y_train, X[va], y[va], X[te], y[te], flipped)

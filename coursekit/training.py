@@ -11,7 +11,7 @@ trainers only choose the update and what to record:
   rules of :mod:`coursekit.optim` (``sgd_step`` ... ``adam_step``), with training and validation
   curves.
 
-(Notebook 07's :func:`coursekit.regularisation.train_mlp` adds dropout and batch norm to its own
+(Notebook 07's :func:`coursekit.regularised_training.train_mlp` adds dropout and batch norm to its own
 network, and notebook 09's :func:`coursekit.heteroscedastic.fit_heteroscedastic` trains two output
 heads; both still run loops of their own.)
 """

@@ -14,20 +14,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from coursekit.datasets import load_digits_split
 from coursekit.regularisation import (
-    MLPWeights,
-    _Net,
     add_input_noise,
     batchnorm_backward,
     batchnorm_forward,
     dropout_backward,
     dropout_forward,
     early_stopping,
-    load_digits_split,
-    mlp_logits,
-    train_mlp,
     weight_decay_step,
 )
+from coursekit.regularised_training import MLPWeights, _Net, mlp_logits, train_mlp
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
 

@@ -58,7 +58,8 @@ import numpy as np
 from coursekit.checks import assert_close, assert_shape, call
 from coursekit.gradcheck import numerical_gradient, relative_error
 from coursekit.progress import GRADING
-from coursekit.regularisation import load_digits_split, mlp_logits, train_mlp
+from coursekit.datasets import load_digits_split
+from coursekit.regularised_training import mlp_logits, train_mlp
 
 SEED = 0
 rng = np.random.default_rng(SEED)
@@ -101,7 +102,7 @@ plt.show()
 # %% [markdown]
 # The network has one hidden layer of 256 ReLU units and a softmax output, trained by mini-batch SGD
 # (batches of 20, step size 0.2) on the mean cross-entropy. After every epoch (one pass over the 200
-# training images) `train_mlp` from `coursekit.regularisation` measures the loss on the whole training
+# training images) `train_mlp` from `coursekit.regularised_training` measures the loss on the whole training
 # set and on the validation set, and, with `keep_weights=True`, keeps a copy of the weights.
 # (While the notebook is being graded the runs are shorter.)
 
