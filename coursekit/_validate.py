@@ -158,3 +158,38 @@ def check_labels(value: object, rows: int, name: str, func: str) -> NDArray[np.i
     if arr.size and arr.min() < 0:
         raise ValueError(f"{func}: argument '{name}' must hold labels 0, 1, ..., got {int(arr.min())}")
     return arr.astype(np.int64)
+
+
+def check_binary_labels(y: ArrayLike, func: str, n: int | None = None) -> FloatArray:
+    """Binary labels: a 1-D array of zeros and ones (real, integer or bool dtype) as float64, ``n`` long if given."""
+    if isinstance(y, np.ndarray) and y.dtype == np.bool_:
+        y = y.astype(np.float64)
+    arr = as_float_array(y, "y", func, ndim=1)
+    if not np.all((arr == 0.0) | (arr == 1.0)):
+        bad = float(arr[(arr != 0.0) & (arr != 1.0)][0])
+        raise ValueError(f"{func}: argument 'y' must hold only the labels 0 and 1, found {bad!r}")
+    if n is not None and arr.shape[0] != n:
+        raise ValueError(f"{func}: argument 'y' must have one label per row of X ({n}), got shape {arr.shape}")
+    return arr
+
+
+def check_probabilities(p: ArrayLike, name: str, func: str) -> FloatArray:
+    """Validate a 1-D array of probabilities in [0, 1]."""
+    pa = as_float_array(p, name, func, ndim=1)
+    if np.any((pa < 0) | (pa > 1)):
+        raise ValueError(f"{func}: argument '{name}' must hold probabilities in [0, 1]")
+    return pa
+
+
+def check_sample_weight(sample_weight: ArrayLike | None, n: int, func: str) -> FloatArray:
+    """Non-negative weights, one per row of X (all ones when None)."""
+    if sample_weight is None:
+        return np.ones(n)
+    s = as_float_array(sample_weight, "sample_weight", func, ndim=1)
+    if s.shape[0] != n:
+        raise ValueError(
+            f"{func}: argument 'sample_weight' must have one weight per row of X ({n}), got shape {s.shape}"
+        )
+    if np.any(s < 0):
+        raise ValueError(f"{func}: argument 'sample_weight' must be >= 0, found {float(s[s < 0][0])}")
+    return s

@@ -5,6 +5,7 @@
 * :func:`spiral_data`: interleaved spiral arms, a classic test for an MLP;
 * :func:`digits`: scikit-learn's bundled 8x8 handwritten digits (notebook 06), and
   :func:`load_digits_split`: the same split three ways, with optional label noise (notebook 07);
+* :func:`make_rare_events`: a rare positive class from a logistic model (notebook 08);
 * :func:`make_heteroscedastic_data`: 1-D regression data whose noise grows with the input (notebook 09),
   with its :func:`true_mean` and :func:`true_std`.
 
@@ -24,6 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_probability, check_rng
+from coursekit.activations import logistic
 
 __all__ = [
     "xor_data",
@@ -32,6 +34,7 @@ __all__ = [
     "digits",
     "DigitsSplit",
     "load_digits_split",
+    "make_rare_events",
     "make_heteroscedastic_data",
     "true_mean",
     "true_std",
@@ -343,3 +346,62 @@ def load_digits_split(n_train: int, n_val: int, rng: np.random.Generator, *, lab
     flipped = rng.random(n_tr) < q
     y_train[flipped] = (y_train[flipped] + rng.integers(1, 10, size=int(flipped.sum()))) % 10
     return DigitsSplit(X[tr], y_train, X[va], y[va], X[te], y[te], flipped)
+
+
+def make_rare_events(
+    n: int,
+    rng: np.random.Generator,
+    *,
+    w_true: ArrayLike = (1.5, -1.0),
+    b_true: float = -4.5,
+    curvature: float = 0.0,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""Draw a data set whose positives are rare and whose true model is known.
+
+    .. math::
+
+        x_n \sim \mathcal{N}(0, I_d), \qquad
+        p_n = P(y_n = 1 \mid x_n) = \sigma(w_\star^\top x_n + b_\star + c\, x_{n1}^2), \qquad
+        y_n \sim \mathrm{Bernoulli}(p_n).
+
+    With the defaults (:math:`w_\star = (1.5, -1)`, :math:`b_\star = -4.5`,
+    curvature :math:`c = 0`) about 4 % of the labels are positive, and logistic
+    regression is exactly the right model, so fitted parameters can be compared
+    with the truth. With :math:`c \ne 0` the true log-odds bend (a parabola in
+    the first input) and a logistic regression, linear in :math:`x`, is the
+    wrong model: the case where the two corrections of the tutorial differ.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples, ``n >= 1``.
+    rng : numpy.random.Generator
+        Source of randomness (inputs first, then labels).
+    w_true : array_like, shape (d,)
+        True weights; their length sets the input dimension ``d``.
+    b_true : float
+        True bias (more negative means rarer positives).
+    curvature : float
+        Coefficient :math:`c` of :math:`x_{n1}^2` in the true log-odds (default 0).
+
+    Returns
+    -------
+    X : ndarray, shape (n, d)
+        Inputs.
+    y : ndarray, shape (n,)
+        Labels, float64 zeros and ones.
+    p : ndarray, shape (n,)
+        The true probabilities :math:`P(y_n = 1 \mid x_n)`.
+    """
+    func = "make_rare_events"
+    n = check_int(n, "n", func, minimum=1)
+    rng = check_rng(rng, func)
+    w = as_float_array(w_true, "w_true", func, ndim=1)
+    if w.shape[0] == 0:
+        raise ValueError(f"{func}: argument 'w_true' must have at least one entry")
+    b = float(as_float_array(b_true, "b_true", func, ndim=0))
+    c = float(as_float_array(curvature, "curvature", func, ndim=0))
+    X = rng.standard_normal((n, w.shape[0]))
+    p = logistic(X @ w + b + c * X[:, 0] ** 2)
+    y = (rng.random(n) < p).astype(np.float64)
+    return X, y, p

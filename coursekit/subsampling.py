@@ -46,21 +46,29 @@ Labels ``y`` are arrays of zeros and ones (any real or integer dtype).
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 from numpy.typing import ArrayLike
 
 from coursekit._validate import (
     FloatArray,
     as_float_array,
+    check_binary_labels,
     check_int,
     check_positive,
     check_probability,
     check_rng,
-    check_same_shape,
+    check_sample_weight,
 )
 from coursekit.activations import logistic
+from coursekit.calibration import (
+    ReliabilityCurve,
+    excess_log_loss,
+    log_loss,
+    precision_recall,
+    precision_recall_curve,
+    reliability_curve,
+)
+from coursekit.datasets import make_rare_events
 
 __all__ = [
     "subsample_negatives",
@@ -83,37 +91,6 @@ __all__ = [
 # --------------------------------------------------------------------------- helpers
 
 
-def _labels(y: ArrayLike, func: str, n: int | None = None) -> FloatArray:
-    """Validate binary labels: a 1-D array of zeros and ones, as float64."""
-    if isinstance(y, np.ndarray) and y.dtype == np.bool_:
-        y = y.astype(np.float64)
-    arr = as_float_array(y, "y", func, ndim=1)
-    if not np.all((arr == 0.0) | (arr == 1.0)):
-        bad = float(arr[(arr != 0.0) & (arr != 1.0)][0])
-        raise ValueError(f"{func}: argument 'y' must hold only the labels 0 and 1, found {bad!r}")
-    if n is not None and arr.shape[0] != n:
-        raise ValueError(f"{func}: argument 'y' must have one label per row of X ({n}), got shape {arr.shape}")
-    return arr
-
-
-def _labels_and_probs(y: ArrayLike, p: ArrayLike, func: str) -> tuple[FloatArray, FloatArray]:
-    """Validate labels and same-shaped predictions in [0, 1]."""
-    ya = _labels(y, func)
-    pa = as_float_array(p, "p", func, ndim=1)
-    check_same_shape(pa, ya, "y", "p", func)
-    if np.any((pa < 0) | (pa > 1)):
-        raise ValueError(f"{func}: argument 'p' must hold probabilities in [0, 1]")
-    return ya, pa
-
-
-def _probabilities(p: ArrayLike, name: str, func: str) -> FloatArray:
-    """Validate a 1-D array of probabilities in [0, 1]."""
-    pa = as_float_array(p, name, func, ndim=1)
-    if np.any((pa < 0) | (pa > 1)):
-        raise ValueError(f"{func}: argument '{name}' must hold probabilities in [0, 1]")
-    return pa
-
-
 def _design(X: ArrayLike, func: str) -> FloatArray:
     arr = as_float_array(X, "X", func, ndim=2)
     if arr.shape[0] == 0:
@@ -124,19 +101,6 @@ def _design(X: ArrayLike, func: str) -> FloatArray:
 def _fraction(f: float, func: str) -> float:
     """Validate a keep-fraction ``0 < f <= 1``."""
     return check_probability(f, "f", func, low_open=True)
-
-
-def _sample_weight(sample_weight: ArrayLike | None, n: int, func: str) -> FloatArray:
-    if sample_weight is None:
-        return np.ones(n)
-    s = as_float_array(sample_weight, "sample_weight", func, ndim=1)
-    if s.shape[0] != n:
-        raise ValueError(
-            f"{func}: argument 'sample_weight' must have one weight per row of X ({n}), got shape {s.shape}"
-        )
-    if np.any(s < 0):
-        raise ValueError(f"{func}: argument 'sample_weight' must be >= 0, found {float(s[s < 0][0])}")
-    return s
 
 
 # --------------------------------------------------------------------------- exercises
@@ -173,7 +137,7 @@ def subsample_negatives(
     """
     func = "subsample_negatives"
     Xa = _design(X, func)
-    ya = _labels(y, func, Xa.shape[0])
+    ya = check_binary_labels(y, func, Xa.shape[0])
     f = _fraction(f, func)
     rng = check_rng(rng, func)
     u = rng.random(Xa.shape[0])
@@ -243,7 +207,7 @@ def importance_weights(y: ArrayLike, f: float) -> FloatArray:
         ``1.0`` where ``y == 1`` and ``1/f`` where ``y == 0``.
     """
     func = "importance_weights"
-    ya = _labels(y, func)
+    ya = check_binary_labels(y, func)
     f = _fraction(f, func)
     return np.where(ya == 1.0, 1.0, 1.0 / f)
 
@@ -315,7 +279,7 @@ def safe_step_size(X: ArrayLike, sample_weight: ArrayLike | None = None, l2: flo
     """
     func = "safe_step_size"
     Xa = _design(X, func)
-    s = _sample_weight(sample_weight, Xa.shape[0], func)
+    s = check_sample_weight(sample_weight, Xa.shape[0], func)
     l2 = check_positive(l2, "l2", func, allow_zero=True)
     lipschitz = _lipschitz(Xa, s, l2)
     if not lipschitz > 0.0:
@@ -343,8 +307,8 @@ def _gradient_descent(
     func = "fit_logistic_regression"
     Xa = _design(X, func)
     n, d = Xa.shape
-    ya = _labels(y, func, n)
-    s = _sample_weight(sample_weight, n, func)
+    ya = check_binary_labels(y, func, n)
+    s = check_sample_weight(sample_weight, n, func)
     l2 = check_positive(l2, "l2", func, allow_zero=True)
     epochs = check_int(epochs, "epochs", func, minimum=0)
     _check_both_classes(ya, s, func)
@@ -507,318 +471,3 @@ def predict_proba(X: ArrayLike, w: ArrayLike, b: float) -> FloatArray:
         )
     ba = float(as_float_array(b, "b", func, ndim=0))
     return logistic(Xa @ wa + ba)
-
-
-def log_loss(y: ArrayLike, p: ArrayLike, *, sample_weight: ArrayLike | None = None, eps: float = 1e-15) -> float:
-    r"""Mean negative log-likelihood of labels under predicted probabilities.
-
-    .. math::
-
-        \frac{1}{N} \sum_{n=1}^N s_n \big[-y_n \log \tilde p_n - (1 - y_n) \log(1 - \tilde p_n)\big],
-        \qquad \tilde p_n = \mathrm{clip}(p_n, \epsilon, 1 - \epsilon).
-
-    The clipping keeps the loss finite when a model predicts exactly 0 or 1
-    for an example it gets wrong: such an example costs at most
-    :math:`-\log \epsilon \approx 34.5` nats for the default
-    :math:`\epsilon = 10^{-15}`. Predictions that are already inside
-    :math:`[\epsilon, 1-\epsilon]` are unaffected. Weights are divided by
-    :math:`N` as in :func:`fit_logistic_regression`.
-
-    Parameters
-    ----------
-    y : array_like, shape (N,)
-        Labels, 0 or 1.
-    p : array_like, shape (N,)
-        Predicted :math:`P(y=1 \mid x_n)`, in [0, 1].
-    sample_weight : array_like, shape (N,), optional
-        Non-negative weights :math:`s_n`; default all ones.
-    eps : float
-        Clipping level, ``0 < eps < 0.5``.
-
-    Returns
-    -------
-    float
-        The (weighted) mean log loss, in nats.
-    """
-    func = "log_loss"
-    ya, pa = _labels_and_probs(y, p, func)
-    if ya.shape[0] == 0:
-        raise ValueError(f"{func}: arguments 'y' and 'p' must not be empty")
-    eps = check_probability(eps, "eps", func, low_open=True)
-    if eps >= 0.5:
-        raise ValueError(f"{func}: argument 'eps' must be < 0.5, got {eps}")
-    s = _sample_weight(sample_weight, ya.shape[0], func)
-    pc = np.clip(pa, eps, 1.0 - eps)
-    nll = -(ya * np.log(pc) + (1.0 - ya) * np.log1p(-pc))
-    return float(np.sum(s * nll) / ya.shape[0])
-
-
-def excess_log_loss(p_true: ArrayLike, p: ArrayLike, *, eps: float = 1e-15) -> float:
-    r"""How much worse than the truth a model's expected log loss is: a mean KL divergence.
-
-    When the true :math:`p_n = P(y=1 \mid x_n)` is known, the expected log loss
-    of predictions :math:`q_n` exceeds that of the truth by
-
-    .. math::
-
-        \frac{1}{N} \sum_{n=1}^N \Big[ p_n \log\frac{p_n}{q_n}
-            + (1 - p_n) \log\frac{1 - p_n}{1 - q_n} \Big]
-        = \frac{1}{N} \sum_n \mathrm{KL}\big(\mathrm{Bern}(p_n) \,\Vert\, \mathrm{Bern}(q_n)\big) \ge 0,
-
-    with equality exactly when :math:`q_n = p_n` for every :math:`n`. Unlike the
-    log loss on sampled labels it carries no label noise, so it judges
-    calibration exactly. :math:`q_n` is clipped to
-    :math:`[\epsilon, 1 - \epsilon]` as in :func:`log_loss`; terms with
-    :math:`p_n \in \{0, 1\}` use :math:`0 \log 0 = 0`.
-
-    Parameters
-    ----------
-    p_true : array_like, shape (N,)
-        True probabilities :math:`p_n`, in [0, 1].
-    p : array_like, shape (N,)
-        Predicted probabilities :math:`q_n`, in [0, 1].
-    eps : float
-        Clipping level, ``0 < eps < 0.5``.
-
-    Returns
-    -------
-    float
-        The mean KL divergence, in nats.
-    """
-    func = "excess_log_loss"
-    pt = _probabilities(p_true, "p_true", func)
-    q = _probabilities(p, "p", func)
-    check_same_shape(pt, q, "p_true", "p", func)
-    if pt.shape[0] == 0:
-        raise ValueError(f"{func}: arguments 'p_true' and 'p' must not be empty")
-    eps = check_probability(eps, "eps", func, low_open=True)
-    if eps >= 0.5:
-        raise ValueError(f"{func}: argument 'eps' must be < 0.5, got {eps}")
-    qc = np.clip(q, eps, 1.0 - eps)
-    pos = pt > 0.0
-    neg = pt < 1.0
-    kl = np.zeros_like(pt)
-    kl[pos] += pt[pos] * (np.log(pt[pos]) - np.log(qc[pos]))
-    kl[neg] += (1.0 - pt[neg]) * (np.log1p(-pt[neg]) - np.log1p(-qc[neg]))
-    return float(np.mean(kl))
-
-
-def make_rare_events(
-    n: int,
-    rng: np.random.Generator,
-    *,
-    w_true: ArrayLike = (1.5, -1.0),
-    b_true: float = -4.5,
-    curvature: float = 0.0,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    r"""Draw a data set whose positives are rare and whose true model is known.
-
-    .. math::
-
-        x_n \sim \mathcal{N}(0, I_d), \qquad
-        p_n = P(y_n = 1 \mid x_n) = \sigma(w_\star^\top x_n + b_\star + c\, x_{n1}^2), \qquad
-        y_n \sim \mathrm{Bernoulli}(p_n).
-
-    With the defaults (:math:`w_\star = (1.5, -1)`, :math:`b_\star = -4.5`,
-    curvature :math:`c = 0`) about 4 % of the labels are positive, and logistic
-    regression is exactly the right model, so fitted parameters can be compared
-    with the truth. With :math:`c \ne 0` the true log-odds bend (a parabola in
-    the first input) and a logistic regression, linear in :math:`x`, is the
-    wrong model: the case where the two corrections of the tutorial differ.
-
-    Parameters
-    ----------
-    n : int
-        Number of examples, ``n >= 1``.
-    rng : numpy.random.Generator
-        Source of randomness (inputs first, then labels).
-    w_true : array_like, shape (d,)
-        True weights; their length sets the input dimension ``d``.
-    b_true : float
-        True bias (more negative means rarer positives).
-    curvature : float
-        Coefficient :math:`c` of :math:`x_{n1}^2` in the true log-odds (default 0).
-
-    Returns
-    -------
-    X : ndarray, shape (n, d)
-        Inputs.
-    y : ndarray, shape (n,)
-        Labels, float64 zeros and ones.
-    p : ndarray, shape (n,)
-        The true probabilities :math:`P(y_n = 1 \mid x_n)`.
-    """
-    func = "make_rare_events"
-    n = check_int(n, "n", func, minimum=1)
-    rng = check_rng(rng, func)
-    w = as_float_array(w_true, "w_true", func, ndim=1)
-    if w.shape[0] == 0:
-        raise ValueError(f"{func}: argument 'w_true' must have at least one entry")
-    b = float(as_float_array(b_true, "b_true", func, ndim=0))
-    c = float(as_float_array(curvature, "curvature", func, ndim=0))
-    X = rng.standard_normal((n, w.shape[0]))
-    p = logistic(X @ w + b + c * X[:, 0] ** 2)
-    y = (rng.random(n) < p).astype(np.float64)
-    return X, y, p
-
-
-class ReliabilityCurve(NamedTuple):
-    """Result of :func:`reliability_curve` (unpacks like a 4-tuple)."""
-
-    edges: FloatArray
-    """shape (n_bins + 1,): bin edges, from 0 to 1."""
-    mean_predicted: FloatArray
-    """shape (n_bins,): mean predicted probability in each bin (NaN if empty)."""
-    observed_frequency: FloatArray
-    """shape (n_bins,): fraction of positives in each bin (NaN if empty)."""
-    counts: np.ndarray
-    """shape (n_bins,): number of examples in each bin (int64)."""
-
-
-def reliability_curve(y: ArrayLike, p: ArrayLike, n_bins: int = 10, *, strategy: str = "uniform") -> ReliabilityCurve:
-    r"""Bin predictions and compare their mean with how often the label is 1.
-
-    For a calibrated model, among the examples predicted with probability
-    about :math:`q`, a fraction of about :math:`q` is positive: the points
-    (``mean_predicted``, ``observed_frequency``) lie on the diagonal. A model
-    fitted naively to subsampled data lies below it (it predicts positives
-    too often).
-
-    When the true probabilities :math:`P(y=1 \mid x_n)` are known (generated
-    data), pass them as ``y``: the "observed frequency" becomes the mean true
-    probability in each bin, an exact reliability curve free of label noise.
-
-    Bin :math:`j` holds the predictions with :math:`e_j \le p_n < e_{j+1}`
-    (the last bin also holds :math:`p_n = e_{n_\text{bins}}`).
-
-    Parameters
-    ----------
-    y : array_like, shape (N,)
-        Labels, 0 or 1, or the true probabilities :math:`P(y=1 \mid x_n)` in [0, 1].
-    p : array_like, shape (N,)
-        Predicted probabilities in [0, 1].
-    n_bins : int
-        Number of bins, ``>= 1``.
-    strategy : {"uniform", "quantile"}
-        ``"uniform"``: equal-width bins on [0, 1]. ``"quantile"``: edges at the
-        quantiles of ``p`` (first and last edge 0 and 1), so the bins hold
-        about equally many examples; better for rare events, where almost
-        every prediction is close to 0.
-
-    Returns
-    -------
-    ReliabilityCurve
-        ``(edges, mean_predicted, observed_frequency, counts)`` with shapes
-        ``(n_bins + 1,)``, ``(n_bins,)``, ``(n_bins,)``, ``(n_bins,)``.
-        Empty bins have count 0 and NaN mean and frequency.
-    """
-    func = "reliability_curve"
-    ya = _probabilities(y, "y", func)
-    pa = _probabilities(p, "p", func)
-    check_same_shape(pa, ya, "y", "p", func)
-    n_bins = check_int(n_bins, "n_bins", func, minimum=1)
-    if strategy == "uniform":
-        edges = np.linspace(0.0, 1.0, n_bins + 1)
-    elif strategy == "quantile":
-        if pa.shape[0] == 0:
-            raise ValueError(f"{func}: strategy 'quantile' needs at least one prediction")
-        edges = np.quantile(pa, np.linspace(0.0, 1.0, n_bins + 1))
-        edges[0], edges[-1] = 0.0, 1.0
-        edges = np.maximum.accumulate(edges)
-    else:
-        raise ValueError(f"{func}: argument 'strategy' must be 'uniform' or 'quantile', got {strategy!r}")
-    idx = np.searchsorted(edges[1:-1], pa, side="right")
-    counts = np.bincount(idx, minlength=n_bins).astype(np.int64)
-    sum_p = np.bincount(idx, weights=pa, minlength=n_bins)
-    sum_y = np.bincount(idx, weights=ya, minlength=n_bins)
-    nonempty = counts > 0
-    mean_pred = np.full(n_bins, np.nan)
-    freq = np.full(n_bins, np.nan)
-    mean_pred[nonempty] = sum_p[nonempty] / counts[nonempty]
-    freq[nonempty] = sum_y[nonempty] / counts[nonempty]
-    return ReliabilityCurve(edges, mean_pred, freq, counts)
-
-
-def precision_recall(y: ArrayLike, p: ArrayLike, threshold: float = 0.5) -> tuple[float, float]:
-    r"""Precision and recall of the rule "predict 1 when :math:`p_n \ge` threshold".
-
-    With true positives TP, false positives FP and false negatives FN,
-
-    .. math::
-
-        \text{precision} = \frac{TP}{TP + FP}, \qquad
-        \text{recall} = \frac{TP}{TP + FN}.
-
-    Precision is the fraction of flagged examples that really are positive;
-    recall is the fraction of the positives that get flagged.
-
-    Parameters
-    ----------
-    y : array_like, shape (N,)
-        Labels, 0 or 1.
-    p : array_like, shape (N,)
-        Predicted probabilities (or any scores).
-    threshold : float
-        Decision threshold in [0, 1].
-
-    Returns
-    -------
-    precision : float
-        NaN when nothing is predicted positive (0/0).
-    recall : float
-        NaN when ``y`` has no positives (0/0).
-    """
-    func = "precision_recall"
-    ya, pa = _labels_and_probs(y, p, func)
-    threshold = check_probability(threshold, "threshold", func)
-    flagged = pa >= threshold
-    positive = ya == 1.0
-    tp = int(np.sum(flagged & positive))
-    n_flagged = int(np.sum(flagged))
-    n_positive = int(np.sum(positive))
-    precision = tp / n_flagged if n_flagged > 0 else float("nan")
-    recall = tp / n_positive if n_positive > 0 else float("nan")
-    return float(precision), float(recall)
-
-
-def precision_recall_curve(y: ArrayLike, p: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
-    r"""Precision and recall of "predict 1 when :math:`p_n \ge t`" for every threshold :math:`t` that matters.
-
-    Sorting the predictions from the largest down, the threshold :math:`t` equal
-    to the :math:`k`-th largest distinct prediction flags every example with
-    :math:`p_n \ge t`; ties are flagged together. This gives the whole curve with
-    one sort and one cumulative sum, instead of one pass over the data per
-    threshold. Adding a constant to a logistic regression's bias does not change
-    the order of the predictions, so it does not change this curve; it only
-    changes which threshold gives which point.
-
-    Parameters
-    ----------
-    y : array_like, shape (N,)
-        Labels, 0 or 1.
-    p : array_like, shape (N,)
-        Predicted probabilities (or any scores in [0, 1]).
-
-    Returns
-    -------
-    thresholds : ndarray, shape (K,)
-        The distinct values of ``p``, largest first.
-    precision : ndarray, shape (K,)
-        Precision at each threshold (never 0/0: at least one example is flagged).
-    recall : ndarray, shape (K,)
-        Recall at each threshold; NaN throughout when ``y`` has no positives.
-    """
-    func = "precision_recall_curve"
-    ya, pa = _labels_and_probs(y, p, func)
-    if ya.shape[0] == 0:
-        raise ValueError(f"{func}: arguments 'y' and 'p' must not be empty")
-    order = np.argsort(-pa, kind="stable")
-    p_sorted = pa[order]
-    true_pos = np.cumsum(ya[order])
-    # last index of each run of equal predictions: flagging at that value flags the whole run
-    ends = np.flatnonzero(np.append(p_sorted[1:] != p_sorted[:-1], True))
-    flagged = ends + 1.0
-    precision = true_pos[ends] / flagged
-    n_pos = float(true_pos[-1])
-    recall = true_pos[ends] / n_pos if n_pos > 0 else np.full(ends.shape, np.nan)
-    return p_sorted[ends].copy(), precision, recall
