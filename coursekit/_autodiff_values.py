@@ -120,7 +120,10 @@ def _check_base(c: float, func: str) -> None:
         raise ValueError(f"{func}: c ** x is differentiated as exp(x log c), which needs c > 0, got c = {c}")
 
 
-def _point(x: ArrayLike, func: str) -> FloatArray:
+def _point(f: object, x: ArrayLike, func: str) -> FloatArray:
+    """Check the arguments of a gradient driver: ``f`` callable, ``x`` a point of shape (n,); return the point."""
+    if not callable(f):
+        raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
     return as_float_array(x, "x", func, ndim=1)
 
 

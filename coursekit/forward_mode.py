@@ -12,19 +12,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coursekit._autodiff_values import (  # noqa: F401 - the helpers this module uses
-    _BOOL,
-    _EXP_MAX,
+from coursekit._autodiff_values import (
     _NODES,
-    _NOT_NODES,
-    _REAL,
-    Value,
     _as_exponent,
     _check_base,
     _check_divisor,
     _check_power,
-    _clean,
-    _elementwise,
     _exp_value,
     _is_real_number,
     _log_value,
@@ -33,7 +26,6 @@ from coursekit._autodiff_values import (  # noqa: F401 - the helpers this module
     _point,
     _power_slope,
     _power_value,
-    _zeros_like,
 )
 from coursekit._validate import FloatArray, as_float_array
 
@@ -254,9 +246,7 @@ def grad_forward(f: Callable[[tuple[Dual, ...]], Any], x: ArrayLike) -> FloatArr
     ndarray, shape (n,)
     """
     func = "grad_forward"
-    if not callable(f):
-        raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
-    point = _point(x, func)
+    point = _point(f, x, func)
     n = point.shape[0]
     grad = np.zeros(n)
     for i in range(n):
@@ -286,9 +276,7 @@ def jvp(f: Callable[[tuple[Dual, ...]], Any], x: ArrayLike, v: ArrayLike) -> Flo
     ndarray, shape (m,)
     """
     func = "jvp"
-    if not callable(f):
-        raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
-    point = _point(x, func)
+    point = _point(f, x, func)
     direction = as_float_array(v, "v", func, ndim=1)
     if direction.shape != point.shape:
         raise ValueError(f"{func}: argument 'v' must have the shape of 'x', {point.shape}, got {direction.shape}")
@@ -314,9 +302,7 @@ def jacobian_forward(f: Callable[[tuple[Dual, ...]], Any], x: ArrayLike) -> Floa
     ndarray, shape (m, n)
     """
     func = "jacobian_forward"
-    if not callable(f):
-        raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
-    point = _point(x, func)
+    point = _point(f, x, func)
     n = point.shape[0]
     if n == 0:
         raise ValueError(f"{func}: argument 'x' must have at least one entry")

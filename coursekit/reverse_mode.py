@@ -12,12 +12,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coursekit._autodiff_values import (  # noqa: F401 - the helpers this module uses
+from coursekit._autodiff_values import (
     _BOOL,
-    _EXP_MAX,
     _NODES,
-    _NOT_NODES,
-    _REAL,
     Value,
     _as_exponent,
     _check_base,
@@ -495,9 +492,7 @@ def grad_reverse(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike) -> FloatArra
     ndarray, shape (n,)
     """
     func = "grad_reverse"
-    if not callable(f):
-        raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
-    point = _point(x, func)
+    point = _point(f, x, func)
     xs = tuple(Var._node(float(v), (), "") for v in point)
     out = f(xs)
     if isinstance(out, Var):
@@ -533,9 +528,7 @@ def vjp(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike, u: ArrayLike) -> Floa
     ndarray, shape (n,)
     """
     func = "vjp"
-    if not callable(f):
-        raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
-    point = _point(x, func)
+    point = _point(f, x, func)
     weights = as_float_array(u, "u", func, ndim=1)
     xs = tuple(Var._node(float(p), (), "") for p in point)
     outs = _outputs(f(xs), func)
@@ -574,9 +567,7 @@ def jacobian_reverse(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike) -> Float
     ndarray, shape (m, n)
     """
     func = "jacobian_reverse"
-    if not callable(f):
-        raise TypeError(f"{func}: argument 'f' must be callable, got {type(f).__name__}")
-    point = _point(x, func)
+    point = _point(f, x, func)
     xs = tuple(Var._node(float(p), (), "") for p in point)
     outs = _outputs(f(xs), func)
     J = np.zeros((len(outs), len(xs)))
