@@ -736,10 +736,6 @@ plt.show()
 # %% [markdown]
 # ### Building the network by hand
 #
-# (A remark on the notes' answer to 3(a): it quotes the points $(1, 2)$ and $(-1, 2)$, both of class 1. That alone
-# does not settle the question, because the class-1 region, an intersection of two half-planes, is itself
-# convex. A convincing argument has to look elsewhere, which is what the question above asks of you.)
-#
 # With the hard threshold $\Theta(a) = 1$ if $a \ge 0$ and $0$ otherwise (so $\Theta(0) = 1$, as in this tutorial
 # question; the notes are not consistent here: their section 5.1 of note 004 puts $\Theta(0) = 0$, and notebook 02
 # says more):

@@ -741,8 +741,14 @@ plt.show()
 # %% [markdown]
 # ### 3.3 Adadelta (as the notes define it)
 #
-# A steep direction needs short steps and a flat one can take long steps. The notes' "adadelta" gives every weight
-# $j$ its own step size by dividing by the root of a moving average of its squared gradients:
+# Why would each weight want a step size of its own? Notebook 02 showed that back-propagation multiplies a
+# gradient by one factor per layer (an activation's derivative times a weight), so in a deep network the
+# gradients of the first layers can be many times smaller (*vanishing*) or larger (*exploding*) than those of
+# the last. One global $\eta$ cannot suit both: small enough for the layers with large gradients, it leaves
+# the others nearly still. The same happens within a layer, between a steep and a flat direction of the loss,
+# as in the valley of section 4. A steep direction needs short steps and a flat one can take long steps.
+# The notes' "adadelta" gives every weight $j$ its own step size by dividing by the root of a moving average
+# of its squared gradients:
 #
 # $$G_{t,j} = \gamma\, G_{t-1,j} + (1-\gamma)\, g_{t,j}^2, \qquad
 # W_{t,j} = W_{t-1,j} - \frac{\eta}{\sqrt{G_{t,j} + \varepsilon}}\, g_{t,j}, \qquad G_{0,j} = 0 .$$
@@ -1299,6 +1305,64 @@ plot_curves(updates, {"loss of each mini-batch": batch_losses, "moving average, 
 plt.show()
 
 # %% [markdown]
+# ### Before a long run: three quick checks, and reading the curves
+#
+# Most training runs that fail, fail for reasons a minute of checking would have shown. A routine worth keeping:
+#
+# 1. **The loss at initialisation.** With small random weights the network's logits are all close to 0, so the
+#    softmax gives each of the $K$ classes probability about $1/K$ and the cross-entropy is about $\log K$
+#    ($\log 10 \approx 2.30$ here). A much larger starting loss means the initial weights are too large (notebook 05),
+#    or the labels and outputs do not match.
+# 2. **Over-fit a tiny subset.** A network that cannot drive the training loss towards 0 on 20 images will not
+#    learn from 1297: the fault is in the model, the gradients or the update, not in the amount of data.
+# 3. **A step-size sweep on a log scale.** Try $\eta = 10^{-3}, 10^{-2.5}, \dots, 10^{1.5}$ for one or two epochs each
+#    and plot the loss against $\eta$: it falls, flattens, then rises or blows up. Pick a value a little below
+#    the bottom of the curve (on the flat side, away from where it blows up).
+#
+# The cell below runs all three with your `sgd_step`.
+
+# %% tags=["nbval-ignore-output"]
+start = train_mlp(sgd_step, X_train, y_train, rng=np.random.default_rng(SEED + 2), hidden=32, epochs=0, lr=0.1)
+print(f"loss at initialisation {start.train_loss[0]:.3f}   log K = log 10 = {np.log(10):.3f}")
+assert abs(start.train_loss[0] - np.log(10)) < 0.3, "the loss at initialisation should be close to log K"
+
+tiny = train_mlp(sgd_step, X_train[:20], y_train[:20], rng=np.random.default_rng(SEED + 3), hidden=32,
+                 epochs=60 if GRADING else 300, batch_size=20, lr=0.5)
+print(f"20 images, {tiny.train_loss.size - 1} epochs of full-batch descent: training loss {tiny.train_loss[-1]:.3f}")
+if not GRADING:
+    assert tiny.train_loss[-1] < 0.1, "the network should over-fit 20 images"
+
+sweep_lrs = 10.0 ** np.arange(-3.0, 1.51, 0.5)  # 0.001, 0.0032, 0.01, ..., 31.6
+sweep = {}
+for lr_try in progress(sweep_lrs, desc="step sizes"):
+    try:
+        run = train_mlp(sgd_step, X_train, y_train, rng=np.random.default_rng(SEED + 4), hidden=32,
+                        epochs=1 if GRADING else 2, batch_size=64, lr=float(lr_try))
+        sweep[float(lr_try)] = run.train_loss[-1]
+    except ValueError:  # the loss blew up: train_mlp says so
+        sweep[float(lr_try)] = np.inf
+swept = sweep  # named only once the sweep is done
+fig, ax = plt.subplots(figsize=(7, 4))
+finite = {k: v for k, v in swept.items() if np.isfinite(v)}
+ax.semilogx(list(finite), list(finite.values()), "o-", label="training loss after the sweep's epochs")
+ax.axhline(np.log(10), color="0.5", linestyle="--", label="loss at initialisation, log K")
+for lr_bad in (k for k, v in swept.items() if not np.isfinite(v)):
+    ax.axvline(lr_bad, color="C3", linestyle=":", label=f"diverged at η = {lr_bad:.2g}")
+ax.set(title="Step-size sweep: SGD on the digits", xlabel="step size η (log scale)", ylabel="mean cross-entropy")
+ax.legend()
+plt.show()
+best_lr = min(finite, key=finite.get)
+print(f"lowest loss at η = {best_lr:.3g}")
+assert min(finite) < best_lr and finite[best_lr] < finite[min(finite)], "the sweep should have a minimum inside"
+
+# %% [markdown]
+# **Reading loss curves.** The mini-batch loss is noisy (smooth it as above before judging it). A training loss
+# that falls slowly and steadily: the step is too small. One that jumps around or grows: too large. A validation
+# loss that turns up while the training loss keeps falling: over-fitting (notebook 07). A loss that stops at a
+# value well above 0 on the tiny subset: something is wrong in the model or the gradients, which is where
+# notebook 03's gradient check helps.
+
+# %% [markdown]
 # ## Summary
 #
 # * A moving average $A_t = \gamma A_{t-1} + (1-\gamma) a_t$ remembers about $1/(1-\gamma)$ terms. Started at 0 it is too small
@@ -1312,3 +1376,5 @@ plt.show()
 #   Adam combines both averages and corrects their zero start, so even its first step has the intended size $\eta$.
 # * Update rules as pure functions with explicit state are easy to test, to swap, and to run on anything from a point in
 #   the plane to the weight matrices of a network.
+# * Before a long run: the loss at initialisation should be about $\log K$, the network should over-fit a tiny subset,
+#   and a sweep of $\eta$ on a log scale shows where training is fast and where it blows up.

@@ -451,24 +451,26 @@ ax.legend(loc="upper left")
 plt.show()
 
 # %% [markdown]
-# **Question (2 points).** Derive the result above yourself. (a) Show that if $P(y \mid x) \propto c$ for $y = 1$
-# and $\propto d$ for $y = 0$, then $P(y = 1 \mid x) = \sigma(\log c - \log d)$. (b) Use it to find
-# $P(y = 1 \mid x, k)$ in terms of $p = P(y = 1 \mid x)$ and $f$, and show that a logistic regression
-# $\sigma(x^\top w + b)$ that matches the kept data becomes a model of the world when $\log f$ is added to $b$.
-# Which parameters change, which do not, and what happens for $f = 1$?
+# **Question (2 points).** The correction above assumes that every negative is kept with the same probability
+# $f$ and every positive is kept. Other designs are common. (a) Positives are kept with probability $g$ and
+# negatives with probability $f$ (both in $(0, 1]$). What must be added to the bias of a logistic regression
+# fitted to the kept data? Check that your answer gives $\log f$ when $g = 1$. (b) Negatives are kept with a
+# probability $f(x)$ that depends on the input, say $f(x) = 0.01$ where $x_1 > 0$ and $f(x) = 1$ elsewhere
+# (one region was sampled sparsely). Can adding a constant to the bias still turn the fitted model into a
+# model of the world? If not, what could the correction be instead?
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_subsampled_posterior", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
-# *Model answer.* (a) Normalising, $P(y=1 \mid x) = \frac{c}{c+d} = \frac{1}{1 + d/c} = \frac{1}{1 + \exp(-(\log c - \log d))}
-# = \sigma(\log c - \log d)$ (for $c, d > 0$).
-#
-# (b) By Bayes' rule, $P(y \mid x, k) \propto P(k \mid x, y) P(y \mid x)$, which is $1 \cdot p$ for $y = 1$ and
-# $f (1 - p)$ for $y = 0$. By (a), $P(y = 1 \mid x, k) = \frac{p}{p + f(1-p)} = \sigma(\log p - \log(1-p) - \log f)$.
-# If the fitted model matches the kept data, $x^\top w + b = \log p - \log(1 - p) - \log f$, so the world's log-odds
-# are $\log p - \log(1-p) = x^\top w + (b + \log f)$ and $P(y=1 \mid x) = \sigma(x^\top w + b + \log f)$. Only the bias
-# changes, by $\log f < 0$ (fewer predicted positives); the weights $w$ stay, because subsampling by label
-# shifts the log-odds by the same constant at every $x$. For $f = 1$ the shift is $\log 1 = 0$: nothing was
-# thrown away and nothing needs correcting. Grading: 1 point for (a) and the kept-data posterior,
-# 1 for the bias argument (the log-odds written with both logs; "only $b$ changes").
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_other_sampling_rates", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# *Model answer.* (a) Given $x$, a kept example is a positive with weight $g\,p$ and a negative with weight
+# $f\,(1-p)$, so the kept log-odds are $\log\frac{p}{1-p} + \log g - \log f$: the world's log-odds shifted by the
+# constant $\log(g/f)$. Add $\log f - \log g = \log(f/g)$ to the fitted bias; for $g = 1$ that is $\log f$, and for
+# $g = f$ nothing (keeping both classes at the same rate changes no odds).
+# (b) Now the kept log-odds are the world's minus $\log f(x)$, a shift that differs from region to region
+# ($\log 0.01$ where $x_1 > 0$, $0$ elsewhere), so no single constant corrects it, and a linear $x^\top w + b$ may
+# not even fit the kept data's log-odds (the shift jumps at $x_1 = 0$). Corrections that work: add $\log f(x_n)$
+# per example, as a known offset in the model's input to the sigmoid ($\sigma(x^\top w + b + \log f(x))$ on the kept
+# data, then drop the offset for the world), or weight each kept negative by $1/f(x_n)$ when fitting, the
+# importance weights of section 5 with a weight per example. Grading: 1 point for $\log(f/g)$ with the
+# reasoning, 1 point for "the shift depends on $x$, so no constant works" with one working fix.
 
 # %% [markdown]
 # ### Exercise 3: `bias_correction` (1 point)
