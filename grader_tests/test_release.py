@@ -200,3 +200,17 @@ def test_every_notebook_opens_with_its_goals_and_ends_with_a_summary():
             and last.source.startswith("## Summary")
             and ("\n* " in last.source or "\n- " in last.source)
         ), f"{a}: the last cell should be a '## Summary' with a list"
+
+
+def test_a_failed_release_leaves_no_student_notebook_to_trust(toy):
+    # a cell that fails in the student version for another reason than NotImplementedError stops the release;
+    # running the release again must fail again, not take the half-made notebook for a good one
+    from coursekit.grading.release import release
+
+    src = toy.source("02_activations")
+    # the second cell's name is made by an unfinished exercise in the student version: a NameError there only
+    src.write_text(src.read_text() + "\n# %%\nmade_by_step = step(1.0)\n\n# %%\nmade_by_step + 1\n")
+    for _ in range(2):
+        with pytest.raises(CourseError, match="NameError"):
+            release(toy, ["02_activations"], workspace=toy.root / "grading", say=lambda line: None)
+    assert not toy.student("02_activations").exists()

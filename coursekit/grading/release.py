@@ -203,7 +203,13 @@ def generate_students(
             if reuse and old is not None and _without_raises(old) == _without_raises(nb):
                 _copy_raises(old, nb)
             elif execute:
-                tag_unfinished(nb, course.notebooks / assignment, f"{assignment} (student version)")
+                try:
+                    tag_unfinished(nb, course.notebooks / assignment, f"{assignment} (student version)")
+                except CourseError:
+                    # nbgrader has already written the untagged notebook: remove it, or the next release would
+                    # take it for a committed one whose tags are known, and pass without running it
+                    nb_path.unlink(missing_ok=True)
+                    raise
             nbformat.write(nb, nb_path)
 
 

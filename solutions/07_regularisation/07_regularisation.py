@@ -28,7 +28,9 @@
 # - implement inverted dropout, forward and backward, and say what to do at test time (correcting a slip
 #   in the notes);
 # - implement batch normalisation and its full backward pass, check it against finite differences, and
-#   watch it speed up training.
+#   watch it speed up training;
+# - say why batch norm switches to running statistics at test time, what layer norm does instead, and why
+#   weight decay is decoupled under Adam (AdamW).
 #
 # **Points:** seven exercises worth 12 points (autograded) and four written questions worth 7 points
 # (graded by hand). Lecture material: notes 003 section 8 and notes 004 section 4.2.
@@ -1250,6 +1252,71 @@ for name, run in runs.items():
 # on early stopping.
 
 # %% [markdown]
+# ## 9. Batch norm at test time, layer norm, and weight decay under Adam
+#
+# **Training mode and test mode.** During training, batch norm standardises each unit with the mean and variance
+# of the current mini-batch. At test time that is the wrong thing to do: a single image has no batch, and a
+# prediction for one image should not depend on which other images happen to be processed with it. So a batch-norm
+# layer keeps *running averages* of the batch means and variances during training
+# ($m \leftarrow 0.9\, m + 0.1\, \mu_B$, likewise for the variance) and uses them, fixed, at test time. Libraries
+# call the two behaviours train and eval mode; forgetting to switch to eval mode is a classic bug. The cell below
+# feeds the test images through the network of section 8 trained with batch norm, once in eval mode (running
+# statistics, `mlp_logits`) and once in training mode, standardising each batch of test images with its own
+# statistics using your `batchnorm_forward`, for batches of several sizes.
+
+# %% tags=["nbval-ignore-output"]
+bn_weights = runs["batch norm"].weights[-1]
+
+
+def logits_with_batch_statistics(weights, X):
+    """The batch-norm network in training mode: every layer standardised with the statistics of X itself."""
+    A = X
+    for layer in range(len(weights.W) - 1):
+        gamma, beta, _, _ = weights.bn[layer]
+        Z, _ = batchnorm_forward(A @ weights.W[layer] + weights.b[layer], gamma, beta)
+        A = np.maximum(Z, 0.0)
+    return A @ weights.W[-1] + weights.b[-1]
+
+
+eval_accuracy = float(np.mean(np.argmax(mlp_logits(bn_weights, digits.X_test), axis=1) == digits.y_test))
+print(f"eval mode (running statistics)            test accuracy {eval_accuracy:.3f}")
+batch_accuracy = {}
+for size in (len(digits.y_test), 100, 10, 2):
+    correct = 0
+    for start in range(0, len(digits.y_test), size):
+        chunk = slice(start, start + size)
+        predicted = np.argmax(logits_with_batch_statistics(bn_weights, digits.X_test[chunk]), axis=1)
+        correct += int(np.sum(predicted == digits.y_test[chunk]))
+    batch_accuracy[size] = correct / len(digits.y_test)
+    print(f"training mode, test batches of {size:4d}         test accuracy {batch_accuracy[size]:.3f}")
+assert abs(batch_accuracy[len(digits.y_test)] - eval_accuracy) < 0.1, "a large batch's statistics are close to the running ones"
+assert batch_accuracy[2] < eval_accuracy - 0.1, "batches of two should hurt clearly"
+
+# %% [markdown]
+# With all the test images in one batch, the batch statistics are close to the running averages and the two
+# modes agree closely. With batches of two, every unit is standardised using just two values: after subtracting
+# their mean and dividing by their spread, each becomes about $+1$ or $-1$, whatever the image showed, and the
+# accuracy collapses. The same noise, milder, affects *training* with small batches, which is one reason batch
+# norm is used with batches of dozens of examples or more.
+#
+# **Layer norm.** Layer normalisation standardises each example across its own units instead: for one row $z$ of
+# $Z$, subtract the mean of its $n$ entries and divide by their standard deviation (in numpy, the same formulas
+# with `axis=1, keepdims=True` instead of `axis=0`), then scale and shift by $\gamma$ and $\beta$ as before. No
+# statistic is shared between examples, so it behaves the same at training and test time, needs no running
+# averages, and works with batches of one and with sequences of any length. That is why recurrent networks and
+# transformers use layer norm rather than batch norm.
+#
+# **Weight decay under Adam (AdamW).** Section 3 showed that, for plain gradient descent, an L2 penalty
+# $\lambda \lVert W \rVert^2$ in the loss and "shrink every weight by a factor $1 - 2\lambda\eta$" are the same step.
+# Under Adam they are not. With the penalty in the loss, its gradient $2\lambda W$ is added to the loss gradient and
+# then divided by $\sqrt{\hat v}$, the running size of the gradients: a weight whose loss gradients are large gets
+# its decay divided by a large number and is hardly decayed at all, while a weight with tiny gradients is decayed
+# strongly. The decay no longer does what $\lambda$ says. *Decoupled* weight decay (Loshchilov and Hutter's AdamW)
+# applies the shrinking outside the adaptive step, $W \leftarrow W - \eta\,\big(\hat m / (\sqrt{\hat v} + \varepsilon) +
+# \lambda W\big)$, so that every weight decays at the same rate, as in section 3. It is the usual choice for
+# training with Adam.
+
+# %% [markdown]
 # ## Summary
 #
 # * Over-fitting shows as a widening gap: the training loss keeps falling while the validation loss turns
@@ -1266,3 +1333,8 @@ for name, run in runs.items():
 #   scales and shifts. Its backward pass has three paths (direct, through $\mu$, through $\sigma^2$); the last
 #   two remove the gradient's column mean and its component along $\bar Z$. It speeds training up a lot, and
 #   regularises only mildly.
+# * At test time batch norm uses running averages of the batch statistics (eval mode); batches of test images
+#   standardised with their own statistics give predictions that depend on the batch, badly so for small ones.
+#   Layer norm standardises each example over its own units and behaves the same in training and at test time.
+# * Under Adam an L2 penalty in the loss is rescaled weight by weight; decoupled weight decay (AdamW) shrinks
+#   every weight at the same rate, as plain weight decay does under gradient descent.
