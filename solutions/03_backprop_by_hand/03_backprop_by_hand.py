@@ -27,12 +27,14 @@
 # - push a gradient back through a matrix product, a sum with broadcasting, an elementwise function, a mask
 #   and a reshape, and use the shapes to catch mistakes;
 # - derive the squared-loss gradients of one and two layers, with and without a ReLU between them;
+# - match the loss to the output layer (squared, hinge, NLL, NLLM) and see logistic and linear regression as
+#   networks of one neuron;
 # - derive the softmax cross-entropy gradient $p - \text{onehot}(y)$ and compute it without overflow;
 # - derive a gradient-descent step for a single neuron whose activation is $e^z$;
 # - write the backward pass of `Linear`, `ReLU`, `Tanh` and `Sigmoid` modules, train a small network with
 #   them, and recognise what the classic backprop bugs look like in a gradient check.
 #
-# **Points:** ten exercises worth 17 points (autograded) and four written questions worth 7 points (graded
+# **Points:** ten exercises worth 17 points (autograded) and five written questions worth 9 points (graded
 # by hand). Lecture material: notes 001 (all of it), 002 (back-propagation), 003 (the study question of
 # section 1, and sections 4–6) and 004 (sections 2.1–2.2).
 
@@ -636,6 +638,38 @@ report(["dW1", "db1", "dW2", "db2"], [grads_2l[k] for k in ("dW1", "db1", "dW2",
 # %% [markdown]
 # ## 4. Softmax and cross-entropy: the gradient $p - \text{onehot}(y)$
 #
+# **Which loss goes with which output layer.** The last layer's activation decides what range of values the
+# network can output, and the loss must expect exactly that range. Notes 003 (section 6) pair them:
+#
+# | task | activation of the last layer | loss |
+# |---|---|---|
+# | regression, any real target | linear (none) | squared error |
+# | two classes, labels $\pm 1$ | linear | hinge, $\max(0, 1 - y f)$ |
+# | two classes, labels 0/1 | sigmoid | negative log-likelihood (NLL) |
+# | $K$ classes | softmax | multiclass negative log-likelihood (NLLM) |
+#
+# A network with no hidden layer and one output unit is a model you already know: with a linear output and the
+# squared loss it is **linear regression**, with a sigmoid output and NLL it is **logistic regression** (notes 003
+# call them the two special cases of a neuron). Everything in this notebook generalises those two.
+#
+# The **hinge loss** is zero once the output has the right sign *and* a margin, $y f \ge 1$, and grows linearly
+# as the output moves to the wrong side. It does not care how confident a correct answer is, only that it is
+# confident enough. Minimised together with a penalty $\lambda \lVert w \rVert^2$ on a linear model, it gives the
+# separator with the widest margin: the **support vector machine**, the method of choice before networks trained
+# by gradient descent took over. The cell below compares it with NLL written for labels $\pm 1$,
+# $\log(1 + e^{-y f})$, which never becomes exactly zero.
+
+# %%
+margins = np.array([-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 4.0])  # y * f: negative means the wrong side
+print("y * f      " + "  ".join(f"{m:6.1f}" for m in margins))
+print("hinge      " + "  ".join(f"{max(0.0, 1.0 - m):6.3f}" for m in margins))
+print("NLL (+-1)  " + "  ".join(f"{np.log1p(np.exp(-m)):6.3f}" for m in margins))
+
+# %% [markdown]
+# Both losses are large on the wrong side and grow about linearly there; on the right side the hinge loss is
+# exactly 0 beyond the margin $y f = 1$, while NLL keeps rewarding more confidence, a little less at every step.
+#
+# **Softmax and NLLM.**
 # For classification into $K$ classes the last layer produces $K$ numbers $f_1, \dots, f_K$ (the *logits*), the
 # softmax turns them into probabilities, and the loss is the negative log-probability of the true class $y$
 # (notes 001; notes 003 section 6.2 call it NLLM):
@@ -769,11 +803,23 @@ def loss_ce(Z):
 report(["dZ"], [softmax_cross_entropy(Z_ce, labels_ce)[1]], fd_grads(loss_ce, Z_ce), autodiff_grads(loss_ce, Z_ce))
 
 # %% [markdown]
-# **Two classes.** Notes 003 ask to show that for $K = 2$ this loss is the binary negative log-likelihood of a
-# sigmoid output. With logits $(f_1, f_2)$, $p_1 = e^{f_1}/(e^{f_1} + e^{f_2}) = \sigma(f_1 - f_2)$: only the
-# difference of the two logits matters, and it plays the role of the single logit of logistic regression. The
-# gradient agrees too: $\partial\mathcal L/\partial f_1 = \sigma(f_1 - f_2) - y_1$, the familiar $\sigma(z) - y$.
-# Numerically:
+# **Question (2 points).** Notes 003 ask you to show that for $K = 2$ classes the softmax cross-entropy (NLLM) is
+# the binary negative log-likelihood (NLL) of a sigmoid output. Show it: write $p_1$ in terms of the two logits
+# $f_1, f_2$ and a sigmoid, say which single number plays the role of logistic regression's logit, and check that
+# the gradient with respect to $f_1$ is the familiar "prediction minus label". What does it tell you about a
+# two-class softmax network's $K = 2$ output weights: are both columns needed? The cell below checks the loss
+# numerically.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_two_class_softmax", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# *Model answer.* $p_1 = \frac{e^{f_1}}{e^{f_1} + e^{f_2}} = \frac{1}{1 + e^{-(f_1 - f_2)}} = \sigma(f_1 - f_2)$ and
+# $p_2 = 1 - p_1$. With $y_1 = 1$ for class 1, $\mathcal L = -y_1 \log p_1 - (1 - y_1) \log(1 - p_1)$: the binary NLL of
+# $\sigma(z)$ with the logit $z = f_1 - f_2$. The gradient: $\partial \mathcal L / \partial f_1 = p_1 - y_1 = \sigma(z) - y_1$
+# (and $\partial \mathcal L / \partial f_2 = -(\sigma(z) - y_1)$), prediction minus label. Only the difference of the
+# logits matters, so adding the same number to both changes nothing: the two output columns $w_1, w_2$ (and biases)
+# act only through $w_1 - w_2$, and one column (a single sigmoid output) represents the same models; the softmax
+# version has one redundant direction in weight space. Grading: 1 point for $p_1 = \sigma(f_1 - f_2)$ leading to
+# the binary NLL with logit $f_1 - f_2$ and the gradient $\sigma(z) - y$; 1 point for "only the difference matters,
+# one column is redundant".
 
 # %%
 z_bin = np.array([-3.0, -0.5, 0.0, 2.0, 7.0])
