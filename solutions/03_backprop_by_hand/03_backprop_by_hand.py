@@ -477,6 +477,21 @@ report(["dA"], [dA_col], fd_grads(lambda A: (A[:, 1] * r_c).sum(), A_c))
 # **A product of two numbers.** With $\mathcal L = \tfrac12 (y - f)^2$ we have $\partial\mathcal L/\partial f = f - y$:
 # the error, with a sign. If $f = ab$, the chain rule gives $\partial\mathcal L/\partial a = (f - y)\, b$ and
 # $\partial\mathcal L/\partial b = (f - y)\, a$: each factor is blamed in proportion to the *other* factor.
+# Try it before reading on: predict the two derivatives at $a = 2$, $b = 3$, $y = 1$ (which factor gets the larger
+# gradient, and why?), then run the cell, which compares the formula with your `numerical_gradient`.
+
+# %%
+a_, b_, y_ = 2.0, 3.0, 1.0
+f_ = a_ * b_
+by_formula = np.array([(f_ - y_) * b_, (f_ - y_) * a_])
+by_differences = numerical_gradient(lambda ab: 0.5 * (y_ - ab[0] * ab[1]) ** 2, np.array([a_, b_]))
+print(f"f = ab = {f_:g}, error f - y = {f_ - y_:g}")
+print(f"dL/da, dL/db by the formula:        {by_formula}")
+print(f"dL/da, dL/db by central differences: {np.round(by_differences, 6)}")
+
+# %% [markdown]
+# The smaller factor gets the larger gradient: nudging $a$ changes $f$ by $b$ times as much, so $a$ is the more
+# effective knob here, and gradient descent moves it more.
 #
 # **One linear layer.** The notes' $f = Wx + b$ for one sample gives $\partial\mathcal L/\partial W = (f - y)\,x^T$
 # and $\partial\mathcal L/\partial b = f - y$. In our form a batch of $N$ samples gives
