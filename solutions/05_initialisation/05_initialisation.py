@@ -241,33 +241,32 @@ plt.show()
 # The difference between units is not just small: it is exactly zero, because identical units go through
 # identical floating-point operations.
 #
-# **Question (2 points).** The notes ask why weights should not be initialised to constants. Answer in three
-# parts: (a) explain with the chain rule why the units of a hidden layer receive equal gradients and therefore
-# stay equal under gradient descent; (b) say what a network of width $k$ started this way can represent;
-# (c) the special constant 0: with tanh hidden units and every weight and bias 0, which parameters change
-# during training and what does the network end up predicting?
+# **Question (2 points).** The figure shows that equal weights stay equal. (a) Suppose instead that every
+# weight starts at the same constant but the *biases* of the hidden units are drawn at random. Do the hidden units
+# still stay identical? Argue with the chain rule: which quantities differ between units, and does that make
+# their weight gradients differ? (b) Same question for constant weights and biases, trained with dropout (a
+# fresh random mask at every step). (c) The special constant 0: with tanh hidden units and every weight and bias 0,
+# which parameters change during training, and what does the network end up predicting?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "q_why_not_constants", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
-# *Model answer.* (a) With equal incoming weights and biases, every unit of the layer computes the same
-# pre-activation $z$ and the same output $h = g(z)$ for every input. With equal outgoing weights $v$, the blame
-# passed back to each unit, $\partial L/\partial h_j = v\,\partial L/\partial f$ (summed over the next layer's
-# units in general), is the same for all $j$, and so are $\partial L/\partial z_j = g'(z)\,\partial L/\partial h_j$,
-# the gradient of each unit's incoming weights $x_i\,\partial L/\partial z_j$, of its bias and of its outgoing
-# weight $h_j\,\partial L/\partial f$. Equal parameters plus equal updates give equal parameters, so by
-# induction the units stay identical after any number of steps (the same holds for SGD and momentum, which
-# only combine these gradients).
+# *Model answer.* (a) No, they separate. Unit $j$'s pre-activation is $z_j = w^\top x + b_j$: with different biases
+# the $z_j$ differ, so do $h_j = g(z_j)$ and the slopes $g'(z_j)$. The gradient of unit $j$'s incoming weights,
+# $x\,g'(z_j)\,v_j\,\partial L/\partial f$, and of its outgoing weight, $h_j\,\partial L/\partial f$, then differ from unit to
+# unit, so after one step the weights differ too and the symmetry is broken (weakly at first, when the biases
+# are close). Identical units stay identical only while *everything* about them is identical.
 #
-# (b) The layer acts as one unit repeated $k$ times, so the network is no richer than one of width 1: it sees
-# the input only through one learned linear combination $u = w^\top x$ and computes a 1-D function of $u$
-# (a single S-shaped curve for one tanh layer). It is nonlinear in $u$, but cannot combine several features.
+# (b) Also broken: the mask drops different units at each step, so in a given step the dropped units get zero
+# gradient while the kept ones get the same nonzero gradient; their weights drift apart (noisily). Random masks
+# play the role of random initial weights, only more slowly and wastefully.
 #
 # (c) With all zeros, $h = \tanh(0) = 0$, so $\partial L/\partial W^2 = h^\top \partial L/\partial f = 0$, and
-# $\partial L/\partial h = \partial L/\partial f\, (W^2)^\top = 0$, so the first layer's weights and biases get
-# zero gradient too. Only the output bias moves; the weights stay 0 for ever, and the network predicts a
-# constant, the mean of the targets. (With a sigmoid, $h = 0.5 \neq 0$: the output weights do move, all by
-# the same amount, and we are back in case (b).)
+# $\partial L/\partial h = \partial L/\partial f\, (W^2)^\top = 0$, so the first layer's weights and biases get zero gradient
+# too. Only the output bias moves; the weights stay 0 for ever, and the network predicts a constant, the mean of
+# the targets. (With a sigmoid, $h = 0.5 \neq 0$: the output weights do move, all by the same amount, and the
+# units stay identical.)
 #
-# Grading: 1 point for (a) with the chain-rule argument and induction; 0.5 for (b); 0.5 for (c).
+# Grading: 0.5 for (a) with the chain-rule reason (different $z_j$, hence different $g'(z_j)$ and gradients); 0.5
+# for (b) (different masks, different gradients); 1 for (c) (only the output bias moves; a constant prediction).
 
 # %% [markdown]
 # ## 2. Standard normal weights: pre-activations grow with the fan-in
@@ -990,32 +989,28 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# **Question (2 points).** From the two figures: (a) which initialiser would you use for a deep tanh network,
-# and which for a deep ReLU network? Explain with the variance argument, not only "the curve is flat".
-# (b) The quick fix $N(0, 0.01/m)$ of notes 004 removes saturation. Why is a deep network started with it still
-# hard to train? (c) Notes 004 discuss initialisation under the heading "Preventing overfitting". Is that where
-# it belongs?
+# **Question (2 points).** (a) From the two figures: which initialiser would you use for a deep tanh network, and
+# which for a deep ReLU network? Explain with the variance argument, not only "the curve is flat". (b) A new
+# activation, the leaky ReLU $g(z) = z$ for $z \ge 0$ and $\alpha z$ for $z < 0$ (notebook 02), is used in a deep
+# network. Which variance of the weights keeps the second moment of the signal the same from layer to layer?
+# Derive it as He did for ReLU, and check your answer at $\alpha = 0$ and $\alpha = 1$.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "q_choose_initialiser", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # *Model answer.* (a) tanh: Glorot (or LeCun; equal for square layers). tanh has slope 1 at 0, so near the
 # origin a layer multiplies the variance by $\text{fan\_in}\,\sigma^2$; variance $1/\text{fan\_in}$ (LeCun) makes
 # that 1, and Glorot's $2/(\text{fan\_in}+\text{fan\_out})$ also keeps the backward pass balanced when widths change.
 # ReLU: He, $N(0, 2/\text{fan\_in})$, because a ReLU passes on only half of the second moment
-# ($E[\max(0,z)^2] = \frac12 E[z^2]$), so the variance must be doubled to make each layer's factor 1; with
-# LeCun/Glorot the signal shrinks by $\sqrt2$ per layer (about 64 times over 12 layers).
+# ($E[\max(0,z)^2] = \frac12 E[z^2]$ for $z$ symmetric about 0), so the variance must be doubled to make each
+# layer's factor 1; with LeCun or Glorot the signal shrinks by $\sqrt2$ per layer.
 #
-# (b) Each layer multiplies the spread by about $\sqrt{m \cdot 0.01/m} = 0.1$, so the forward signal vanishes
-# geometrically ($10^{-12}$ after 12 layers): the deep layers see essentially constant inputs, and the
-# backward pass has the same factor per layer, so the gradients of the early layers vanish too. The units are
-# not saturated, but the network is stuck for a different reason (vanishing signal and gradients). The fix is
-# a variance of order $1/m$, not $0.01/m$.
+# (b) For $z$ symmetric about 0, half of the second moment comes from $z \ge 0$, passed on unchanged, and half from
+# $z < 0$, multiplied by $\alpha^2$: $E[g(z)^2] = \frac{1 + \alpha^2}{2} E[z^2]$. The next pre-activation has
+# $E[z'^2] = \text{fan\_in}\,\sigma^2\, E[g(z)^2]$, so the factor per layer is 1 when
+# $\sigma^2 = \frac{2}{(1 + \alpha^2)\,\text{fan\_in}}$. At $\alpha = 0$ (ReLU) this is He's $2/\text{fan\_in}$; at $\alpha = 1$
+# (a linear unit) it is LeCun's $1/\text{fan\_in}$, right for a layer that passes everything on.
 #
-# (c) Not really: initialisation is about optimisation (symmetry breaking, keeping signals and gradients at a
-# usable scale so that gradient descent makes progress), not about overfitting. It can affect which solution
-# is found and so generalisation indirectly, but the regularisers that follow in the notes (early stopping,
-# weight decay, dropout) are the tools against overfitting.
-#
-# Grading: 1 point for (a) with the variance argument for both activations; 0.5 for (b); 0.5 for (c).
+# Grading: 1 point for (a) with the variance argument for both activations; 1 for (b): the factor
+# $(1+\alpha^2)/2$, the variance $2/((1+\alpha^2)\,\text{fan\_in})$ and both checks.
 
 # %% [markdown]
 # ### Explore: depth, width, activation and scheme
