@@ -847,18 +847,21 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# **Question (1 point).** The weights of the wedge network were set by hand. Why could gradient descent not
-# have found them with $\Theta$ as the activation function, and what would you change so that it can?
+# **Question (1 point).** (a) Could a network with a *single* hidden threshold unit (and a threshold output
+# unit) represent the wedge exactly? (b) Keep the two hidden units of your `wedge_classifier` and change only the
+# output unit's weights and bias so that the network computes the complement, $1$ where $x_2 < |x_1|$. Which
+# values work, and why? (Notebook 02 asks why such networks cannot be *trained* by gradient descent.)
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_step_not_trainable", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
-# *Model answer.* The derivative of $\Theta$ is 0 at every $a \ne 0$ and undefined at $a = 0$. By the chain rule every
-# gradient that passes through a threshold unit is multiplied by that derivative, so the gradient of the loss
-# with respect to the weights is zero almost everywhere: the loss is piecewise constant in the weights (a
-# small change of a weight flips no output), and gradient descent never moves. The fix is a smooth stand-in
-# with a useful slope, e.g. a sigmoid $\sigma(k a)$, which tends to $\Theta(a)$ at every $a \ne 0$ as the steepness $k$
-# grows (at $a = 0$ it stays $\frac12$ for every $k$, so the limit is a step only up to that one point), or ReLU
-# hidden units with a sigmoid output trained by negative log-likelihood; one can threshold the trained
-# network's output at the end.
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_wedge_variations", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# *Model answer.* (a) No. One hidden unit outputs $h = \Theta(w^\top x + b)$, 1 on a half-plane and 0 on the other;
+# the output unit then sees a single number $h \in \{0, 1\}$ and can only return $h$, $1 - h$ or a constant. So the
+# network's class-1 set is a half-plane, its complement, the whole plane or nothing, never a wedge (the
+# midpoint argument of the question on logistic regression applies to it as well).
+# (b) With $h_1 = \Theta(x_2 - x_1)$ and $h_2 = \Theta(x_2 + x_1)$ (1 on each half-plane, boundary included), the wedge
+# is "$h_1$ AND $h_2$", e.g. $\Theta(h_1 + h_2 - 1.5)$. The complement is "NOT($h_1$ AND $h_2$)" $=$ "$h_1 + h_2 \le 1$",
+# which a threshold unit computes as $\Theta(1.5 - h_1 - h_2)$: output weights $(-1, -1)$ and bias $1.5$ (any bias in
+# $(1, 2)$ works). On the boundary $h_1 = h_2 = 1$ gives 0, as the complement requires. Grading: 0.5 for (a)
+# (one unit gives one half-plane), 0.5 for (b) with working weights and the AND/NOT reasoning.
 
 # %% [markdown]
 # ## 6. How much can a network represent, and what does that cost?
