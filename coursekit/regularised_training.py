@@ -27,7 +27,10 @@ from coursekit._validate import (
     check_probability,
     check_rng,
 )
+from coursekit.losses import softmax_cross_entropy
+from coursekit.progress import progress
 from coursekit.regularisation import _bn_backward, _bn_forward, _dropout_train, _weight_decay, add_input_noise
+from coursekit.training import Diverged, run_epochs
 
 __all__ = ["MLPWeights", "TrainingHistory", "mlp_logits", "train_mlp"]
 
@@ -137,8 +140,8 @@ class _Net:
     """The network of :func:`train_mlp` while it trains (mutable; private).
 
     ``forward`` runs the training-mode pass and keeps what ``backward`` needs; ``backward``
-    returns the gradients; ``update`` applies them. Batch norm's running statistics are
-    updated by ``forward(..., track=True)``.
+    returns the gradients (:class:`_Training` hands both to the training loop). Batch norm's
+    running statistics are updated by ``forward(..., track=True)``.
     """
 
     def __init__(self, sizes: list[int], batchnorm: bool, rng: np.random.Generator) -> None:
@@ -211,13 +214,50 @@ class _Net:
                 dZ, dgamma[h], dbeta[h] = _bn_backward(dZ, *bn_caches[h])
         return {"W": dW, "b": db, "gamma": dgamma, "beta": dbeta}
 
-    def update(self, grads: dict[str, list[FloatArray]], *, lr: float, lam: float) -> None:
-        """Weight decay on the matrices W, plain SGD on b, gamma and beta."""
-        self.W = [_weight_decay(W, g, lr, lam) for W, g in zip(self.W, grads["W"], strict=True)]
-        self.b = [b - lr * g for b, g in zip(self.b, grads["b"], strict=True)]
-        if self.batchnorm:
-            self.gamma = [g - lr * d for g, d in zip(self.gamma, grads["gamma"], strict=True)]
-            self.beta = [be - lr * d for be, d in zip(self.beta, grads["beta"], strict=True)]
+
+class _Training:
+    """:class:`_Net` as :func:`coursekit.training.run_epochs` drives a network: a training-mode forward pass with
+    fresh input noise and dropout, the gradients of the last pass, and the weights as one list."""
+
+    def __init__(self, net: _Net, *, p: float, noise: float, rng: np.random.Generator) -> None:
+        self.net, self.p, self.noise, self.rng = net, p, noise, rng
+        self._grads: dict[str, list[FloatArray]] = {}
+
+    def forward(self, X: FloatArray) -> FloatArray:
+        inputs = add_input_noise(X, self.noise, self.rng) if self.noise > 0 else X
+        return self.net.forward(inputs, p=self.p, rng=self.rng)
+
+    def _backward_weights_only(self, dlogits: FloatArray) -> None:
+        self._grads = self.net.backward(dlogits)
+
+    def _parts(self) -> tuple[str, ...]:
+        return ("W", "b", "gamma", "beta") if self.net.batchnorm else ("W", "b")
+
+    def params(self) -> list[FloatArray]:
+        return [q for part in self._parts() for q in getattr(self.net, part)]
+
+    def grads(self) -> list[FloatArray]:
+        return [g for part in self._parts() for g in self._grads[part]]
+
+    def _assign_params(self, values: list[FloatArray]) -> None:
+        start = 0
+        for part in self._parts():
+            n = len(getattr(self.net, part))
+            setattr(self.net, part, list(values[start : start + n]))
+            start += n
+
+
+class _SoftmaxLoss:
+    """Mean softmax cross-entropy of a batch, with the gradient of :func:`_softmax_ce_grad`."""
+
+    def forward(self, logits: FloatArray, labels: IntArray) -> float:
+        self._last = (logits, labels)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(shifted).sum(axis=1))
+        return float(np.mean(log_norm - shifted[np.arange(len(labels)), labels]))
+
+    def backward(self) -> FloatArray:
+        return _softmax_ce_grad(*self._last)
 
 
 def train_mlp(
@@ -306,28 +346,46 @@ def train_mlp(
     if not isinstance(batchnorm, bool | np.bool_):
         raise TypeError(f"{func}: argument 'batchnorm' must be True or False, got {batchnorm!r}")
 
-    from coursekit.losses import softmax_cross_entropy
-    from coursekit.progress import progress
-
     net = _Net([X.shape[1], *widths, int(max(y.max(), yv.max())) + 1], bool(batchnorm), rng)
     curves: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "train_acc": [], "val_acc": []}
     kept: list[MLPWeights] = []
+
+    def record(epoch: int) -> None:
+        current = net.weights(copy=False)
+        for part, Xe, ye in (("train", X, y), ("val", Xv, yv)):
+            logits = mlp_logits(current, Xe)
+            loss, _ = softmax_cross_entropy(logits, ye)
+            curves[f"{part}_loss"].append(loss)
+            curves[f"{part}_acc"].append(float(np.mean(np.argmax(logits, axis=1) == ye)))
+        if keep_weights:
+            kept.append(net.weights())
+
+    def sgd_with_decay(params: list[FloatArray], grads: list[FloatArray], t: int) -> list[FloatArray]:
+        """Weight decay on the matrices W (the first len(net.W) arrays), plain SGD on the rest."""
+        n_w = len(net.W)
+        decayed = [_weight_decay(W, g, eta, lam) for W, g in zip(params[:n_w], grads[:n_w], strict=True)]
+        return decayed + [q - eta * g for q, g in zip(params[n_w:], grads[n_w:], strict=True)]
+
+    model = _Training(net, p=p, noise=noise, rng=rng)
     with _one_blas_thread():
-        for _ in progress(range(n_epochs), desc=desc):
-            order = rng.permutation(X.shape[0])
-            for start in range(0, X.shape[0], k):
-                batch = order[start : start + k]
-                inputs = add_input_noise(X[batch], noise, rng) if noise > 0 else X[batch]
-                logits = net.forward(inputs, p=p, rng=rng)
-                net.update(net.backward(_softmax_ce_grad(logits, y[batch])), lr=eta, lam=lam)
-            current = net.weights(copy=False)
-            for part, Xe, ye in (("train", X, y), ("val", Xv, yv)):
-                logits = mlp_logits(current, Xe)
-                loss, _ = softmax_cross_entropy(logits, ye)
-                curves[f"{part}_loss"].append(loss)
-                curves[f"{part}_acc"].append(float(np.mean(np.argmax(logits, axis=1) == ye)))
-            if keep_weights:
-                kept.append(net.weights())
+        try:
+            run_epochs(
+                model,
+                _SoftmaxLoss(),
+                X,
+                y,
+                epochs=n_epochs,
+                batch_size=k,
+                rng=rng,
+                update=sgd_with_decay,
+                after_epoch=record,
+                epoch_range=lambda epochs: progress(epochs, desc=desc),
+            )
+        except Diverged as exc:
+            raise ValueError(
+                f"{func}: the loss became infinite or NaN at update {exc.update} (epoch {exc.epoch}); "
+                "the step size is probably too large"
+            ) from None
     return TrainingHistory(
         np.asarray(curves["train_loss"]),
         np.asarray(curves["val_loss"]),

@@ -11,15 +11,16 @@ trainers only choose the update and what to record:
   rules of :mod:`coursekit.optim` (``sgd_step`` ... ``adam_step``), with training and validation
   curves.
 
-(Notebook 07's :func:`coursekit.regularised_training.train_mlp` adds dropout and batch norm to its own
-network, and notebook 09's :func:`coursekit.heteroscedastic.fit_heteroscedastic` trains two output
-heads; both still run loops of their own.)
+Notebook 07's :func:`coursekit.regularised_training.train_mlp` runs its network with dropout and batch
+norm through the same loop. (Notebook 09's :func:`coursekit.heteroscedastic.fit_heteroscedastic`, which
+trains two output heads with a warm-up of the mean head, and notebook 08's full-batch gradient descent for
+logistic regression still run loops of their own.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -29,9 +30,28 @@ from coursekit.modules import Linear, LossModule, Module, ReLU, Sequential, Soft
 from coursekit.optim import call_step, initial_state, minibatch_indices
 from coursekit.progress import progress
 
-__all__ = ["Diverged", "TrainingHistory", "run_epochs", "train_mlp", "train_sgd"]
+__all__ = ["Diverged", "Loss", "Trainable", "TrainingHistory", "run_epochs", "train_mlp", "train_sgd"]
 
 BatchFn = Callable[[int, int, np.random.Generator], list[np.ndarray]]
+
+
+class Trainable(Protocol):
+    """What :func:`run_epochs` needs of a network (every :class:`coursekit.modules.Module` has it)."""
+
+    def forward(self, X: FloatArray) -> FloatArray: ...
+    def _backward_weights_only(self, dout: FloatArray) -> None: ...
+    def params(self) -> list[FloatArray]: ...
+    def grads(self) -> list[FloatArray]: ...
+    def _assign_params(self, values: list[FloatArray]) -> None: ...
+
+
+class Loss(Protocol):
+    """What :func:`run_epochs` needs of a loss (every :class:`coursekit.modules.LossModule` has it)."""
+
+    def forward(self, pred: FloatArray, target: Any) -> float: ...
+    def backward(self) -> FloatArray: ...
+
+
 Update = Callable[[list[FloatArray], list[FloatArray], int], list[FloatArray]]
 
 
@@ -44,8 +64,8 @@ class Diverged(Exception):
 
 
 def run_epochs(
-    model: Module,
-    loss: LossModule,
+    model: Trainable,
+    loss: Loss,
     X: FloatArray,
     y: np.ndarray,
     *,
@@ -62,9 +82,10 @@ def run_epochs(
 
     Parameters
     ----------
-    model : Module
-        The network; its weights are replaced (never written into) at every update.
-    loss : LossModule
+    model : Trainable
+        The network (a :class:`coursekit.modules.Module`, or anything with the same methods); its weights
+        are replaced (never written into) at every update.
+    loss : Loss
         ``loss.forward(model.forward(X[B]), y[B])`` is the mean loss of batch ``B``.
     X : ndarray, shape (n, d)
         Inputs, one sample per row (checked by the caller).
