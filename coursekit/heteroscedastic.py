@@ -35,6 +35,7 @@ Shapes: inputs ``X`` are ``(N, d)``, targets and predictions ``(N,)``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -42,7 +43,8 @@ from numpy.typing import ArrayLike
 from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_rng
 from coursekit.datasets import make_heteroscedastic_data, true_mean, true_std
 from coursekit.log_residuals import E_LOG_CHI2_1, LogVarianceFit, fit_log_residuals, rbf_features
-from coursekit.optim import adam_step
+from coursekit.optim import adam_step, minibatch_indices
+from coursekit.training import Diverged, run_epochs
 
 __all__ = [
     "gaussian_nll",
@@ -373,6 +375,48 @@ class HeteroscedasticMLP:
 _MODEL_API = ("forward", "backward", "params", "grads")
 
 
+class _TwoHeads:
+    """A two-headed model as :func:`coursekit.training.run_epochs` drives a network: its two outputs side by
+    side as columns ``[f, log_var]``, and its parameters overwritten in place (the model keeps its arrays)."""
+
+    def __init__(self, model: Any, backward: Callable[[FloatArray, FloatArray], Any]) -> None:
+        self.model, self.backward = model, backward
+
+    def forward(self, X: FloatArray) -> FloatArray:
+        f, a = self.model.forward(X)
+        return np.column_stack([f, a])
+
+    def _backward_weights_only(self, dout: FloatArray) -> None:
+        self.backward(np.ascontiguousarray(dout[:, 0]), np.ascontiguousarray(dout[:, 1]))
+
+    def params(self) -> list[FloatArray]:
+        return list(self.model.params())
+
+    def grads(self) -> list[FloatArray]:
+        return list(self.model.grads())
+
+    def _assign_params(self, values: list[FloatArray]) -> None:
+        for p, value in zip(self.model.params(), values, strict=True):
+            if value is not p:
+                p[...] = value
+
+
+class _GaussianLoss:
+    """The mean Gaussian NLL of ``[f, log_var]`` columns, with the gradients of ``loss_grads``."""
+
+    def __init__(self, loss_grads: Callable[[FloatArray, FloatArray, FloatArray], tuple[FloatArray, FloatArray]]):
+        self.loss_grads = loss_grads
+
+    def forward(self, out: FloatArray, y: FloatArray) -> float:
+        f, a = np.ascontiguousarray(out[:, 0]), np.ascontiguousarray(out[:, 1])
+        self._grads = self.loss_grads(y, f, a)
+        return _mean_nll(y, f, a)
+
+    def backward(self) -> FloatArray:
+        df, da = self._grads
+        return np.column_stack([df, da])
+
+
 def fit_heteroscedastic(
     model: HeteroscedasticMLP,
     X: ArrayLike,
@@ -500,38 +544,45 @@ def fit_heteroscedastic(
     steps = [0] * len(params)  # Adam's t, per parameter (the variance head may start late)
     full_batch = batch_size is None or batch_size >= n
     losses: list[float] = []  # mean NLL on all data after each completed epoch
-    epoch = 0
+
+    def update(current: list[FloatArray], grads: list[FloatArray], t: int) -> list[FloatArray]:
+        """SGD or Adam with each parameter's own step size; the variance head waits for the warm-up."""
+        n_params = 4 if len(losses) < warmup_epochs else 6
+        new = list(current)
+        for i, (p, g) in enumerate(zip(current[:n_params], grads, strict=False)):
+            if optimizer == "sgd":
+                new[i] = p - rates[i] * g
+            else:
+                steps[i] += 1
+                new[i], adam_m[i], adam_v[i] = adam_step(p, g, adam_m[i], adam_v[i], steps[i], lr=rates[i])
+        return new
+
+    def after_epoch(epoch: int) -> None:
+        f, a = model.forward(Xa)
+        _record(losses, _mean_nll(ya, f, a), func)
+
+    def batches(rows: int, size: int, rng: np.random.Generator) -> list[np.ndarray]:
+        return [np.arange(rows)] if full_batch else minibatch_indices(rows, size, rng)
+
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         try:
-            for epoch in range(epochs):
-                batches: list[slice] | list[np.ndarray]
-                if full_batch or batch_size is None:
-                    batches = [slice(None)]
-                else:
-                    order = rng.permutation(n)
-                    batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
-                n_params = 4 if epoch < warmup_epochs else 6
-                for idx in batches:
-                    f, a = model.forward(Xa[idx])
-                    if full_batch and epoch > 0:
-                        # this forward pass also gives the loss after the previous epoch
-                        _record(losses, _mean_nll(ya, f, a), func)
-                    df, da = loss_grads(ya[idx], f, a)
-                    backward(df, da)
-                    for i, (p, g) in enumerate(zip(params[:n_params], model.grads(), strict=False)):
-                        if optimizer == "sgd":
-                            p -= rates[i] * g
-                        else:
-                            steps[i] += 1
-                            p[...], adam_m[i], adam_v[i] = adam_step(p, g, adam_m[i], adam_v[i], steps[i], lr=rates[i])
-                if not full_batch or epoch == epochs - 1:
-                    f, a = model.forward(Xa)
-                    _record(losses, _mean_nll(ya, f, a), func)
-        except FloatingPointError as exc:
+            run_epochs(
+                _TwoHeads(model, backward),
+                _GaussianLoss(loss_grads),
+                Xa,
+                ya,
+                epochs=epochs,
+                batch_size=batch_size or n,
+                rng=rng,
+                update=update,
+                batch_fn=batches,
+                after_epoch=after_epoch,
+            )
+        except (FloatingPointError, Diverged) as exc:
             # Inputs were checked above, so this means inf/NaN crept into the model.
+            why = f"the numbers overflowed: {exc}" if isinstance(exc, FloatingPointError) else "the loss is not finite"
             raise TrainingDiverged(
-                f"{func}: training diverged in epoch {epoch + 1} (the numbers overflowed: {exc}); "
-                "use smaller step sizes lr and lr_var",
+                f"{func}: training diverged in epoch {len(losses) + 1} ({why}); use smaller step sizes lr and lr_var",
                 np.array(losses),
             ) from None
     return np.array(losses)

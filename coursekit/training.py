@@ -11,10 +11,11 @@ trainers only choose the update and what to record:
   rules of :mod:`coursekit.optim` (``sgd_step`` ... ``adam_step``), with training and validation
   curves.
 
-Notebook 07's :func:`coursekit.regularised_training.train_mlp` runs its network with dropout and batch
-norm through the same loop. (Notebook 09's :func:`coursekit.heteroscedastic.fit_heteroscedastic`, which
-trains two output heads with a warm-up of the mean head, and notebook 08's full-batch gradient descent for
-logistic regression still run loops of their own.)
+Notebook 07's :func:`coursekit.regularised_training.train_mlp` (dropout and batch norm) and notebook 09's
+:func:`coursekit.heteroscedastic.fit_heteroscedastic` (two output heads, per-head step sizes, a warm-up of
+the mean head) run their networks through the same loop, each with a small adapter. Only notebook 08's
+gradient descent for logistic regression, a full-batch loop over one weight vector with a closed-form
+gradient, is written out on its own (``coursekit.subsampling``).
 """
 
 from __future__ import annotations
