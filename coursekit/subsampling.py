@@ -69,6 +69,7 @@ from coursekit.calibration import (
     reliability_curve,
 )
 from coursekit.datasets import make_rare_events
+from coursekit.training import Diverged, run_epochs
 
 __all__ = [
     "subsample_negatives",
@@ -318,24 +319,82 @@ def _gradient_descent(
     else:
         lr = check_positive(lr, "lr", func)
 
-    w = np.zeros(d)
     # Start the bias at the (weighted) log-odds of the labels: the exact answer when w = 0.
-    b = float(np.log(np.sum(s * ya)) - np.log(np.sum(s * (1.0 - ya))))
-    s_over_n = s / n
-    z = Xa @ w + b
+    b0 = float(np.log(np.sum(s * ya)) - np.log(np.sum(s * (1.0 - ya))))
+    model = _LogisticModel(np.zeros(d), b0, l2)
+    loss = _WeightedNLL(s)
     losses = np.empty(epochs + 1) if record else None
-    if losses is not None:
-        losses[0] = _weighted_mean_nll(z, ya, s) + l2 * float(w @ w)
-    for epoch in range(1, epochs + 1):
-        dz = s_over_n * (_sigmoid_fast(z) - ya)
-        dw = Xa.T @ dz + 2.0 * l2 * w
-        db = float(np.sum(dz))
-        w = w - lr * dw
-        b = b - lr * db
-        z = Xa @ w + b
+
+    def recorded(epoch: int) -> None:
         if losses is not None:
-            losses[epoch] = _weighted_mean_nll(z, ya, s) + l2 * float(w @ w)
-    return w, b, losses
+            losses[epoch] = _weighted_mean_nll(model.forward(Xa), ya, s) + l2 * float(model.w @ model.w)
+
+    def descend(params: list[FloatArray], grads: list[FloatArray], t: int) -> list[FloatArray]:
+        return [p - lr * g for p, g in zip(params, grads, strict=True)]
+
+    recorded(0)
+    try:  # numpy stays quiet about an overflow: the loop's own check reports it, in one line
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            run_epochs(
+                model,
+                loss,
+                Xa,
+                ya,
+                epochs=epochs,
+                batch_size=n,
+                rng=np.random.default_rng(0),
+                update=descend,
+                batch_fn=lambda rows, size, rng: [slice(None)],
+                after_epoch=recorded,
+            )
+    except Diverged as exc:
+        raise ValueError(
+            f"{func}: the loss became infinite or NaN in epoch {exc.epoch}; the step size lr={lr:g} is too large "
+            "(leave lr=None for a safe one)"
+        ) from None
+    return model.w, float(model.b), losses
+
+
+class _LogisticModel:
+    """Logistic regression as :func:`coursekit.training.run_epochs` drives a model: ``z = X w + b``, the
+    gradient of the penalty ``l2 ||w||^2`` added to ``w``'s."""
+
+    def __init__(self, w: FloatArray, b: float, l2: float) -> None:
+        self.w, self.b, self.l2 = w, np.asarray(b, dtype=np.float64), l2  # b as a 0-d array
+        self._X: FloatArray | None = None
+        self._grads: list[FloatArray] = []
+
+    def forward(self, X: FloatArray) -> FloatArray:
+        self._X = X
+        return X @ self.w + self.b
+
+    def _backward_weights_only(self, dz: FloatArray) -> None:
+        assert self._X is not None, "forward first"
+        self._grads = [self._X.T @ dz + 2.0 * self.l2 * self.w, np.asarray(np.sum(dz))]
+
+    def params(self) -> list[FloatArray]:
+        return [self.w, self.b]
+
+    def grads(self) -> list[FloatArray]:
+        return self._grads
+
+    def _assign_params(self, values: list[FloatArray]) -> None:
+        self.w, self.b = values
+
+
+class _WeightedNLL:
+    """The weighted mean NLL of logistic regression; its gradient with respect to ``z`` is ``s (sigma(z) - y) / N``."""
+
+    def __init__(self, s: FloatArray) -> None:
+        self.s = s
+
+    def forward(self, z: FloatArray, y: FloatArray) -> float:
+        self._last = (z, y)
+        return _weighted_mean_nll(z, y, self.s)
+
+    def backward(self) -> FloatArray:
+        z, y = self._last
+        return self.s / z.shape[0] * (_sigmoid_fast(z) - y)
 
 
 def fit_logistic_regression_history(

@@ -11,11 +11,10 @@ trainers only choose the update and what to record:
   rules of :mod:`coursekit.optim` (``sgd_step`` ... ``adam_step``), with training and validation
   curves.
 
-Notebook 07's :func:`coursekit.regularised_training.train_mlp` (dropout and batch norm) and notebook 09's
-:func:`coursekit.heteroscedastic.fit_heteroscedastic` (two output heads, per-head step sizes, a warm-up of
-the mean head) run their networks through the same loop, each with a small adapter. Only notebook 08's
-gradient descent for logistic regression, a full-batch loop over one weight vector with a closed-form
-gradient, is written out on its own (``coursekit.subsampling``).
+Notebook 07's :func:`coursekit.regularised_training.train_mlp` (dropout and batch norm), notebook 08's
+:func:`coursekit.subsampling.fit_logistic_regression` (full-batch, weighted, closed-form gradient) and
+notebook 09's :func:`coursekit.heteroscedastic.fit_heteroscedastic` (two output heads, per-head step sizes,
+a warm-up of the mean head) run their models through the same loop, each with a small adapter.
 """
 
 from __future__ import annotations
@@ -33,7 +32,8 @@ from coursekit.progress import progress
 
 __all__ = ["Diverged", "Loss", "Trainable", "TrainingHistory", "run_epochs", "train_mlp", "train_sgd"]
 
-BatchFn = Callable[[int, int, np.random.Generator], list[np.ndarray]]
+#: ``batch_fn(n, batch_size, rng)``: the index arrays of one epoch's batches (a ``slice(None)`` is the whole set)
+BatchFn = Callable[[int, int, np.random.Generator], list[Any]]
 
 
 class Trainable(Protocol):
@@ -114,7 +114,7 @@ def run_epochs(
     n, t = X.shape[0], 0
     for epoch in epoch_range(range(1, epochs + 1)):
         for batch in batch_fn(n, batch_size, rng):
-            idx = np.asarray(batch)
+            idx = batch if isinstance(batch, slice) else np.asarray(batch)
             t += 1
             out = model.forward(X[idx])
             if not np.isfinite(out).all():
@@ -124,7 +124,7 @@ def run_epochs(
                 raise Diverged(epoch, t)
             model._backward_weights_only(loss.backward())
             model._assign_params(update(model.params(), model.grads(), t))
-            on_batch(value, len(idx))
+            on_batch(value, out.shape[0])
         after_epoch(epoch)
 
 

@@ -552,3 +552,10 @@ _BAD_CALLS = [
 def test_bad_input_is_rejected(bad_call, exc: type[Exception], message: str) -> None:
     with pytest.raises(exc, match=message):
         bad_call()
+
+
+def test_a_step_size_far_too_large_is_reported_not_returned_as_nan():
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    y = np.array([0.0, 0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"fit_logistic_regression: the loss became infinite or NaN .* too large"):
+        fit_logistic_regression(X * 1e150, y, lr=1e150, epochs=50)
