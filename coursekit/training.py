@@ -211,14 +211,16 @@ def train_sgd(
     check_rng(rng, func)
 
     history: list[float] = []
-    total = [0.0]
+    total = 0.0  # size-weighted sum of this epoch's batch losses
 
     def add(value: float, size: int) -> None:
-        total[0] += value * size
+        nonlocal total
+        total += value * size
 
     def end_epoch(epoch: int) -> None:
-        history.append(total[0] / n)
-        total[0] = 0.0
+        nonlocal total
+        history.append(total / n)
+        total = 0.0
 
     def sgd(params: list[FloatArray], grads: list[FloatArray], t: int) -> list[FloatArray]:
         return [p - eta * g for p, g in zip(params, grads, strict=True)]

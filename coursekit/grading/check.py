@@ -23,7 +23,7 @@ import nbformat
 
 from coursekit.grading.course import COURSE_NAME, Course, exercises_of, is_test_cell, reference_name
 
-__all__ = ["check_course", "course_advice", "solution_region", "hidden_region"]
+__all__ = ["check_course", "course_advice", "review_course", "solution_region", "hidden_region"]
 
 _SOLUTION = re.compile(r"^\s*### BEGIN SOLUTION\s*$(.*?)^\s*### END SOLUTION\s*$", re.M | re.S)
 _HIDDEN = re.compile(r"^\s*### BEGIN HIDDEN TESTS\s*$(.*?)^\s*### END HIDDEN TESTS\s*$", re.M | re.S)
@@ -163,23 +163,25 @@ def _check_student(name: str, solution: Any, student: Any) -> list[str]:
 
 def check_course(course: Course, assignments: list[str] | None = None) -> list[str]:
     """All problems found in ``course`` (an empty list means the course is sound)."""
-    return _check(course, assignments)[0]
+    return review_course(course, assignments)[0]
 
 
 def course_advice(course: Course, assignments: list[str] | None = None) -> list[str]:
     """The course's conventions that an instructor's own assignments do not follow (not problems)."""
-    return _check(course, assignments)[1]
+    return review_course(course, assignments)[1]
 
 
-def _check(course: Course, assignments: list[str] | None) -> tuple[list[str], list[str]]:
+def review_course(course: Course, assignments: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """(problems, advice) of ``course``, found in one pass over its notebooks."""
     from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 
     names = course.assignments(assignments)
+    present = set(names) if not assignments else set()
     problems: list[str] = []
     advice = [
         f"course.toml lists {a}, which has no notebook in solutions/{a}/ (remove its entry if it is gone for good)"
         for a in course.manifest
-        if a not in course.assignments() and not assignments
+        if not assignments and a not in present
     ]
     for name in names:
         ours = course.is_course_assignment(name)

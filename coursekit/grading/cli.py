@@ -35,12 +35,12 @@ def _cmd_release(course: Course, args: argparse.Namespace) -> int:
 
 
 def _cmd_check(course: Course, args: argparse.Namespace) -> int:
-    from coursekit.grading.check import check_course, course_advice
+    from coursekit.grading.check import review_course
 
-    problems = check_course(course, args.assignments or None)
+    problems, advice = review_course(course, args.assignments or None)
     for p in problems:
         print(p)
-    for hint in course_advice(course, args.assignments or None):
+    for hint in advice:
         print(f"advice: {hint}")
     names = course.assignments(args.assignments or None)
     if problems:

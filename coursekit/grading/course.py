@@ -11,11 +11,12 @@ conventions (see ``docs/authoring.md``).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +131,6 @@ class Course:
     """
 
     root: Path
-    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def find(cls, start: str | os.PathLike[str] | None = None) -> Course:
@@ -151,13 +151,10 @@ class Course:
     def notebooks(self) -> Path:
         return self.root / "notebooks"
 
-    @property
+    @functools.cached_property
     def manifest(self) -> dict[str, CourseAssignment]:
-        """The course's own assignments (``course.toml``), by name."""
-        if "manifest" not in self._cache:
-            self._cache["manifest"] = _read_manifest(self.root)
-        manifest: dict[str, CourseAssignment] = self._cache["manifest"]
-        return manifest
+        """The course's own assignments (``course.toml``), by name (read once)."""
+        return _read_manifest(self.root)
 
     def is_course_assignment(self, assignment: str) -> bool:
         """Whether ``assignment`` is one of the course's own (listed in ``course.toml``)."""

@@ -69,15 +69,14 @@ class Submission:
     failing: list[str] = field(default_factory=list)  # "test_x: why" of every failing test cell
     sanitized: dict[str, str] = field(default_factory=dict)  # notebook name -> sanitized JSON text
     executed: dict[str, str] = field(default_factory=dict)  # notebook name -> executed JSON text
-    keep_record: bool = True  # False for a failure worth retrying next run (nbgrader could not read it)
     graded_now: bool = False
 
     @property
     def key(self) -> str:
         return f"{self.student}/{self.assignment}"
 
-    def fail(self, why: str, *, keep_record: bool = True) -> None:
-        self.status, self.keep_record = f"failed: {why}", keep_record
+    def fail(self, why: str) -> None:
+        self.status = f"failed: {why}"
 
     @property
     def ready(self) -> bool:
@@ -332,7 +331,7 @@ def prepare(
     try:
         run_step(sanitizer, "autograde", sub.assignment, sub.student, force=True, create=True)
     except CourseError as exc:
-        sub.fail(_short(exc), keep_record=False)
+        sub.fail(_short(exc))  # no record: nbgrader could not read it, so the next run tries again
         say(f"{sub.assignment}: {sub.student}: could not be prepared: {_short(exc)}")
         return False
     for name in released:
@@ -357,7 +356,7 @@ def record(
         sub.flags = gradebook.apply_flags(recorder.coursedir.db_url, s, a, sub.found, overrides)
         run_step(recorder, "generate_feedback", a, s, force=True)
     except CourseError as exc:
-        sub.fail(_short(exc), keep_record=False)
+        sub.fail(_short(exc))  # no record: the next run tries again
         say(f"{a}: {s}: could not be recorded: {_short(exc)}")
         return
     sub.failing = failing_tests(sub.executed)
