@@ -46,7 +46,7 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coursekit._validate import FloatArray, as_float_array
+from coursekit._validate import FloatArray, as_float_array, check_labels
 from coursekit.activations import logistic
 
 __all__ = [
@@ -246,7 +246,7 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
     k = z.shape[1]
     if k == 0:
         raise ValueError(f"{func}: argument 'logits' must have at least one class (column), got shape {z.shape}")
-    idx = _class_labels(labels, n, k, func)
+    idx = check_labels(labels, n, "labels", func, classes=k)
     # Row maxima and row sums of a narrow (N, K) array are quicker as column operations: the
     # maximum over the rows of its transpose, and a product with a vector of ones.
     shifted = z - np.ascontiguousarray(z.T).max(axis=0)[:, None]
@@ -258,23 +258,3 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
     dz /= (total * n)[:, None]
     dz[rows, idx] -= 1.0 / n
     return loss, dz
-
-
-def _class_labels(labels: ArrayLike, n: int, k: int, func: str) -> np.ndarray:
-    arr = np.asarray(labels)
-    if arr.dtype.kind not in "iu":  # signed or unsigned integers, not booleans
-        raise TypeError(
-            f"{func}: argument 'labels' must be an array of integer class indices, got dtype {arr.dtype} "
-            "(if you hold float labels, convert them with labels.astype(int))"
-        )
-    if arr.shape != (n,):
-        raise ValueError(
-            f"{func}: argument 'labels' must have shape ({n},), one class index per row of 'logits', "
-            f"got shape {arr.shape}"
-        )
-    if arr.min() < 0 or arr.max() >= k:
-        raise ValueError(
-            f"{func}: argument 'labels' must lie in 0 .. {k - 1} for {k} classes, "
-            f"got values from {arr.min()} to {arr.max()}"
-        )
-    return arr.astype(np.intp, copy=False)

@@ -32,10 +32,14 @@ from numpy.typing import ArrayLike, NDArray
 from coursekit._validate import (
     FloatArray,
     as_float_array,
+    check_decay,
     check_int,
+    check_like,
     check_positive,
-    check_probability,
     check_rng,
+    check_squares_average,
+    check_step_inputs,
+    check_update_number,
 )
 from coursekit.datasets import digits
 
@@ -57,56 +61,6 @@ __all__ = [
     "running_mean",
     "sgd_step",
 ]
-
-
-# ----------------------------------------------------------------------------- checks
-
-
-def _check_decay(value: Any, name: str, func: str) -> float:
-    """A decay rate such as gamma or beta1: a number in [0, 1)."""
-    if type(value) is float and 0.0 <= value < 1.0:  # the usual case, checked quickly
-        return value
-    return check_probability(value, name, func, high_open=True)
-
-
-def _like(value: ArrayLike, name: str, w: FloatArray, func: str, *, finite: bool = True) -> FloatArray:
-    """``value`` as a float array of ``w``'s shape, or raise."""
-    arr = as_float_array(value, name, func, finite=finite)
-    if arr.shape != w.shape:
-        raise ValueError(f"{func}: argument '{name}' must have the shape of 'w', {w.shape}, got shape {arr.shape}")
-    return arr
-
-
-def _step_inputs(func: str, w: ArrayLike, dw: ArrayLike, **state: ArrayLike) -> tuple[FloatArray, ...]:
-    """The arrays of an update rule, checked: ``w``, then ``dw`` and each state array with ``w``'s shape.
-
-    All must be finite: a NaN or an infinity in the state would otherwise spread into every later step.
-    """
-    w = as_float_array(w, "w", func)
-    return (w, _like(dw, "dw", w, func), *(_like(arr, name, w, func) for name, arr in state.items()))
-
-
-def _update_count(t: Any, func: str) -> int:
-    """Adam's ``t``: the 1-based number of the update being made."""
-    if isinstance(t, bool) or not isinstance(t, Integral):
-        raise TypeError(
-            f"{func}: argument 't' must be an integer, the 1-based number of the update, got {type(t).__name__}"
-        )
-    if t < 1:
-        raise ValueError(
-            f"{func}: argument 't' is the 1-based number of the update (1 for the first step), got {t}; "
-            f"with t = 0 the bias correction would divide by 1 - beta**0 = 0"
-        )
-    return int(t)
-
-
-def _nonnegative(arr: FloatArray, name: str, func: str) -> FloatArray:
-    if arr.size and arr.min() < 0:
-        raise ValueError(
-            f"{func}: argument '{name}' is a running average of squared gradients and cannot be "
-            f"negative; start it at np.zeros_like(w) and pass back the value the previous step returned"
-        )
-    return arr
 
 
 # ----------------------------------------------------------------------------- running averages
@@ -141,7 +95,7 @@ def moving_average(a: ArrayLike, gamma: float) -> FloatArray:
     seq = as_float_array(a, "a", func)
     if seq.ndim == 0:
         raise ValueError(f"{func}: argument 'a' must be a sequence (at least 1 dimension), got a scalar")
-    g = _check_decay(gamma, "gamma", func)
+    g = check_decay(gamma, "gamma", func)
     out = np.empty_like(seq)
     acc = np.zeros(seq.shape[1:])
     for t in range(seq.shape[0]):
@@ -240,7 +194,7 @@ def sgd_step(w: ArrayLike, dw: ArrayLike, lr: float) -> FloatArray:
     w_new : ndarray, shape of ``w``
     """
     func = "sgd_step"
-    w, g = _step_inputs(func, w, dw)
+    w, g = check_step_inputs(func, w, dw)
     eta = check_positive(lr, "lr", func)
     return w - eta * g
 
@@ -281,9 +235,9 @@ def momentum_step(
         :math:`W_t` and :math:`V_t`.
     """
     func = "momentum_step"
-    w, g, v = _step_inputs(func, w, dw, v=v)
+    w, g, v = check_step_inputs(func, w, dw, v=v)
     eta = check_positive(lr, "lr", func)
-    gam = _check_decay(gamma, "gamma", func)
+    gam = check_decay(gamma, "gamma", func)
     v_new = gam * v + eta * g
     return w - v_new, v_new
 
@@ -330,9 +284,9 @@ def momentum_step_ema(
         :math:`W_t` and :math:`M_t`.
     """
     func = "momentum_step_ema"
-    w, g, m = _step_inputs(func, w, dw, m=m)
+    w, g, m = check_step_inputs(func, w, dw, m=m)
     eta = check_positive(lr, "lr", func)
-    gam = _check_decay(gamma, "gamma", func)
+    gam = check_decay(gamma, "gamma", func)
     m_new = gam * m + (1.0 - gam) * g
     return w - eta * m_new, m_new
 
@@ -374,10 +328,10 @@ def adadelta_step(
         :math:`W_t` and :math:`G_t`.
     """
     func = "adadelta_step"
-    w, g, G = _step_inputs(func, w, dw, G=G)
-    _nonnegative(G, "G", func)
+    w, g, G = check_step_inputs(func, w, dw, G=G)
+    check_squares_average(G, "G", func)
     eta = check_positive(lr, "lr", func)
-    gam = _check_decay(gamma, "gamma", func)
+    gam = check_decay(gamma, "gamma", func)
     e = check_positive(eps, "eps", func)
     G_new = gam * G + (1.0 - gam) * g**2
     return w - eta * g / np.sqrt(G_new + e), G_new
@@ -442,11 +396,11 @@ def adam_step(
         :math:`W_t`, :math:`m_t`, :math:`v_t` (uncorrected).
     """
     func = "adam_step"
-    w, g, m, v = _step_inputs(func, w, dw, m=m, v=v)
-    _nonnegative(v, "v", func)
-    t = _update_count(t, func)
+    w, g, m, v = check_step_inputs(func, w, dw, m=m, v=v)
+    check_squares_average(v, "v", func)
+    t = check_update_number(t, func)
     lr, eps = check_positive(lr, "lr", func), check_positive(eps, "eps", func)
-    beta1, beta2 = _check_decay(beta1, "beta1", func), _check_decay(beta2, "beta2", func)
+    beta1, beta2 = check_decay(beta1, "beta1", func), check_decay(beta2, "beta2", func)
     m_new = beta1 * m + (1.0 - beta1) * g
     v_new = beta2 * v + (1.0 - beta2) * g**2
     m_hat = m_new / (1.0 - beta1**t)
@@ -502,7 +456,7 @@ def initial_state(state: Any, w: FloatArray, func: str) -> tuple[FloatArray, ...
             raise ValueError(f"{func}: argument 'state' must be a count >= 0 or a tuple of arrays, got {state}")
         return tuple(np.zeros_like(w) for _ in range(int(state)))
     if isinstance(state, tuple | list):
-        return tuple(_like(x, f"state[{i}]", w, func).copy() for i, x in enumerate(state))
+        return tuple(check_like(x, f"state[{i}]", w, func).copy() for i, x in enumerate(state))
     raise TypeError(f"{func}: argument 'state' must be an int or a tuple of arrays, got {type(state).__name__}")
 
 

@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 from coursekit._validate import (
     FloatArray,
     as_float_array,
+    check_int,
     check_positive,
     check_probability,
     check_rng,
@@ -166,10 +167,7 @@ def early_stopping(val_losses: Sequence[float] | ArrayLike, patience: int) -> tu
     losses = as_float_array(val_losses, "val_losses", func, ndim=1)
     if losses.size == 0:
         raise ValueError(f"{func}: argument 'val_losses' must hold at least one loss, got an empty sequence")
-    if isinstance(patience, bool) or not isinstance(patience, Integral):
-        raise TypeError(f"{func}: argument 'patience' must be a positive integer, got {type(patience).__name__}")
-    if patience < 1:
-        raise ValueError(f"{func}: argument 'patience' must be a positive integer (>= 1), got {patience}")
+    patience = check_int(patience, "patience", func, positive=True)
     best = 0
     for epoch in range(1, losses.size):
         if losses[epoch] < losses[best]:
