@@ -88,6 +88,13 @@ def all_finite(arr: FloatArray) -> bool:
     return bool(np.isfinite(arr).all())
 
 
+def no_forward_yet(owner: str) -> RuntimeError:
+    """The error of a module's ``backward`` called before its ``forward``."""
+    return RuntimeError(
+        f"{owner}.backward: no cached values; call forward first (backward uses what the last forward call stored)"
+    )
+
+
 def check_same_shape(a: FloatArray, b: FloatArray, name_a: str, name_b: str, func: str) -> None:
     """Raise ``ValueError`` unless arrays ``a`` and ``b`` have the same shape."""
     if a.shape != b.shape:
@@ -219,11 +226,15 @@ def check_decay(value: float, name: str, func: str) -> float:
     return check_probability(value, name, func, high_open=True)
 
 
-def check_like(value: ArrayLike, name: str, w: FloatArray, func: str, *, finite: bool = True) -> FloatArray:
-    """``value`` as a float array of ``w``'s shape, or raise."""
+def check_like(
+    value: ArrayLike, name: str, w: FloatArray, func: str, *, finite: bool = True, like_name: str = "w"
+) -> FloatArray:
+    """``value`` as a float array of the shape of ``w`` (the argument ``like_name``), or raise."""
     arr = as_float_array(value, name, func, finite=finite)
     if arr.shape != w.shape:
-        raise ValueError(f"{func}: argument '{name}' must have the shape of 'w', {w.shape}, got shape {arr.shape}")
+        raise ValueError(
+            f"{func}: argument '{name}' must have the shape of '{like_name}', {w.shape}, got shape {arr.shape}"
+        )
     return arr
 
 

@@ -30,6 +30,7 @@ from coursekit._validate import (
     FloatArray,
     as_float_array,
     check_int,
+    check_like,
     check_positive,
     check_probability,
     check_rng,
@@ -46,15 +47,6 @@ __all__ = [
 ]
 
 IntArray = NDArray[np.int64]
-
-
-def _same_shape(value: ArrayLike, name: str, like: FloatArray, like_name: str, func: str) -> FloatArray:
-    arr = as_float_array(value, name, func)
-    if arr.shape != like.shape:
-        raise ValueError(
-            f"{func}: argument '{name}' must have the shape of '{like_name}', {like.shape}, got shape {arr.shape}"
-        )
-    return arr
 
 
 # ----------------------------------------------------------------------------- ridge-like methods
@@ -89,7 +81,7 @@ def weight_decay_step(w: ArrayLike, dw: ArrayLike, lr: float, lam: float) -> Flo
     """
     func = "weight_decay_step"
     w = as_float_array(w, "w", func)
-    g = _same_shape(dw, "dw", w, "w", func)
+    g = check_like(dw, "dw", w, func)
     eta = check_positive(lr, "lr", func)
     lam = check_positive(lam, "lam", func, allow_zero=True)
     return _weight_decay(w, g, eta, lam)
@@ -266,7 +258,7 @@ def dropout_backward(dout: ArrayLike, mask: ArrayLike) -> FloatArray:
     """
     func = "dropout_backward"
     dout = as_float_array(dout, "dout", func)
-    mask = _same_shape(mask, "mask", dout, "dout", func)
+    mask = check_like(mask, "mask", dout, func, like_name="dout")
     return dout * mask
 
 
@@ -387,7 +379,7 @@ def batchnorm_backward(dout: ArrayLike, cache: tuple[Any, Any, Any]) -> tuple[Fl
     dout = as_float_array(dout, "dout", func, ndim=2)
     if not isinstance(cache, tuple | list) or len(cache) != 3:
         raise TypeError(f"{func}: argument 'cache' must be the tuple (z_bar, gamma, std) returned by batchnorm_forward")
-    z_bar = _same_shape(cache[0], "cache[0] (z_bar)", dout, "dout", func)
+    z_bar = check_like(cache[0], "cache[0] (z_bar)", dout, func, like_name="dout")
     gamma = _param(cache[1], "cache[1] (gamma)", dout, func)
     std = _param(cache[2], "cache[2] (std)", dout, func)
     if np.any(std <= 0):
