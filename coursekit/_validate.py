@@ -88,6 +88,14 @@ def all_finite(arr: FloatArray) -> bool:
     return bool(np.isfinite(arr).all())
 
 
+def check_design(X: ArrayLike, func: str) -> FloatArray:
+    """The inputs ``X``: a 2-D float array with at least one row (one example per row)."""
+    arr = as_float_array(X, "X", func, ndim=2)
+    if arr.shape[0] == 0:
+        raise ValueError(f"{func}: argument 'X' must have at least one row, got shape {arr.shape}")
+    return arr
+
+
 def no_forward_yet(owner: str) -> RuntimeError:
     """The error of a module's ``backward`` called before its ``forward``."""
     return RuntimeError(
