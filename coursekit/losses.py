@@ -48,7 +48,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from coursekit._validate import FloatArray, as_float_array, check_labels, check_same_shape, no_forward_yet
 from coursekit.activations import logistic
@@ -240,13 +240,35 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
     dlogits : ndarray, shape (N, K)
         :math:`\partial L / \partial z`; each row sums to 0.
     """
-    func = "softmax_cross_entropy"
+    z, idx = _logits_and_labels(logits, labels, "softmax_cross_entropy")
+    n, k = z.shape
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_sum = np.log(np.exp(shifted).sum(axis=1))
+    rows = np.arange(n)
+    loss = float(np.mean(log_sum - shifted[rows, idx]))
+    p = np.exp(shifted - log_sum[:, None])
+    return loss, (p - np.eye(k)[idx]) / n
+
+
+def _logits_and_labels(logits: ArrayLike, labels: ArrayLike, func: str) -> tuple[FloatArray, NDArray[np.int64]]:
+    """The checked inputs of :func:`softmax_cross_entropy`: logits of shape (N, K), N, K >= 1, and N class indices."""
     z = as_float_array(logits, "logits", func, ndim=2)
     n = _batch_size(z, "logits", func)
     k = z.shape[1]
     if k == 0:
         raise ValueError(f"{func}: argument 'logits' must have at least one class (column), got shape {z.shape}")
-    idx = check_labels(labels, n, "labels", func, classes=k)
+    return z, check_labels(labels, n, "labels", func, classes=k)
+
+
+def softmax_cross_entropy_fast(logits: ArrayLike, labels: ArrayLike) -> tuple[float, FloatArray]:
+    """:func:`softmax_cross_entropy` for training loops: the same checks and the same maths, in fewer passes.
+
+    What :class:`SoftmaxCrossEntropy` (and so every trainer of the course) computes. The results
+    agree with :func:`softmax_cross_entropy` to rounding; the exercise's reference stays the
+    readable one.
+    """
+    z, idx = _logits_and_labels(logits, labels, "softmax_cross_entropy")
+    n, k = z.shape
     # Row maxima and row sums of a narrow (N, K) array are quicker as column operations: the
     # maximum over the rows of its transpose, and a product with a vector of ones.
     shifted = z - np.ascontiguousarray(z.T).max(axis=0)[:, None]
@@ -306,7 +328,7 @@ class SoftmaxCrossEntropy(LossModule):
 
     def forward(self, logits: ArrayLike, labels: ArrayLike) -> float:
         """Mean loss of ``logits`` (shape (N, K)) for ``labels`` (int class indices, shape (N,))."""
-        loss, self._dlogits = softmax_cross_entropy(logits, labels)
+        loss, self._dlogits = softmax_cross_entropy_fast(logits, labels)
         return loss
 
     def backward(self, dloss: float = 1.0) -> FloatArray:

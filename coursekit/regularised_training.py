@@ -27,7 +27,7 @@ from coursekit._validate import (
     check_probability,
     check_rng,
 )
-from coursekit.losses import softmax_cross_entropy
+from coursekit.losses import softmax_cross_entropy_fast
 from coursekit.progress import progress
 from coursekit.regularisation import _bn_backward, _bn_forward, _dropout_train, _weight_decay, add_input_noise
 from coursekit.training import Diverged, TrainingHistory, run_epochs
@@ -336,7 +336,7 @@ def train_mlp(
         current = net.weights(copy=False)
         for part, Xe, ye in (("train", X, y), ("val", Xv, yv)):
             logits = mlp_logits(current, Xe)
-            loss, _ = softmax_cross_entropy(logits, ye)
+            loss, _ = softmax_cross_entropy_fast(logits, ye)
             curves[f"{part}_loss"].append(loss)
             curves[f"{part}_acc"].append(float(np.mean(np.argmax(logits, axis=1) == ye)))
         if keep_weights:
