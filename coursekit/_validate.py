@@ -111,6 +111,16 @@ def check_same_shape(a: FloatArray, b: FloatArray, name_a: str, name_b: str, fun
         )
 
 
+def check_real(value: object, name: str, func: str, *, what: str = "a number") -> float:
+    """Return ``value`` as a float if it is a finite real number (not a bool), or raise."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{func}: argument '{name}' must be {what}, got {type(value).__name__}")
+    out = float(value)
+    if not math.isfinite(out):
+        raise ValueError(f"{func}: argument '{name}' must be finite, got {out}")
+    return out
+
+
 def check_positive(value: float, name: str, func: str, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float if it is a finite positive number, or raise."""
     if type(value) is float and value > 0.0 and value != math.inf:  # the usual case, checked quickly
