@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_real
-from coursekit.optim import call_step, initial_state
+from coursekit.stepping import call_step, initial_state
 
 if TYPE_CHECKING:  # matplotlib is imported lazily, only by the plotting helpers
     from matplotlib.axes import Axes

@@ -11,7 +11,8 @@ state as new arrays and never changes its arguments::
 
 The state starts at zero (``np.zeros_like(w)``) and has ``w``'s shape. ``w`` may have any
 shape: a weight matrix, a bias vector, or a point in the plane for the 2-D test problems of
-:mod:`coursekit.landscapes`, which runs the rules along paths and draws them.
+:mod:`coursekit.landscapes`, which runs the rules along paths and draws them (re-exported here:
+:func:`run_optimizer`, :func:`ill_conditioned_quadratic`, :func:`rosenbrock` ...).
 
 For a real network, :func:`coursekit.training.train_mlp` trains a small ReLU classifier
 with any of the update rules (:func:`call_step` calls one with its state), on mini-batches
@@ -22,9 +23,6 @@ handwritten digits.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from numbers import Integral
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -34,7 +32,6 @@ from coursekit._validate import (
     as_float_array,
     check_decay,
     check_int,
-    check_like,
     check_positive,
     check_rng,
     check_squares_average,
@@ -42,22 +39,36 @@ from coursekit._validate import (
     check_update_number,
 )
 from coursekit.datasets import digits
-
-if TYPE_CHECKING:  # matplotlib is imported lazily, only by the plotting helpers
-    pass
+from coursekit.landscapes import (
+    Quadratic,
+    ill_conditioned_quadratic,
+    plot_losses,
+    plot_paths,
+    rosenbrock,
+    rosenbrock_grad,
+    run_optimizer,
+)
+from coursekit.stepping import call_step, initial_state
 
 IntArray = NDArray[np.int64]
 
 __all__ = [
+    "Quadratic",
     "adadelta_step",
     "adam_step",
     "call_step",
     "digits_dataset",
+    "ill_conditioned_quadratic",
     "initial_state",
     "minibatch_indices",
     "momentum_step",
     "momentum_step_ema",
     "moving_average",
+    "plot_losses",
+    "plot_paths",
+    "rosenbrock",
+    "rosenbrock_grad",
+    "run_optimizer",
     "running_mean",
     "sgd_step",
 ]
@@ -406,58 +417,6 @@ def adam_step(
     m_hat = m_new / (1.0 - beta1**t)
     v_hat = v_new / (1.0 - beta2**t)
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
-
-
-# ----------------------------------------------------------------------------- calling a rule with its state
-
-
-def call_step(
-    step_fn: Callable[..., Any],
-    w: FloatArray,
-    dw: FloatArray,
-    s: tuple[FloatArray, ...],
-    t: int | None,
-    hyper: dict[str, Any],
-    func: str,
-) -> tuple[Any, tuple[FloatArray, ...]]:
-    """One call of an update rule with the calling conventions of :func:`run_optimizer`.
-
-    Returns the new weights (unchecked) and the new state; raises with an explanation when the
-    rule's signature or return value does not fit ``state`` / ``pass_t``.
-    """
-    extra = () if t is None else (t,)
-    try:
-        out = step_fn(w, dw, *s, *extra, **hyper)
-    except TypeError as exc:
-        names = ["w", "dw"] + [f"state{i}" for i in range(len(s))] + ["t"] * len(extra)
-        shown = ", ".join(names + [f"{k}=..." for k in hyper])
-        raise TypeError(
-            f"{func}: calling step_fn({shown}) failed ({exc}). Pass "
-            f"state=<number of state arrays> (momentum and adadelta: 1, adam: 2) and, "
-            f"for Adam, pass_t=True"
-        ) from exc
-    if s:
-        if not isinstance(out, tuple) or len(out) != len(s) + 1:
-            got = f"a tuple of length {len(out)}" if isinstance(out, tuple) else type(out).__name__
-            raise ValueError(f"{func}: step_fn must return (w, {len(s)} state array(s)) when state={len(s)}, got {got}")
-        return out[0], tuple(np.asarray(x, dtype=np.float64) for x in out[1:])
-    if isinstance(out, tuple):
-        raise ValueError(
-            f"{func}: step_fn returned a tuple of {len(out)}; if it keeps state, "
-            f"pass state=<number of state arrays> (momentum: 1, adam: 2)"
-        )
-    return out, s
-
-
-def initial_state(state: Any, w: FloatArray, func: str) -> tuple[FloatArray, ...]:
-    """``state`` (a count or a tuple of arrays) as a tuple of float arrays of ``w``'s shape."""
-    if isinstance(state, Integral) and not isinstance(state, bool):
-        if state < 0:
-            raise ValueError(f"{func}: argument 'state' must be a count >= 0 or a tuple of arrays, got {state}")
-        return tuple(np.zeros_like(w) for _ in range(int(state)))
-    if isinstance(state, tuple | list):
-        return tuple(check_like(x, f"state[{i}]", w, func).copy() for i, x in enumerate(state))
-    raise TypeError(f"{func}: argument 'state' must be an int or a tuple of arrays, got {type(state).__name__}")
 
 
 # ----------------------------------------------------------------------------- real data: the 8x8 digits

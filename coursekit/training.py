@@ -27,8 +27,9 @@ from numpy.typing import ArrayLike
 
 from coursekit._validate import FloatArray, as_float_array, check_int, check_labels, check_positive, check_rng
 from coursekit.modules import Linear, LossModule, Module, ReLU, Sequential, SoftmaxCrossEntropy
-from coursekit.optim import call_step, initial_state, minibatch_indices
+from coursekit.optim import minibatch_indices
 from coursekit.progress import progress
+from coursekit.stepping import call_step, initial_state
 
 __all__ = ["Diverged", "Loss", "Trainable", "TrainingHistory", "run_epochs", "train_mlp", "train_sgd"]
 
