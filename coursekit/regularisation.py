@@ -14,7 +14,9 @@ Two conventions, fixed for the whole course:
   :math:`(z - \mu)/\sqrt{\sigma^2 + \varepsilon}`.
 
 Notebook 07's experiments train networks with these regularisers in
-:mod:`coursekit.regularised_training`, on the digits of :func:`coursekit.datasets.load_digits_split`.
+:mod:`coursekit.regularised_training`, on the digits of :func:`coursekit.datasets.load_digits_split`
+(both re-exported here with :class:`TrainingHistory`, which that trainer returns; its ``train_mlp``,
+``mlp_logits`` and ``MLPWeights`` are not, since that module imports this one).
 """
 
 from __future__ import annotations
@@ -35,14 +37,19 @@ from coursekit._validate import (
     check_probability,
     check_rng,
 )
+from coursekit.datasets import DigitsSplit, load_digits_split
+from coursekit.training import TrainingHistory
 
 __all__ = [
+    "DigitsSplit",
+    "TrainingHistory",
     "add_input_noise",
     "batchnorm_backward",
     "batchnorm_forward",
     "dropout_backward",
     "dropout_forward",
     "early_stopping",
+    "load_digits_split",
     "weight_decay_step",
 ]
 
