@@ -88,12 +88,37 @@ def all_finite(arr: FloatArray) -> bool:
     return bool(np.isfinite(arr).all())
 
 
+def check_design(X: ArrayLike, func: str) -> FloatArray:
+    """The inputs ``X``: a 2-D float array with at least one row (one example per row)."""
+    arr = as_float_array(X, "X", func, ndim=2)
+    if arr.shape[0] == 0:
+        raise ValueError(f"{func}: argument 'X' must have at least one row, got shape {arr.shape}")
+    return arr
+
+
+def no_forward_yet(owner: str) -> RuntimeError:
+    """The error of a module's ``backward`` called before its ``forward``."""
+    return RuntimeError(
+        f"{owner}.backward: no cached values; call forward first (backward uses what the last forward call stored)"
+    )
+
+
 def check_same_shape(a: FloatArray, b: FloatArray, name_a: str, name_b: str, func: str) -> None:
     """Raise ``ValueError`` unless arrays ``a`` and ``b`` have the same shape."""
     if a.shape != b.shape:
         raise ValueError(
             f"{func}: arguments '{name_a}' and '{name_b}' must have the same shape, got {a.shape} and {b.shape}"
         )
+
+
+def check_real(value: object, name: str, func: str, *, what: str = "a number") -> float:
+    """Return ``value`` as a float if it is a finite real number (not a bool), or raise."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{func}: argument '{name}' must be {what}, got {type(value).__name__}")
+    out = float(value)
+    if not math.isfinite(out):
+        raise ValueError(f"{func}: argument '{name}' must be finite, got {out}")
+    return out
 
 
 def check_positive(value: float, name: str, func: str, *, allow_zero: bool = False) -> float:
@@ -136,25 +161,39 @@ def check_rng(rng: object, func: str) -> np.random.Generator:
     return rng
 
 
-def check_int(value: object, name: str, func: str, *, minimum: int = 0) -> int:
+def check_int(value: object, name: str, func: str, *, minimum: int = 0, positive: bool = False) -> int:
     """Return ``value`` as an int if it is an integer (not a bool) >= ``minimum``, or raise.
 
     ``TypeError`` for a value that is not an integer (``3.0`` included), ``ValueError`` below ``minimum``.
+    ``positive=True`` means ``minimum=1``, with messages that say "a positive integer".
     """
+    kind = "a positive integer" if positive else "an integer"
+    minimum = 1 if positive else minimum
     if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{func}: argument '{name}' must be an integer, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{func}: argument '{name}' must be {kind}, got {type(value).__name__} {value!r}")
     if value < minimum:
-        raise ValueError(f"{func}: argument '{name}' must be an integer >= {minimum}, got {value}")
+        bound = "(>= 1)" if positive else f">= {minimum}"
+        raise ValueError(f"{func}: argument '{name}' must be {kind} {bound}, got {value}")
     return int(value)
 
 
-def check_labels(value: object, rows: int, name: str, func: str) -> NDArray[np.int64]:
-    """Return ``value`` as int64 class labels 0, 1, ... of shape ``(rows,)``, one per row of the data, or raise."""
+def check_labels(value: object, rows: int, name: str, func: str, *, classes: int | None = None) -> NDArray[np.int64]:
+    """Return ``value`` as int64 class labels 0, 1, ... of shape ``(rows,)``, one per row of the data, or raise.
+
+    With ``classes`` (the number of columns of the logits) the labels are class indices below it.
+    """
     arr = np.asarray(value)
+    what = "be an array of integer class indices" if classes is not None else "hold integer class labels"
     if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"{func}: argument '{name}' must hold integer class labels, got dtype {arr.dtype}")
+        hint = f" (if you hold float labels, convert them with {name}.astype(int))" if classes is not None else ""
+        raise TypeError(f"{func}: argument '{name}' must {what}, got dtype {arr.dtype}{hint}")
     if arr.shape != (rows,):
         raise ValueError(f"{func}: argument '{name}' must have shape ({rows},), one label per row, got {arr.shape}")
+    if classes is not None and arr.size and (arr.min() < 0 or arr.max() >= classes):
+        raise ValueError(
+            f"{func}: argument '{name}' must lie in 0 .. {classes - 1} for {classes} classes, "
+            f"got values from {arr.min()} to {arr.max()}"
+        )
     if arr.size and arr.min() < 0:
         raise ValueError(f"{func}: argument '{name}' must hold labels 0, 1, ..., got {int(arr.min())}")
     return arr.astype(np.int64)
@@ -193,3 +232,58 @@ def check_sample_weight(sample_weight: ArrayLike | None, n: int, func: str) -> F
     if np.any(s < 0):
         raise ValueError(f"{func}: argument 'sample_weight' must be >= 0, found {float(s[s < 0][0])}")
     return s
+
+
+# ----------------------------------------------------------------------------- update rules
+
+
+def check_decay(value: float, name: str, func: str) -> float:
+    """A decay rate such as gamma or beta1: a number in [0, 1)."""
+    if type(value) is float and 0.0 <= value < 1.0:  # the usual case, checked quickly
+        return value
+    return check_probability(value, name, func, high_open=True)
+
+
+def check_like(
+    value: ArrayLike, name: str, w: FloatArray, func: str, *, finite: bool = True, like_name: str = "w"
+) -> FloatArray:
+    """``value`` as a float array of the shape of ``w`` (the argument ``like_name``), or raise."""
+    arr = as_float_array(value, name, func, finite=finite)
+    if arr.shape != w.shape:
+        raise ValueError(
+            f"{func}: argument '{name}' must have the shape of '{like_name}', {w.shape}, got shape {arr.shape}"
+        )
+    return arr
+
+
+def check_step_inputs(func: str, w: ArrayLike, dw: ArrayLike, **state: ArrayLike) -> tuple[FloatArray, ...]:
+    """The arrays of an update rule, checked: ``w``, then ``dw`` and each state array with ``w``'s shape.
+
+    All must be finite: a NaN or an infinity in the state would otherwise spread into every later step.
+    """
+    w = as_float_array(w, "w", func)
+    return (w, check_like(dw, "dw", w, func), *(check_like(arr, name, w, func) for name, arr in state.items()))
+
+
+def check_update_number(t: object, func: str) -> int:
+    """Adam's ``t``: the 1-based number of the update being made."""
+    if isinstance(t, bool) or not isinstance(t, Integral):
+        raise TypeError(
+            f"{func}: argument 't' must be an integer, the 1-based number of the update, got {type(t).__name__}"
+        )
+    if t < 1:
+        raise ValueError(
+            f"{func}: argument 't' is the 1-based number of the update (1 for the first step), got {t}; "
+            f"with t = 0 the bias correction would divide by 1 - beta**0 = 0"
+        )
+    return int(t)
+
+
+def check_squares_average(arr: FloatArray, name: str, func: str) -> FloatArray:
+    """A running average of squared gradients (Adadelta's ``G``, Adam's ``v``): never negative."""
+    if arr.size and arr.min() < 0:
+        raise ValueError(
+            f"{func}: argument '{name}' is a running average of squared gradients and cannot be "
+            f"negative; start it at np.zeros_like(w) and pass back the value the previous step returned"
+        )
+    return arr

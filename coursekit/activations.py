@@ -37,6 +37,7 @@ __all__ = [
     "leaky_relu",
     "leaky_relu_grad",
     "logistic",
+    "logistic_fast",
     "naive_sigmoid",
     "naive_softmax",
     "relu",
@@ -135,6 +136,19 @@ def logistic(z: FloatArray) -> FloatArray:
     """
     e = _exp_neg_abs(z)
     return _out(np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
+
+
+def logistic_fast(z: FloatArray) -> FloatArray:
+    r"""The sigmoid as :math:`\sigma(z) = (1 + \tanh(z/2)) / 2`, for a training loop's gradients.
+
+    The same function as :func:`logistic` (an exact identity; it cannot overflow) and several times
+    faster, but its error is absolute (about 1e-16) rather than relative: fine for a gradient
+    ``sigma(z) - y``, not for a probability near 0 whose logarithm is taken. ``z`` is already checked.
+    """
+    t = np.tanh(0.5 * z)
+    t += 1.0
+    t *= 0.5
+    return t
 
 
 def tanh(z: ArrayLike) -> FloatArray:

@@ -18,13 +18,20 @@ import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from numbers import Real
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_probability, check_rng
+from coursekit._validate import (
+    FloatArray,
+    as_float_array,
+    check_int,
+    check_positive,
+    check_probability,
+    check_real,
+    check_rng,
+)
 from coursekit.activations import logistic
 
 __all__ = [
@@ -41,16 +48,6 @@ __all__ = [
 ]
 
 IntArray = NDArray[np.int64]
-
-
-def _check_real(value: object, name: str, func: str) -> float:
-    """Return ``value`` as a float if it is a finite real number, or raise."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{func}: argument '{name}' must be a number, got {type(value).__name__}")
-    out = float(value)
-    if not np.isfinite(out):
-        raise ValueError(f"{func}: argument '{name}' must be finite, got {out}")
-    return out
 
 
 def xor_data() -> tuple[FloatArray, FloatArray]:
@@ -95,8 +92,8 @@ def wedge_data(
     func = "wedge_data"
     n = check_int(n, "n", func, minimum=1)
     rng = check_rng(rng, func)
-    low = _check_real(low, "low", func)
-    high = _check_real(high, "high", func)
+    low = check_real(low, "low", func)
+    high = check_real(high, "high", func)
     if not low < high:
         raise ValueError(f"{func}: arguments 'low' and 'high' must satisfy low < high, got low={low}, high={high}")
     X = rng.uniform(low, high, size=(n, 2))

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coursekit._validate import FloatArray, as_float_array, check_positive, check_rng
+from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_rng
 from coursekit.activations import logistic
 
 __all__ = [
@@ -65,15 +65,6 @@ _NAMED_ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 # ----------------------------------------------------------------------------- checks
 
 
-def _check_count(value: Any, name: str, func: str) -> int:
-    """Return ``value`` as an int if it is a positive integer, or raise."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{func}: argument '{name}' must be a positive integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{func}: argument '{name}' must be a positive integer (>= 1), got {value}")
-    return int(value)
-
-
 def _check_shape(shape: Any, func: str) -> tuple[int, ...]:
     """Return ``shape`` as a tuple of positive ints (an int ``n`` means ``(n,)``), or raise."""
     if isinstance(shape, Integral) and not isinstance(shape, bool):
@@ -84,7 +75,7 @@ def _check_shape(shape: Any, func: str) -> tuple[int, ...]:
         )
     if len(shape) == 0:
         raise ValueError(f"{func}: argument 'shape' must have at least one entry, got ()")
-    return tuple(_check_count(s, "shape", func) for s in shape)
+    return tuple(check_int(s, "shape", func, positive=True) for s in shape)
 
 
 # ----------------------------------------------------------------------------- initialisers
@@ -139,8 +130,8 @@ def normal_init(shape: int | Sequence[int], std: float, rng: np.random.Generator
 
 
 def _normal(fan_in: Any, fan_out: Any, rng: Any, func: str, variance: Callable[[int, int], float]) -> FloatArray:
-    n_in = _check_count(fan_in, "fan_in", func)
-    n_out = _check_count(fan_out, "fan_out", func)
+    n_in = check_int(fan_in, "fan_in", func, positive=True)
+    n_out = check_int(fan_out, "fan_out", func, positive=True)
     check_rng(rng, func)
     return rng.normal(0.0, math.sqrt(variance(n_in, n_out)), size=(n_in, n_out))
 
@@ -211,8 +202,8 @@ def glorot_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> Float
         Every entry lies in :math:`[-l, l)`.
     """
     func = "glorot_uniform"
-    n_in = _check_count(fan_in, "fan_in", func)
-    n_out = _check_count(fan_out, "fan_out", func)
+    n_in = check_int(fan_in, "fan_in", func, positive=True)
+    n_out = check_int(fan_out, "fan_out", func, positive=True)
     check_rng(rng, func)
     limit = math.sqrt(6.0 / (n_in + n_out))
     return rng.uniform(-limit, limit, size=(n_in, n_out))

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from numbers import Real
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coursekit._validate import FloatArray, as_float_array, check_int, check_positive
-from coursekit.optim import call_step, initial_state
+from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_real
+from coursekit.stepping import call_step, initial_state
 
 if TYPE_CHECKING:  # matplotlib is imported lazily, only by the plotting helpers
     from matplotlib.axes import Axes
@@ -93,10 +92,7 @@ def ill_conditioned_quadratic(condition: float = 10.0, angle: float = 0.0) -> Qu
     kappa = check_positive(condition, "condition", func)
     if kappa < 1:
         raise ValueError(f"{func}: argument 'condition' must be >= 1 (largest / smallest curvature), got {kappa}")
-    if isinstance(angle, bool) or not isinstance(angle, Real):
-        raise TypeError(f"{func}: argument 'angle' must be a number of radians, got {type(angle).__name__}")
-    if not math.isfinite(angle):
-        raise ValueError(f"{func}: argument 'angle' must be finite, got {angle}")
+    angle = check_real(angle, "angle", func, what="a number of radians")
     c, s = math.cos(angle), math.sin(angle)
     R = np.array([[c, -s], [s, c]])
     H = R @ np.diag([1.0, kappa]) @ R.T

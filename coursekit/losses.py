@@ -30,6 +30,10 @@ gradients are
 The :math:`1/N` comes from the mean over the batch. The table is also
 available as :data:`LOSS_ACTIVATION_PAIRS`.
 
+The loss modules that end a chain of :mod:`coursekit.modules` (:class:`SoftmaxCrossEntropy`,
+:class:`SquaredLoss`, on the base :class:`LossModule`) wrap two of these functions; they live
+here, beside them, and :mod:`coursekit.modules` re-exports them.
+
 Examples
 --------
 >>> import numpy as np
@@ -44,13 +48,16 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
-from coursekit._validate import FloatArray, as_float_array
+from coursekit._validate import FloatArray, as_float_array, check_labels, check_same_shape, no_forward_yet
 from coursekit.activations import logistic
 
 __all__ = [
     "LOSS_ACTIVATION_PAIRS",
+    "LossModule",
+    "SoftmaxCrossEntropy",
+    "SquaredLoss",
     "squared_loss",
     "hinge_loss",
     "sigmoid_cross_entropy",
@@ -68,13 +75,6 @@ def _batch_size(arr: FloatArray, name: str, func: str) -> int:
     if arr.ndim == 0 or arr.shape[0] == 0:
         raise ValueError(f"{func}: argument '{name}' must hold at least one sample along axis 0, got shape {arr.shape}")
     return arr.shape[0]
-
-
-def _same_shape(a: FloatArray, b: FloatArray, name_a: str, name_b: str, func: str) -> None:
-    if a.shape != b.shape:
-        raise ValueError(
-            f"{func}: arguments '{name_a}' and '{name_b}' must have the same shape, got {a.shape} and {b.shape}"
-        )
 
 
 def squared_loss(pred: ArrayLike, target: ArrayLike) -> tuple[float, FloatArray]:
@@ -107,7 +107,7 @@ def squared_loss(pred: ArrayLike, target: ArrayLike) -> tuple[float, FloatArray]
     func = "squared_loss"
     f = as_float_array(pred, "pred", func, ndim=(1, 2))
     y = as_float_array(target, "target", func, ndim=(1, 2))
-    _same_shape(f, y, "pred", "target", func)
+    check_same_shape(f, y, "pred", "target", func)
     n = _batch_size(f, "pred", func)
     diff = f - y
     return float(0.5 * np.sum(diff * diff) / n), diff / n
@@ -144,7 +144,7 @@ def hinge_loss(z: ArrayLike, labels: ArrayLike) -> tuple[float, FloatArray]:
     func = "hinge_loss"
     zz = _one_output(as_float_array(z, "z", func, ndim=(1, 2)), "z", func)
     y = as_float_array(labels, "labels", func, ndim=(1, 2))
-    _same_shape(zz, y, "z", "labels", func)
+    check_same_shape(zz, y, "z", "labels", func)
     if not np.all((y == 1.0) | (y == -1.0)):
         raise ValueError(f"{func}: argument 'labels' must contain only -1 and +1 (not 0 and 1)")
     n = _batch_size(zz, "z", func)
@@ -200,7 +200,7 @@ def sigmoid_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
     func = "sigmoid_cross_entropy"
     z = _one_output(as_float_array(logits, "logits", func, ndim=(1, 2)), "logits", func)
     y = as_float_array(labels, "labels", func, ndim=(1, 2))
-    _same_shape(z, y, "logits", "labels", func)
+    check_same_shape(z, y, "logits", "labels", func)
     if not np.all((y >= 0.0) & (y <= 1.0)):
         raise ValueError(f"{func}: argument 'labels' must lie in [0, 1] (use 0/1 labels, not -1/+1)")
     n = _batch_size(z, "logits", func)
@@ -240,13 +240,35 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
     dlogits : ndarray, shape (N, K)
         :math:`\partial L / \partial z`; each row sums to 0.
     """
-    func = "softmax_cross_entropy"
+    z, idx = _logits_and_labels(logits, labels, "softmax_cross_entropy")
+    n, k = z.shape
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_sum = np.log(np.exp(shifted).sum(axis=1))
+    rows = np.arange(n)
+    loss = float(np.mean(log_sum - shifted[rows, idx]))
+    p = np.exp(shifted - log_sum[:, None])
+    return loss, (p - np.eye(k)[idx]) / n
+
+
+def _logits_and_labels(logits: ArrayLike, labels: ArrayLike, func: str) -> tuple[FloatArray, NDArray[np.int64]]:
+    """The checked inputs of :func:`softmax_cross_entropy`: logits of shape (N, K), N, K >= 1, and N class indices."""
     z = as_float_array(logits, "logits", func, ndim=2)
     n = _batch_size(z, "logits", func)
     k = z.shape[1]
     if k == 0:
         raise ValueError(f"{func}: argument 'logits' must have at least one class (column), got shape {z.shape}")
-    idx = _class_labels(labels, n, k, func)
+    return z, check_labels(labels, n, "labels", func, classes=k)
+
+
+def softmax_cross_entropy_fast(logits: ArrayLike, labels: ArrayLike) -> tuple[float, FloatArray]:
+    """:func:`softmax_cross_entropy` for training loops: the same checks and the same maths, in fewer passes.
+
+    What :class:`SoftmaxCrossEntropy` (and so every trainer of the course) computes. The results
+    agree with :func:`softmax_cross_entropy` to rounding; the exercise's reference stays the
+    readable one.
+    """
+    z, idx = _logits_and_labels(logits, labels, "softmax_cross_entropy")
+    n, k = z.shape
     # Row maxima and row sums of a narrow (N, K) array are quicker as column operations: the
     # maximum over the rows of its transpose, and a product with a vector of ones.
     shifted = z - np.ascontiguousarray(z.T).max(axis=0)[:, None]
@@ -260,21 +282,74 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
     return loss, dz
 
 
-def _class_labels(labels: ArrayLike, n: int, k: int, func: str) -> np.ndarray:
-    arr = np.asarray(labels)
-    if arr.dtype.kind not in "iu":  # signed or unsigned integers, not booleans
-        raise TypeError(
-            f"{func}: argument 'labels' must be an array of integer class indices, got dtype {arr.dtype} "
-            "(if you hold float labels, convert them with labels.astype(int))"
-        )
-    if arr.shape != (n,):
-        raise ValueError(
-            f"{func}: argument 'labels' must have shape ({n},), one class index per row of 'logits', "
-            f"got shape {arr.shape}"
-        )
-    if arr.min() < 0 or arr.max() >= k:
-        raise ValueError(
-            f"{func}: argument 'labels' must lie in 0 .. {k - 1} for {k} classes, "
-            f"got values from {arr.min()} to {arr.max()}"
-        )
-    return arr.astype(np.intp, copy=False)
+# ----------------------------------------------------------------------------- loss modules
+
+
+class LossModule:
+    """Base class of the losses that end a chain.
+
+    ``forward(pred, target) -> float`` returns the mean loss; ``backward() -> dpred`` its gradient.
+    """
+
+    def forward(self, pred: ArrayLike, target: ArrayLike) -> float:
+        """Return the mean loss and cache its gradient."""
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, dloss: float = 1.0) -> FloatArray:
+        """Return dL/dpred for the last forward, times ``dloss`` (1 unless the loss is scaled)."""
+        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    def __call__(self, pred: ArrayLike, target: ArrayLike) -> float:
+        return self.forward(pred, target)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def _loss_backward(cached: FloatArray | None, dloss: float, owner: str) -> FloatArray:
+    if cached is None:
+        raise no_forward_yet(owner)
+    if isinstance(dloss, bool) or not isinstance(dloss, int | float | np.integer | np.floating):
+        raise TypeError(f"{owner}.backward: argument 'dloss' must be a number, got {type(dloss).__name__}")
+    return cached * float(dloss)
+
+
+class SoftmaxCrossEntropy(LossModule):
+    r"""Softmax output layer and multiclass NLL in one module (the notes' NLLM).
+
+    ``forward(logits, labels)`` returns the mean loss
+    :math:`\frac1N\sum_n[\log\sum_j e^{z_{nj}} - z_{n y_n}]`; ``backward()``
+    returns :math:`(\operatorname{softmax}(z) - \operatorname{onehot}(y))/N`.
+    See :func:`coursekit.losses.softmax_cross_entropy`.
+    """
+
+    def __init__(self) -> None:
+        self._dlogits: FloatArray | None = None
+
+    def forward(self, logits: ArrayLike, labels: ArrayLike) -> float:
+        """Mean loss of ``logits`` (shape (N, K)) for ``labels`` (int class indices, shape (N,))."""
+        loss, self._dlogits = softmax_cross_entropy_fast(logits, labels)
+        return loss
+
+    def backward(self, dloss: float = 1.0) -> FloatArray:
+        """Return dL/dlogits, shape (N, K), for the last forward."""
+        return _loss_backward(self._dlogits, dloss, "SoftmaxCrossEntropy")
+
+
+class SquaredLoss(LossModule):
+    r"""Linear output and half squared error: :math:`\frac{1}{2N}\sum_n\sum_k (f_{nk}-y_{nk})^2`.
+
+    ``backward()`` returns :math:`(f - y)/N`. See :func:`coursekit.losses.squared_loss`.
+    """
+
+    def __init__(self) -> None:
+        self._dpred: FloatArray | None = None
+
+    def forward(self, pred: ArrayLike, target: ArrayLike) -> float:
+        """Mean loss of ``pred`` against ``target`` (same shape, (N,) or (N, K))."""
+        loss, self._dpred = squared_loss(pred, target)
+        return loss
+
+    def backward(self, dloss: float = 1.0) -> FloatArray:
+        """Return dL/dpred, shape of ``pred``, for the last forward."""
+        return _loss_backward(self._dpred, dloss, "SquaredLoss")

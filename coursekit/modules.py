@@ -30,7 +30,8 @@ Elementwise activations :math:`v = g(u)` pass back :math:`g'(u) \odot
 \partial L/\partial v`.
 
 Loss modules (``SoftmaxCrossEntropy``, ``SquaredLoss``) end the chain:
-``forward(pred, target) -> loss`` and ``backward() -> dpred``.
+``forward(pred, target) -> loss`` and ``backward() -> dpred`` (defined beside the loss
+functions they wrap, in :mod:`coursekit.losses`, and re-exported here).
 
 :func:`coursekit.training.train_sgd` trains any chain of modules by stochastic
 gradient descent on mini-batches.
@@ -63,10 +64,10 @@ from typing import Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coursekit._validate import FloatArray, as_float_array, check_int, check_rng
+from coursekit._validate import FloatArray, as_float_array, check_int, check_rng, no_forward_yet
 from coursekit.activations import logistic
 from coursekit.backprop import exp_neuron_step, matmul_backward, two_layer_gradients
-from coursekit.losses import softmax_cross_entropy, squared_loss
+from coursekit.losses import LossModule, SoftmaxCrossEntropy, SquaredLoss
 
 __all__ = [
     "Module",
@@ -82,12 +83,6 @@ __all__ = [
     "two_layer_gradients",
     "exp_neuron_step",
 ]
-
-
-def _no_forward_yet(owner: str) -> RuntimeError:
-    return RuntimeError(
-        f"{owner}.backward: no cached values; call forward first (backward uses what the last forward call stored)"
-    )
 
 
 def _check_grad_shape(dv: FloatArray, shape: tuple[int, ...], owner: str, arg: str = "dv") -> None:
@@ -269,7 +264,7 @@ class Linear(Module):
     def _weight_grads(self, dv: ArrayLike) -> FloatArray:
         """Check ``dv``, store ``dW`` and ``db``, and return ``dv`` as the checked ``dZ``."""
         if self._u is None:
-            raise _no_forward_yet("Linear")
+            raise no_forward_yet("Linear")
         dz = as_float_array(dv, "dv", "Linear.backward")
         _check_grad_shape(dz, (self._u.shape[0], self.n_out), "Linear")
         self.dW = self._u.T @ dz
@@ -304,7 +299,7 @@ class ReLU(Module):
     def backward(self, dv: ArrayLike) -> FloatArray:
         """Return ``dv * (u > 0)`` for the ``u`` of the last forward."""
         if self._mask is None:
-            raise _no_forward_yet("ReLU")
+            raise no_forward_yet("ReLU")
         g = as_float_array(dv, "dv", "ReLU.backward")
         _check_grad_shape(g, self._mask.shape, "ReLU")
         return g * self._mask
@@ -327,7 +322,7 @@ class Tanh(Module):
     def backward(self, dv: ArrayLike) -> FloatArray:
         """Return ``dv * (1 - v**2)`` for the output ``v`` of the last forward."""
         if self._v is None:
-            raise _no_forward_yet("Tanh")
+            raise no_forward_yet("Tanh")
         g = as_float_array(dv, "dv", "Tanh.backward")
         _check_grad_shape(g, self._v.shape, "Tanh")
         return g * (1.0 - self._v * self._v)
@@ -352,7 +347,7 @@ class Sigmoid(Module):
     def backward(self, dv: ArrayLike) -> FloatArray:
         """Return ``dv * v * (1 - v)`` for the output ``v`` of the last forward."""
         if self._v is None:
-            raise _no_forward_yet("Sigmoid")
+            raise no_forward_yet("Sigmoid")
         g = as_float_array(dv, "dv", "Sigmoid.backward")
         _check_grad_shape(g, self._v.shape, "Sigmoid")
         return g * self._v * (1.0 - self._v)
@@ -457,73 +452,3 @@ class Sequential(Module):
     def __repr__(self) -> str:
         inner = ", ".join(repr(m) for m in self.modules)
         return f"Sequential({inner})"
-
-
-class LossModule:
-    """Base class of the losses that end a chain.
-
-    ``forward(pred, target) -> float`` returns the mean loss; ``backward() -> dpred`` its gradient.
-    """
-
-    def forward(self, pred: ArrayLike, target: ArrayLike) -> float:
-        """Return the mean loss and cache its gradient."""
-        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
-
-    def backward(self, dloss: float = 1.0) -> FloatArray:
-        """Return dL/dpred for the last forward, times ``dloss`` (1 unless the loss is scaled)."""
-        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
-
-    def __call__(self, pred: ArrayLike, target: ArrayLike) -> float:
-        return self.forward(pred, target)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-
-def _loss_backward(cached: FloatArray | None, dloss: float, owner: str) -> FloatArray:
-    if cached is None:
-        raise _no_forward_yet(owner)
-    if isinstance(dloss, bool) or not isinstance(dloss, int | float | np.integer | np.floating):
-        raise TypeError(f"{owner}.backward: argument 'dloss' must be a number, got {type(dloss).__name__}")
-    return cached * float(dloss)
-
-
-class SoftmaxCrossEntropy(LossModule):
-    r"""Softmax output layer and multiclass NLL in one module (the notes' NLLM).
-
-    ``forward(logits, labels)`` returns the mean loss
-    :math:`\frac1N\sum_n[\log\sum_j e^{z_{nj}} - z_{n y_n}]`; ``backward()``
-    returns :math:`(\operatorname{softmax}(z) - \operatorname{onehot}(y))/N`.
-    See :func:`coursekit.losses.softmax_cross_entropy`.
-    """
-
-    def __init__(self) -> None:
-        self._dlogits: FloatArray | None = None
-
-    def forward(self, logits: ArrayLike, labels: ArrayLike) -> float:
-        """Mean loss of ``logits`` (shape (N, K)) for ``labels`` (int class indices, shape (N,))."""
-        loss, self._dlogits = softmax_cross_entropy(logits, labels)
-        return loss
-
-    def backward(self, dloss: float = 1.0) -> FloatArray:
-        """Return dL/dlogits, shape (N, K), for the last forward."""
-        return _loss_backward(self._dlogits, dloss, "SoftmaxCrossEntropy")
-
-
-class SquaredLoss(LossModule):
-    r"""Linear output and half squared error: :math:`\frac{1}{2N}\sum_n\sum_k (f_{nk}-y_{nk})^2`.
-
-    ``backward()`` returns :math:`(f - y)/N`. See :func:`coursekit.losses.squared_loss`.
-    """
-
-    def __init__(self) -> None:
-        self._dpred: FloatArray | None = None
-
-    def forward(self, pred: ArrayLike, target: ArrayLike) -> float:
-        """Mean loss of ``pred`` against ``target`` (same shape, (N,) or (N, K))."""
-        loss, self._dpred = squared_loss(pred, target)
-        return loss
-
-    def backward(self, dloss: float = 1.0) -> FloatArray:
-        """Return dL/dpred, shape of ``pred``, for the last forward."""
-        return _loss_backward(self._dpred, dloss, "SquaredLoss")

@@ -11,7 +11,8 @@ state as new arrays and never changes its arguments::
 
 The state starts at zero (``np.zeros_like(w)``) and has ``w``'s shape. ``w`` may have any
 shape: a weight matrix, a bias vector, or a point in the plane for the 2-D test problems of
-:mod:`coursekit.landscapes`, which runs the rules along paths and draws them.
+:mod:`coursekit.landscapes`, which runs the rules along paths and draws them (re-exported here:
+:func:`run_optimizer`, :func:`ill_conditioned_quadratic`, :func:`rosenbrock` ...).
 
 For a real network, :func:`coursekit.training.train_mlp` trains a small ReLU classifier
 with any of the update rules (:func:`call_step` calls one with its state), on mini-batches
@@ -22,9 +23,6 @@ handwritten digits.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from numbers import Integral
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -32,81 +30,48 @@ from numpy.typing import ArrayLike, NDArray
 from coursekit._validate import (
     FloatArray,
     as_float_array,
+    check_decay,
     check_int,
     check_positive,
-    check_probability,
     check_rng,
+    check_squares_average,
+    check_step_inputs,
+    check_update_number,
 )
 from coursekit.datasets import digits
-
-if TYPE_CHECKING:  # matplotlib is imported lazily, only by the plotting helpers
-    pass
+from coursekit.landscapes import (
+    Quadratic,
+    ill_conditioned_quadratic,
+    plot_losses,
+    plot_paths,
+    rosenbrock,
+    rosenbrock_grad,
+    run_optimizer,
+)
+from coursekit.stepping import call_step, initial_state
 
 IntArray = NDArray[np.int64]
 
 __all__ = [
+    "Quadratic",
     "adadelta_step",
     "adam_step",
     "call_step",
     "digits_dataset",
+    "ill_conditioned_quadratic",
     "initial_state",
     "minibatch_indices",
     "momentum_step",
     "momentum_step_ema",
     "moving_average",
+    "plot_losses",
+    "plot_paths",
+    "rosenbrock",
+    "rosenbrock_grad",
+    "run_optimizer",
     "running_mean",
     "sgd_step",
 ]
-
-
-# ----------------------------------------------------------------------------- checks
-
-
-def _check_decay(value: Any, name: str, func: str) -> float:
-    """A decay rate such as gamma or beta1: a number in [0, 1)."""
-    if type(value) is float and 0.0 <= value < 1.0:  # the usual case, checked quickly
-        return value
-    return check_probability(value, name, func, high_open=True)
-
-
-def _like(value: ArrayLike, name: str, w: FloatArray, func: str, *, finite: bool = True) -> FloatArray:
-    """``value`` as a float array of ``w``'s shape, or raise."""
-    arr = as_float_array(value, name, func, finite=finite)
-    if arr.shape != w.shape:
-        raise ValueError(f"{func}: argument '{name}' must have the shape of 'w', {w.shape}, got shape {arr.shape}")
-    return arr
-
-
-def _step_inputs(func: str, w: ArrayLike, dw: ArrayLike, **state: ArrayLike) -> tuple[FloatArray, ...]:
-    """The arrays of an update rule, checked: ``w``, then ``dw`` and each state array with ``w``'s shape.
-
-    All must be finite: a NaN or an infinity in the state would otherwise spread into every later step.
-    """
-    w = as_float_array(w, "w", func)
-    return (w, _like(dw, "dw", w, func), *(_like(arr, name, w, func) for name, arr in state.items()))
-
-
-def _update_count(t: Any, func: str) -> int:
-    """Adam's ``t``: the 1-based number of the update being made."""
-    if isinstance(t, bool) or not isinstance(t, Integral):
-        raise TypeError(
-            f"{func}: argument 't' must be an integer, the 1-based number of the update, got {type(t).__name__}"
-        )
-    if t < 1:
-        raise ValueError(
-            f"{func}: argument 't' is the 1-based number of the update (1 for the first step), got {t}; "
-            f"with t = 0 the bias correction would divide by 1 - beta**0 = 0"
-        )
-    return int(t)
-
-
-def _nonnegative(arr: FloatArray, name: str, func: str) -> FloatArray:
-    if arr.size and arr.min() < 0:
-        raise ValueError(
-            f"{func}: argument '{name}' is a running average of squared gradients and cannot be "
-            f"negative; start it at np.zeros_like(w) and pass back the value the previous step returned"
-        )
-    return arr
 
 
 # ----------------------------------------------------------------------------- running averages
@@ -141,7 +106,7 @@ def moving_average(a: ArrayLike, gamma: float) -> FloatArray:
     seq = as_float_array(a, "a", func)
     if seq.ndim == 0:
         raise ValueError(f"{func}: argument 'a' must be a sequence (at least 1 dimension), got a scalar")
-    g = _check_decay(gamma, "gamma", func)
+    g = check_decay(gamma, "gamma", func)
     out = np.empty_like(seq)
     acc = np.zeros(seq.shape[1:])
     for t in range(seq.shape[0]):
@@ -240,7 +205,7 @@ def sgd_step(w: ArrayLike, dw: ArrayLike, lr: float) -> FloatArray:
     w_new : ndarray, shape of ``w``
     """
     func = "sgd_step"
-    w, g = _step_inputs(func, w, dw)
+    w, g = check_step_inputs(func, w, dw)
     eta = check_positive(lr, "lr", func)
     return w - eta * g
 
@@ -281,9 +246,9 @@ def momentum_step(
         :math:`W_t` and :math:`V_t`.
     """
     func = "momentum_step"
-    w, g, v = _step_inputs(func, w, dw, v=v)
+    w, g, v = check_step_inputs(func, w, dw, v=v)
     eta = check_positive(lr, "lr", func)
-    gam = _check_decay(gamma, "gamma", func)
+    gam = check_decay(gamma, "gamma", func)
     v_new = gam * v + eta * g
     return w - v_new, v_new
 
@@ -330,9 +295,9 @@ def momentum_step_ema(
         :math:`W_t` and :math:`M_t`.
     """
     func = "momentum_step_ema"
-    w, g, m = _step_inputs(func, w, dw, m=m)
+    w, g, m = check_step_inputs(func, w, dw, m=m)
     eta = check_positive(lr, "lr", func)
-    gam = _check_decay(gamma, "gamma", func)
+    gam = check_decay(gamma, "gamma", func)
     m_new = gam * m + (1.0 - gam) * g
     return w - eta * m_new, m_new
 
@@ -374,10 +339,10 @@ def adadelta_step(
         :math:`W_t` and :math:`G_t`.
     """
     func = "adadelta_step"
-    w, g, G = _step_inputs(func, w, dw, G=G)
-    _nonnegative(G, "G", func)
+    w, g, G = check_step_inputs(func, w, dw, G=G)
+    check_squares_average(G, "G", func)
     eta = check_positive(lr, "lr", func)
-    gam = _check_decay(gamma, "gamma", func)
+    gam = check_decay(gamma, "gamma", func)
     e = check_positive(eps, "eps", func)
     G_new = gam * G + (1.0 - gam) * g**2
     return w - eta * g / np.sqrt(G_new + e), G_new
@@ -442,68 +407,16 @@ def adam_step(
         :math:`W_t`, :math:`m_t`, :math:`v_t` (uncorrected).
     """
     func = "adam_step"
-    w, g, m, v = _step_inputs(func, w, dw, m=m, v=v)
-    _nonnegative(v, "v", func)
-    t = _update_count(t, func)
+    w, g, m, v = check_step_inputs(func, w, dw, m=m, v=v)
+    check_squares_average(v, "v", func)
+    t = check_update_number(t, func)
     lr, eps = check_positive(lr, "lr", func), check_positive(eps, "eps", func)
-    beta1, beta2 = _check_decay(beta1, "beta1", func), _check_decay(beta2, "beta2", func)
+    beta1, beta2 = check_decay(beta1, "beta1", func), check_decay(beta2, "beta2", func)
     m_new = beta1 * m + (1.0 - beta1) * g
     v_new = beta2 * v + (1.0 - beta2) * g**2
     m_hat = m_new / (1.0 - beta1**t)
     v_hat = v_new / (1.0 - beta2**t)
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
-
-
-# ----------------------------------------------------------------------------- calling a rule with its state
-
-
-def call_step(
-    step_fn: Callable[..., Any],
-    w: FloatArray,
-    dw: FloatArray,
-    s: tuple[FloatArray, ...],
-    t: int | None,
-    hyper: dict[str, Any],
-    func: str,
-) -> tuple[Any, tuple[FloatArray, ...]]:
-    """One call of an update rule with the calling conventions of :func:`run_optimizer`.
-
-    Returns the new weights (unchecked) and the new state; raises with an explanation when the
-    rule's signature or return value does not fit ``state`` / ``pass_t``.
-    """
-    extra = () if t is None else (t,)
-    try:
-        out = step_fn(w, dw, *s, *extra, **hyper)
-    except TypeError as exc:
-        names = ["w", "dw"] + [f"state{i}" for i in range(len(s))] + ["t"] * len(extra)
-        shown = ", ".join(names + [f"{k}=..." for k in hyper])
-        raise TypeError(
-            f"{func}: calling step_fn({shown}) failed ({exc}). Pass "
-            f"state=<number of state arrays> (momentum and adadelta: 1, adam: 2) and, "
-            f"for Adam, pass_t=True"
-        ) from exc
-    if s:
-        if not isinstance(out, tuple) or len(out) != len(s) + 1:
-            got = f"a tuple of length {len(out)}" if isinstance(out, tuple) else type(out).__name__
-            raise ValueError(f"{func}: step_fn must return (w, {len(s)} state array(s)) when state={len(s)}, got {got}")
-        return out[0], tuple(np.asarray(x, dtype=np.float64) for x in out[1:])
-    if isinstance(out, tuple):
-        raise ValueError(
-            f"{func}: step_fn returned a tuple of {len(out)}; if it keeps state, "
-            f"pass state=<number of state arrays> (momentum: 1, adam: 2)"
-        )
-    return out, s
-
-
-def initial_state(state: Any, w: FloatArray, func: str) -> tuple[FloatArray, ...]:
-    """``state`` (a count or a tuple of arrays) as a tuple of float arrays of ``w``'s shape."""
-    if isinstance(state, Integral) and not isinstance(state, bool):
-        if state < 0:
-            raise ValueError(f"{func}: argument 'state' must be a count >= 0 or a tuple of arrays, got {state}")
-        return tuple(np.zeros_like(w) for _ in range(int(state)))
-    if isinstance(state, tuple | list):
-        return tuple(_like(x, f"state[{i}]", w, func).copy() for i, x in enumerate(state))
-    raise TypeError(f"{func}: argument 'state' must be an int or a tuple of arrays, got {type(state).__name__}")
 
 
 # ----------------------------------------------------------------------------- real data: the 8x8 digits

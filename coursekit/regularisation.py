@@ -14,7 +14,9 @@ Two conventions, fixed for the whole course:
   :math:`(z - \mu)/\sqrt{\sigma^2 + \varepsilon}`.
 
 Notebook 07's experiments train networks with these regularisers in
-:mod:`coursekit.regularised_training`, on the digits of :func:`coursekit.datasets.load_digits_split`.
+:mod:`coursekit.regularised_training`, on the digits of :func:`coursekit.datasets.load_digits_split`
+(both re-exported here with :class:`TrainingHistory`, which that trainer returns; its ``train_mlp``,
+``mlp_logits`` and ``MLPWeights`` are not, since that module imports this one).
 """
 
 from __future__ import annotations
@@ -29,31 +31,29 @@ from numpy.typing import ArrayLike, NDArray
 from coursekit._validate import (
     FloatArray,
     as_float_array,
+    check_int,
+    check_like,
     check_positive,
     check_probability,
     check_rng,
 )
+from coursekit.datasets import DigitsSplit, load_digits_split
+from coursekit.training import TrainingHistory
 
 __all__ = [
+    "DigitsSplit",
+    "TrainingHistory",
     "add_input_noise",
     "batchnorm_backward",
     "batchnorm_forward",
     "dropout_backward",
     "dropout_forward",
     "early_stopping",
+    "load_digits_split",
     "weight_decay_step",
 ]
 
 IntArray = NDArray[np.int64]
-
-
-def _same_shape(value: ArrayLike, name: str, like: FloatArray, like_name: str, func: str) -> FloatArray:
-    arr = as_float_array(value, name, func)
-    if arr.shape != like.shape:
-        raise ValueError(
-            f"{func}: argument '{name}' must have the shape of '{like_name}', {like.shape}, got shape {arr.shape}"
-        )
-    return arr
 
 
 # ----------------------------------------------------------------------------- ridge-like methods
@@ -88,7 +88,7 @@ def weight_decay_step(w: ArrayLike, dw: ArrayLike, lr: float, lam: float) -> Flo
     """
     func = "weight_decay_step"
     w = as_float_array(w, "w", func)
-    g = _same_shape(dw, "dw", w, "w", func)
+    g = check_like(dw, "dw", w, func)
     eta = check_positive(lr, "lr", func)
     lam = check_positive(lam, "lam", func, allow_zero=True)
     return _weight_decay(w, g, eta, lam)
@@ -166,10 +166,7 @@ def early_stopping(val_losses: Sequence[float] | ArrayLike, patience: int) -> tu
     losses = as_float_array(val_losses, "val_losses", func, ndim=1)
     if losses.size == 0:
         raise ValueError(f"{func}: argument 'val_losses' must hold at least one loss, got an empty sequence")
-    if isinstance(patience, bool) or not isinstance(patience, Integral):
-        raise TypeError(f"{func}: argument 'patience' must be a positive integer, got {type(patience).__name__}")
-    if patience < 1:
-        raise ValueError(f"{func}: argument 'patience' must be a positive integer (>= 1), got {patience}")
+    patience = check_int(patience, "patience", func, positive=True)
     best = 0
     for epoch in range(1, losses.size):
         if losses[epoch] < losses[best]:
@@ -268,7 +265,7 @@ def dropout_backward(dout: ArrayLike, mask: ArrayLike) -> FloatArray:
     """
     func = "dropout_backward"
     dout = as_float_array(dout, "dout", func)
-    mask = _same_shape(mask, "mask", dout, "dout", func)
+    mask = check_like(mask, "mask", dout, func, like_name="dout")
     return dout * mask
 
 
@@ -389,7 +386,7 @@ def batchnorm_backward(dout: ArrayLike, cache: tuple[Any, Any, Any]) -> tuple[Fl
     dout = as_float_array(dout, "dout", func, ndim=2)
     if not isinstance(cache, tuple | list) or len(cache) != 3:
         raise TypeError(f"{func}: argument 'cache' must be the tuple (z_bar, gamma, std) returned by batchnorm_forward")
-    z_bar = _same_shape(cache[0], "cache[0] (z_bar)", dout, "dout", func)
+    z_bar = check_like(cache[0], "cache[0] (z_bar)", dout, func, like_name="dout")
     gamma = _param(cache[1], "cache[1] (gamma)", dout, func)
     std = _param(cache[2], "cache[2] (std)", dout, func)
     if np.any(std <= 0):

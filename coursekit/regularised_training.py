@@ -27,10 +27,10 @@ from coursekit._validate import (
     check_probability,
     check_rng,
 )
-from coursekit.losses import softmax_cross_entropy
+from coursekit.losses import softmax_cross_entropy_fast
 from coursekit.progress import progress
 from coursekit.regularisation import _bn_backward, _bn_forward, _dropout_train, _weight_decay, add_input_noise
-from coursekit.training import Diverged, run_epochs
+from coursekit.training import Diverged, TrainingHistory, run_epochs
 
 __all__ = ["MLPWeights", "TrainingHistory", "mlp_logits", "train_mlp"]
 
@@ -65,29 +65,6 @@ class MLPWeights:
     W: tuple[FloatArray, ...]
     b: tuple[FloatArray, ...]
     bn: tuple[tuple[FloatArray, FloatArray, FloatArray, FloatArray], ...] | None
-
-
-@dataclass(frozen=True)
-class TrainingHistory:
-    """What :func:`train_mlp` measured after every epoch.
-
-    Attributes
-    ----------
-    train_loss, val_loss : ndarray, shape (E,)
-        Mean cross-entropy on the whole training / validation set after each epoch, with the
-        network in test mode (no dropout; batch norm with its running statistics).
-    train_acc, val_acc : ndarray, shape (E,)
-        Fraction of the set classified correctly, likewise.
-    weights : list of MLPWeights, or None
-        A copy of the network after every epoch when ``keep_weights=True`` (so that early
-        stopping can go back to the best one), else None.
-    """
-
-    train_loss: FloatArray
-    val_loss: FloatArray
-    train_acc: FloatArray
-    val_acc: FloatArray
-    weights: list[MLPWeights] | None
 
 
 def mlp_logits(weights: MLPWeights, X: ArrayLike) -> FloatArray:
@@ -323,6 +300,11 @@ def train_mlp(
     Returns
     -------
     TrainingHistory
+        ``train_loss``, ``val_loss``, ``train_acc`` and ``val_acc`` (also called ``val_accuracy``),
+        each of shape (epochs,): mean cross-entropy and fraction classified correctly on the whole
+        training / validation set after each epoch, in test mode (no dropout; batch norm with its
+        running statistics); ``weights``: a copy of the network (:class:`MLPWeights`) after every
+        epoch when ``keep_weights=True``, else None; ``batch_loss`` is not recorded (empty).
     """
     func = "train_mlp"
     X = as_float_array(X_train, "X_train", func, ndim=2)
@@ -354,7 +336,7 @@ def train_mlp(
         current = net.weights(copy=False)
         for part, Xe, ye in (("train", X, y), ("val", Xv, yv)):
             logits = mlp_logits(current, Xe)
-            loss, _ = softmax_cross_entropy(logits, ye)
+            loss, _ = softmax_cross_entropy_fast(logits, ye)
             curves[f"{part}_loss"].append(loss)
             curves[f"{part}_acc"].append(float(np.mean(np.argmax(logits, axis=1) == ye)))
         if keep_weights:
@@ -387,9 +369,10 @@ def train_mlp(
                 "the step size is probably too large"
             ) from None
     return TrainingHistory(
-        np.asarray(curves["train_loss"]),
-        np.asarray(curves["val_loss"]),
-        np.asarray(curves["train_acc"]),
-        np.asarray(curves["val_acc"]),
+        batch_loss=np.empty(0),
+        train_loss=np.asarray(curves["train_loss"]),
+        val_loss=np.asarray(curves["val_loss"]),
+        val_accuracy=np.asarray(curves["val_acc"]),
+        train_acc=np.asarray(curves["train_acc"]),
         weights=kept if keep_weights else None,
     )

@@ -13,7 +13,8 @@ lecture notes 004 (question 1):
   :func:`fit_logistic_regression` fit the original data's loss directly
   (the tutorial's method c, importance sampling);
 * :func:`safe_step_size`, the step size that gradient descent on the
-  (weighted) log loss can always take: importance weights make it smaller;
+  (weighted) log loss can always take: importance weights make it smaller
+  (with the descent itself in :mod:`coursekit.logistic_regression`);
 * helpers to judge the result: :func:`make_rare_events` (data with a known
   :math:`P(y=1 \mid x)`, optionally one that logistic regression cannot
   represent exactly), :func:`predict_proba`, :func:`log_loss`,
@@ -53,11 +54,9 @@ from coursekit._validate import (
     FloatArray,
     as_float_array,
     check_binary_labels,
-    check_int,
-    check_positive,
+    check_design,
     check_probability,
     check_rng,
-    check_sample_weight,
 )
 from coursekit.activations import logistic
 from coursekit.calibration import (
@@ -69,7 +68,7 @@ from coursekit.calibration import (
     reliability_curve,
 )
 from coursekit.datasets import make_rare_events
-from coursekit.training import Diverged, run_epochs
+from coursekit.logistic_regression import fit_logistic_regression_history, gradient_descent, safe_step_size
 
 __all__ = [
     "subsample_negatives",
@@ -90,13 +89,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _design(X: ArrayLike, func: str) -> FloatArray:
-    arr = as_float_array(X, "X", func, ndim=2)
-    if arr.shape[0] == 0:
-        raise ValueError(f"{func}: argument 'X' must have at least one row, got shape {arr.shape}")
-    return arr
 
 
 def _fraction(f: float, func: str) -> float:
@@ -137,7 +129,7 @@ def subsample_negatives(
         Their labels (a new float64 array of zeros and ones).
     """
     func = "subsample_negatives"
-    Xa = _design(X, func)
+    Xa = check_design(X, func)
     ya = check_binary_labels(y, func, Xa.shape[0])
     f = _fraction(f, func)
     rng = check_rng(rng, func)
@@ -213,217 +205,6 @@ def importance_weights(y: ArrayLike, f: float) -> FloatArray:
     return np.where(ya == 1.0, 1.0, 1.0 / f)
 
 
-def _check_both_classes(ya: FloatArray, s: FloatArray, func: str) -> None:
-    w_pos = float(np.sum(s * ya))
-    w_neg = float(np.sum(s * (1.0 - ya)))
-    if w_pos <= 0.0 or w_neg <= 0.0:
-        raise ValueError(
-            f"{func}: argument 'y' must contain both labels 0 and 1 (with positive weight); "
-            "with one class only the best bias is infinite and there is nothing to fit"
-        )
-
-
-def _sigmoid_fast(z: FloatArray) -> FloatArray:
-    """sigma(z) = (1 + tanh(z/2)) / 2: exact identity, cannot overflow, several times faster than
-    :func:`_sigmoid`; its error is absolute (~1e-16), which is all a gradient needs."""
-    t = np.tanh(0.5 * z)
-    t += 1.0
-    t *= 0.5
-    return t
-
-
-def _lipschitz(Xa: FloatArray, s: FloatArray, l2: float) -> float:
-    """Curvature bound of the weighted objective (see :func:`safe_step_size`); inputs already checked."""
-    n = Xa.shape[0]
-    A = np.hstack([Xa, np.ones((n, 1))])
-    gram = (A * s[:, None]).T @ A / n
-    return 0.25 * float(np.linalg.eigvalsh(gram)[-1]) + 2.0 * l2
-
-
-def safe_step_size(X: ArrayLike, sample_weight: ArrayLike | None = None, l2: float = 0.0) -> float:
-    r"""A step size with which gradient descent on the weighted log loss never overshoots.
-
-    The Hessian of the objective :math:`J` of :func:`fit_logistic_regression`
-    with respect to :math:`\theta = (w, b)` is
-
-    .. math::
-
-        H = \frac{1}{N} A^\top \mathrm{diag}\big(s_n\, p_n (1 - p_n)\big) A
-            + 2\lambda \begin{bmatrix} I & 0 \\ 0 & 0 \end{bmatrix},
-        \qquad A = [X, \mathbf{1}],
-
-    and :math:`p_n (1 - p_n) \le 1/4`, so every eigenvalue of :math:`H`, at every
-    :math:`\theta`, is at most
-    :math:`L = \tfrac14 \lambda_{\max}\big(\tfrac1N A^\top \mathrm{diag}(s) A\big) + 2\lambda`.
-    A step :math:`\eta = 1/L` then decreases :math:`J` at every step (any
-    :math:`\eta < 2/L` converges). The bound is reached where every
-    :math:`p_n = 1/2`, e.g. at :math:`w = 0, b = 0`.
-
-    Importance weights :math:`1/f` on the negatives multiply most of the
-    :math:`s_n` by :math:`1/f`, so :math:`L` grows and the safe step shrinks,
-    by nearly a factor :math:`f` when negatives dominate the data: the
-    tutorial's remark that the weighted method needs its step size adjusted.
-
-    Parameters
-    ----------
-    X : array_like, shape (N, d)
-        Inputs, one example per row.
-    sample_weight : array_like, shape (N,), optional
-        Non-negative weights :math:`s_n`; default all ones.
-    l2 : float
-        Penalty strength :math:`\lambda \ge 0` on :math:`w` (default 0).
-
-    Returns
-    -------
-    float
-        :math:`1/L`.
-    """
-    func = "safe_step_size"
-    Xa = _design(X, func)
-    s = check_sample_weight(sample_weight, Xa.shape[0], func)
-    l2 = check_positive(l2, "l2", func, allow_zero=True)
-    lipschitz = _lipschitz(Xa, s, l2)
-    if not lipschitz > 0.0:
-        raise ValueError(f"{func}: argument 'sample_weight' must not be all zero")
-    return 1.0 / lipschitz
-
-
-def _weighted_mean_nll(z: FloatArray, ya: FloatArray, s: FloatArray) -> float:
-    # -log sigma(z) = softplus(-z), -log(1 - sigma(z)) = softplus(z); softplus(z) - y*z covers both,
-    # with softplus(z) = max(z, 0) + log1p(exp(-|z|)) (no overflow).
-    softplus = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
-    return float(np.sum(s * (softplus - ya * z)) / z.shape[0])
-
-
-def _gradient_descent(
-    X: ArrayLike,
-    y: ArrayLike,
-    sample_weight: ArrayLike | None,
-    lr: float | None,
-    epochs: int,
-    l2: float,
-    record: bool,
-) -> tuple[FloatArray, float, FloatArray | None]:
-    """The loop behind :func:`fit_logistic_regression` (checks inputs; records J if asked)."""
-    func = "fit_logistic_regression"
-    Xa = _design(X, func)
-    n, d = Xa.shape
-    ya = check_binary_labels(y, func, n)
-    s = check_sample_weight(sample_weight, n, func)
-    l2 = check_positive(l2, "l2", func, allow_zero=True)
-    epochs = check_int(epochs, "epochs", func, minimum=0)
-    _check_both_classes(ya, s, func)
-
-    if lr is None:
-        lr = 1.0 / _lipschitz(Xa, s, l2)  # safe_step_size, inputs already checked
-    else:
-        lr = check_positive(lr, "lr", func)
-
-    # Start the bias at the (weighted) log-odds of the labels: the exact answer when w = 0.
-    b0 = float(np.log(np.sum(s * ya)) - np.log(np.sum(s * (1.0 - ya))))
-    model = _LogisticModel(np.zeros(d), b0, l2)
-    loss = _WeightedNLL(s)
-    losses = np.empty(epochs + 1) if record else None
-
-    def recorded(epoch: int) -> None:
-        if losses is not None:
-            losses[epoch] = _weighted_mean_nll(model.forward(Xa), ya, s) + l2 * float(model.w @ model.w)
-
-    def descend(params: list[FloatArray], grads: list[FloatArray], t: int) -> list[FloatArray]:
-        return [p - lr * g for p, g in zip(params, grads, strict=True)]
-
-    recorded(0)
-    try:  # numpy stays quiet about an overflow: the loop's own check reports it, in one line
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            run_epochs(
-                model,
-                loss,
-                Xa,
-                ya,
-                epochs=epochs,
-                batch_size=n,
-                rng=np.random.default_rng(0),
-                update=descend,
-                batch_fn=lambda rows, size, rng: [slice(None)],
-                after_epoch=recorded,
-            )
-    except Diverged as exc:
-        raise ValueError(
-            f"{func}: the loss became infinite or NaN in epoch {exc.epoch}; the step size lr={lr:g} is too large "
-            "(leave lr=None for a safe one)"
-        ) from None
-    return model.w, float(model.b), losses
-
-
-class _LogisticModel:
-    """Logistic regression as :func:`coursekit.training.run_epochs` drives a model: ``z = X w + b``, the
-    gradient of the penalty ``l2 ||w||^2`` added to ``w``'s."""
-
-    def __init__(self, w: FloatArray, b: float, l2: float) -> None:
-        self.w, self.b, self.l2 = w, np.asarray(b, dtype=np.float64), l2  # b as a 0-d array
-        self._X: FloatArray | None = None
-        self._grads: list[FloatArray] = []
-
-    def forward(self, X: FloatArray) -> FloatArray:
-        self._X = X
-        return X @ self.w + self.b
-
-    def _backward_weights_only(self, dz: FloatArray) -> None:
-        assert self._X is not None, "forward first"
-        self._grads = [self._X.T @ dz + 2.0 * self.l2 * self.w, np.asarray(np.sum(dz))]
-
-    def params(self) -> list[FloatArray]:
-        return [self.w, self.b]
-
-    def grads(self) -> list[FloatArray]:
-        return self._grads
-
-    def _assign_params(self, values: list[FloatArray]) -> None:
-        self.w, self.b = values
-
-
-class _WeightedNLL:
-    """The weighted mean NLL of logistic regression; its gradient with respect to ``z`` is ``s (sigma(z) - y) / N``."""
-
-    def __init__(self, s: FloatArray) -> None:
-        self.s = s
-
-    def forward(self, z: FloatArray, y: FloatArray) -> float:
-        self._last = (z, y)
-        return _weighted_mean_nll(z, y, self.s)
-
-    def backward(self) -> FloatArray:
-        z, y = self._last
-        return self.s / z.shape[0] * (_sigmoid_fast(z) - y)
-
-
-def fit_logistic_regression_history(
-    X: ArrayLike,
-    y: ArrayLike,
-    sample_weight: ArrayLike | None = None,
-    lr: float | None = None,
-    epochs: int = 1000,
-    l2: float = 0.0,
-) -> tuple[FloatArray, float, FloatArray]:
-    r"""Same as :func:`fit_logistic_regression`, also returning the objective per step.
-
-    Useful for plotting how fast the plain and the importance-weighted fits
-    converge for a given step size.
-
-    Returns
-    -------
-    w : ndarray, shape (d,)
-        Fitted weights.
-    b : float
-        Fitted bias.
-    losses : ndarray, shape (epochs + 1,)
-        The objective :math:`J` before the first step and after every step.
-    """
-    w, b, losses = _gradient_descent(X, y, sample_weight, lr, epochs, l2, record=True)
-    assert losses is not None
-    return w, b, losses
-
-
 def fit_logistic_regression(
     X: ArrayLike,
     y: ArrayLike,
@@ -492,7 +273,7 @@ def fit_logistic_regression(
     b : float
         Fitted bias.
     """
-    w, b, _ = _gradient_descent(X, y, sample_weight, lr, epochs, l2, record=False)
+    w, b, _ = gradient_descent(X, y, sample_weight, lr, epochs, l2, record=False)
     return w, b
 
 

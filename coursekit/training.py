@@ -27,8 +27,9 @@ from numpy.typing import ArrayLike
 
 from coursekit._validate import FloatArray, as_float_array, check_int, check_labels, check_positive, check_rng
 from coursekit.modules import Linear, LossModule, Module, ReLU, Sequential, SoftmaxCrossEntropy
-from coursekit.optim import call_step, initial_state, minibatch_indices
+from coursekit.optim import minibatch_indices
 from coursekit.progress import progress
+from coursekit.stepping import call_step, initial_state
 
 __all__ = ["Diverged", "Loss", "Trainable", "TrainingHistory", "run_epochs", "train_mlp", "train_sgd"]
 
@@ -248,17 +249,36 @@ def train_sgd(
     return history
 
 
+_NOTHING: FloatArray = np.empty(0)
+_NOTHING.flags.writeable = False
+
+
 class TrainingHistory(NamedTuple):
-    """What :func:`train_mlp` records while it trains."""
+    """What a trainer records while it trains: the curves of notebook 06's :func:`train_mlp` and of
+    notebook 07's :func:`coursekit.regularised_training.train_mlp`.
+
+    Notebook 06 records before training and after each epoch (``epochs + 1`` values per curve);
+    notebook 07 after each epoch (``epochs`` values), with the network in test mode. A curve a
+    trainer does not record is an empty array.
+    """
 
     batch_loss: FloatArray
-    """Shape (n_updates,): the mini-batch loss computed for each update (before the update)."""
+    """Shape (n_updates,): the mini-batch loss computed for each update, before it (notebook 06)."""
     train_loss: FloatArray
-    """Shape (epochs + 1,): mean loss on the whole training set, at the start and after each epoch."""
+    """Mean loss on the whole training set, once per epoch (see above)."""
     val_loss: FloatArray
-    """Shape (epochs + 1,): the same on the validation set (empty without one)."""
+    """The same on the validation set (empty without one)."""
     val_accuracy: FloatArray
-    """Shape (epochs + 1,): fraction of validation samples classified correctly (empty without one)."""
+    """Fraction of validation samples classified correctly (empty without a validation set)."""
+    train_acc: FloatArray = _NOTHING
+    """Fraction of training samples classified correctly (notebook 07)."""
+    weights: list[Any] | None = None
+    """Notebook 07 with ``keep_weights=True``: a copy of the network after every epoch, else None."""
+
+    @property
+    def val_acc(self) -> FloatArray:
+        """Notebook 07's name for :attr:`val_accuracy`."""
+        return self.val_accuracy
 
 
 def _evaluate(net: Module, loss_fn: LossModule, X: FloatArray, y: np.ndarray, func: str) -> tuple[float, float]:

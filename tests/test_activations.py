@@ -482,3 +482,12 @@ def test_sigmoid_steep_bad_k():
         act.sigmoid_steep([0.0], -1.0)
     with pytest.raises(TypeError, match=r"sigmoid_steep: argument 'k' must be a number, got list"):
         act.sigmoid_steep([0.0], [1.0])
+
+
+def test_logistic_fast_is_the_sigmoid_to_an_absolute_1e_16():
+    """The tanh form used by training loops against scipy's expit, up to |z| = 1e3 (no overflow)."""
+    z = np.concatenate([np.linspace(-40.0, 40.0, 2001), [-1e3, 1e3, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = act.logistic_fast(z)
+    np.testing.assert_allclose(out, special.expit(z), rtol=0, atol=4e-16)

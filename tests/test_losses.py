@@ -15,6 +15,7 @@ from coursekit.losses import (
     hinge_loss,
     sigmoid_cross_entropy,
     softmax_cross_entropy,
+    softmax_cross_entropy_fast,
     squared_loss,
 )
 
@@ -286,3 +287,17 @@ def test_softmax_ce_logit_errors():
         softmax_cross_entropy(np.zeros((1, 2), dtype=complex), np.array([0]))
     with pytest.raises(ValueError, match=r"at least one class"):
         softmax_cross_entropy(np.zeros((2, 0)), np.array([0, 0]))
+
+
+@pytest.mark.parametrize("fn", [softmax_cross_entropy, softmax_cross_entropy_fast])
+def test_softmax_ce_and_its_fast_form_match_scipy(fn):
+    """Both forms (the exercise's reference, and the one the training loops use) against scipy's log_softmax."""
+    rng = np.random.default_rng(7)
+    z = rng.normal(scale=30.0, size=(50, 7))
+    labels = rng.integers(0, 7, size=50)
+    log_p = special.log_softmax(z, axis=1)
+    loss, dz = fn(z, labels)
+    np.testing.assert_allclose(loss, -np.mean(log_p[np.arange(50), labels]), rtol=1e-13)
+    np.testing.assert_allclose(dz, (np.exp(log_p) - np.eye(7)[labels]) / 50, rtol=1e-12, atol=1e-17)
+    with pytest.raises(ValueError, match=r"softmax_cross_entropy: argument 'labels' must lie in 0 \.\. 6"):
+        fn(z, labels + 7)
