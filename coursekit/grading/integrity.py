@@ -109,10 +109,12 @@ def _is_reference(path: str, target: str, modules: tuple[str, ...]) -> bool:
     """Whether the dotted ``path`` is (part of) the reference ``target`` in one of ``modules``.
 
     Without known modules (an assignment the course does not describe), any ``coursekit`` object
-    named ``target`` counts.
+    named ``target`` counts. A reference's in-place fast form, ``<target>_fast`` beside it (used by
+    the training loops), is the same answer and counts too.
     """
     if modules:
-        return any(path == f"{m}.{target}" or path.startswith(f"{m}.{target}.") for m in modules)
+        names = (target, f"{target}_fast")
+        return any(path == f"{m}.{n}" or path.startswith(f"{m}.{n}.") for m in modules for n in names)
     parts = path.split(".")
     return parts[0] == "coursekit" and target in parts[1:]
 
