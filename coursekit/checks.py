@@ -4,7 +4,9 @@ The test cells of the course call these instead of bare ``assert`` so that a
 failing check says what was called, what was expected, what came back, and
 where the first disagreement is. Every failure is an ``AssertionError`` (what
 nbgrader counts as a failed test); nothing is printed and nothing is written to
-stderr. Their own frames are hidden from the tracebacks IPython shows
+stderr. A test cell that knows its exercise's classic mistakes starts with
+:func:`~coursekit.diagnosis.diagnose` (re-exported here), which names the mistake when the
+student's function behaves like one. Their own frames are hidden from the tracebacks IPython shows
 (``__tracebackhide__``): a student sees the message and the frames of their own code.
 
 Examples
@@ -22,7 +24,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["assert_close", "assert_shape", "call", "needs"]
+from coursekit.diagnosis import diagnose
+
+__all__ = ["assert_close", "assert_shape", "call", "diagnose", "needs"]
 
 
 def _describe(x: Any) -> str:

@@ -300,7 +300,7 @@ def train_mlp(
     Returns
     -------
     TrainingHistory
-        ``train_loss``, ``val_loss``, ``train_acc`` and ``val_acc`` (also called ``val_accuracy``),
+        ``train_loss``, ``val_loss``, ``train_accuracy`` and ``val_accuracy``,
         each of shape (epochs,): mean cross-entropy and fraction classified correctly on the whole
         training / validation set after each epoch, in test mode (no dropout; batch norm with its
         running statistics); ``weights``: a copy of the network (:class:`MLPWeights`) after every
@@ -329,7 +329,7 @@ def train_mlp(
         raise TypeError(f"{func}: argument 'batchnorm' must be True or False, got {batchnorm!r}")
 
     net = _Net([X.shape[1], *widths, int(max(y.max(), yv.max())) + 1], bool(batchnorm), rng)
-    curves: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "train_acc": [], "val_acc": []}
+    curves: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "train_accuracy": [], "val_accuracy": []}
     kept: list[MLPWeights] = []
 
     def record(epoch: int) -> None:
@@ -338,7 +338,7 @@ def train_mlp(
             logits = mlp_logits(current, Xe)
             loss, _ = softmax_cross_entropy_fast(logits, ye)
             curves[f"{part}_loss"].append(loss)
-            curves[f"{part}_acc"].append(float(np.mean(np.argmax(logits, axis=1) == ye)))
+            curves[f"{part}_accuracy"].append(float(np.mean(np.argmax(logits, axis=1) == ye)))
         if keep_weights:
             kept.append(net.weights())
 
@@ -372,7 +372,7 @@ def train_mlp(
         batch_loss=np.empty(0),
         train_loss=np.asarray(curves["train_loss"]),
         val_loss=np.asarray(curves["val_loss"]),
-        val_accuracy=np.asarray(curves["val_acc"]),
-        train_acc=np.asarray(curves["train_acc"]),
+        val_accuracy=np.asarray(curves["val_accuracy"]),
+        train_accuracy=np.asarray(curves["train_accuracy"]),
         weights=kept if keep_weights else None,
     )

@@ -270,15 +270,10 @@ class TrainingHistory(NamedTuple):
     """The same on the validation set (empty without one)."""
     val_accuracy: FloatArray
     """Fraction of validation samples classified correctly (empty without a validation set)."""
-    train_acc: FloatArray = _NOTHING
+    train_accuracy: FloatArray = _NOTHING
     """Fraction of training samples classified correctly (notebook 07)."""
     weights: list[Any] | None = None
     """Notebook 07 with ``keep_weights=True``: a copy of the network after every epoch, else None."""
-
-    @property
-    def val_acc(self) -> FloatArray:
-        """Notebook 07's name for :attr:`val_accuracy`."""
-        return self.val_accuracy
 
 
 def _evaluate(net: Module, loss_fn: LossModule, X: FloatArray, y: np.ndarray, func: str) -> tuple[float, float]:

@@ -19,16 +19,38 @@ ASSIGNMENTS = COURSE.assignments(os.environ.get("COURSEKIT_ASSIGNMENTS", "").spl
 OURS = [a for a in ASSIGNMENTS if COURSE.is_course_assignment(a)]
 
 
-def load_mistakes(assignment: str) -> dict[str, list[tuple[str, str]]]:
-    """``MISTAKES`` of ``grader_tests/mistakes/<assignment>.py`` (empty if there is none)."""
+def _catalogue(assignment: str):
+    """The module ``grader_tests/mistakes/<assignment>.py``, or None if there is none."""
     path = Path(__file__).parent / "mistakes" / f"{assignment}.py"
     if not path.is_file():
-        return {}
+        return None
     spec = importlib.util.spec_from_file_location(f"mistakes_{assignment}", path)
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     spec.loader.exec_module(module)
-    return module.MISTAKES
+    return module
+
+
+def load_mistakes(assignment: str) -> dict[str, list[tuple[str, ...]]]:
+    """``MISTAKES`` of ``grader_tests/mistakes/<assignment>.py`` (empty if there is none).
+
+    Each entry is ``(description, source)`` or ``(description, source, key)``, where ``key``
+    names the misconception of ``coursekit.misconceptions`` its test cell should diagnose.
+    """
+    module = _catalogue(assignment)
+    return {} if module is None else module.MISTAKES
+
+
+def load_alternatives(assignment: str) -> dict[str, list[tuple[str, str]]]:
+    """``ALTERNATIVES`` of the catalogue: correct answers written differently from the reference,
+    as ``(description, source)`` pairs, which must pass every test and get no diagnosis."""
+    module = _catalogue(assignment)
+    return {} if module is None else getattr(module, "ALTERNATIVES", {})
+
+
+def diagnosis_key(entry: tuple[str, ...]) -> str | None:
+    """The misconception a catalogue entry expects its test cell to name, if any."""
+    return entry[2] if len(entry) > 2 else None
 
 
 def autograded_points(assignment: str) -> dict[str, float]:

@@ -485,14 +485,14 @@ def test_train_mlp_learns_clean_digits_and_is_reproducible():
     h1 = train_mlp(split.X_train, split.y_train, split.X_val, split.y_val, np.random.default_rng(5), **kwargs)
     h2 = train_mlp(split.X_train, split.y_train, split.X_val, split.y_val, np.random.default_rng(5), **kwargs)
     np.testing.assert_array_equal(split.X_train, X0)
-    for curve in (h1.train_loss, h1.val_loss, h1.train_acc, h1.val_acc):
+    for curve in (h1.train_loss, h1.val_loss, h1.train_accuracy, h1.val_accuracy):
         assert curve.shape == (6,)
     np.testing.assert_array_equal(h1.val_loss, h2.val_loss)
-    assert h1.val_acc[-1] > 0.85 and h1.train_loss[-1] < h1.train_loss[0]
+    assert h1.val_accuracy[-1] > 0.85 and h1.train_loss[-1] < h1.train_loss[0]
     assert len(h1.weights) == 6
     # the stored weights reproduce the recorded validation accuracy
     acc = np.mean(np.argmax(mlp_logits(h1.weights[-1], split.X_val), axis=1) == split.y_val)
-    assert acc == h1.val_acc[-1]
+    assert acc == h1.val_accuracy[-1]
     # the recorded loss is the mean cross-entropy of those weights (independent formula)
     logits = mlp_logits(h1.weights[2], split.X_val)
     shifted = logits - logits.max(axis=1, keepdims=True)
@@ -517,7 +517,7 @@ def test_train_mlp_regularised_variants_run_and_learn(extra):
         **extra,
     )
     assert np.all(np.isfinite(h.train_loss)) and h.train_loss[-1] < 0.7 * h.train_loss[0]
-    assert h.val_acc[-1] > 0.5  # chance is 0.1
+    assert h.val_accuracy[-1] > 0.5  # chance is 0.1
     if extra.get("batchnorm"):
         assert h.weights[-1].bn is not None and len(h.weights[-1].bn) == 2
     else:

@@ -1,13 +1,16 @@
 """Classic student mistakes for notebook 06 (optimizers).
 
-``MISTAKES[name]`` lists ``(description, source)`` pairs: ``source`` is a complete replacement
-for the solution cell of exercise ``name`` (a full ``def`` with the same signature) that
-implements the mistake. The grading harness substitutes each one into the solution notebook
-and checks that exactly the test cell ``test_<name>`` fails. The notebook's setup cell has
-already imported numpy as ``np``.
+``MISTAKES[name]`` lists ``(description, source[, key])`` entries: ``source`` is a complete
+replacement for the solution cell of exercise ``name`` (a full ``def`` with the same signature)
+that implements the mistake; ``key``, when given, is the misconception of
+``coursekit.misconceptions`` the test cell should name. The grading harness substitutes each one
+into the solution notebook and checks that exactly the test cell ``test_<name>`` fails, with
+that diagnosis (and with none when no key is given). The notebook's setup cell has already
+imported numpy as ``np``.
 
-The graded tests deliberately *accept* what the notes allow, so these are not listed here:
-Adam's (and adadelta's) eps inside or outside the square root, and momentum kept in the
+``ALTERNATIVES[name]`` lists correct answers written differently from the reference: they must
+pass every test and get no diagnosis. The graded tests deliberately *accept* what the notes
+allow: Adam's (and adadelta's) eps inside or outside the square root, and momentum kept in the
 moving-average form with the step lr / (1 - gamma) * M (the notebook says so).
 """
 
@@ -238,6 +241,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     v_new = beta2 * v + (1.0 - beta2) * dw**2
     return w - lr * m_new / (np.sqrt(v_new) + eps), m_new, v_new
 """,
+            "no_bias_correction",
         ),
         (
             "counts t from 0: corrects with beta**(t - 1) (division by zero at t = 1)",
@@ -248,6 +252,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     v_hat = v_new / (1.0 - beta2 ** (t - 1))
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
 """,
+            "t_from_zero",
         ),
         (
             "treats the given t as 0-based: corrects with beta**(t + 1)",
@@ -258,6 +263,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     v_hat = v_new / (1.0 - beta2 ** (t + 1))
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
 """,
+            "t_plus_one",
         ),
         (
             "wrong sign: steps uphill",
@@ -268,6 +274,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     v_hat = v_new / (1.0 - beta2**t)
     return w + lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
 """,
+            "uphill",
         ),
         (
             "updates w, m and v in place and returns the input arrays",
@@ -279,6 +286,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     w -= lr * (m / (1.0 - beta1**t)) / (np.sqrt(v / (1.0 - beta2**t)) + eps)
     return w, m, v
 """,
+            "in_place",
         ),
         (
             "stores the bias-corrected m_hat and v_hat as the state",
@@ -286,6 +294,21 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     m_hat = (beta1 * m + (1.0 - beta1) * dw) / (1.0 - beta1**t)
     v_hat = (beta2 * v + (1.0 - beta2) * dw**2) / (1.0 - beta2**t)
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_hat, v_hat
+""",
+            "stores_hat",
+        ),
+    ],
+}
+
+ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
+    "adam_step": [
+        (
+            "eps inside the square root, as in the notes",
+            """def adam_step(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m_t = beta1 * m + (1 - beta1) * dw
+    v_t = beta2 * v + (1 - beta2) * dw * dw
+    step = lr * (m_t / (1 - beta1**t)) / np.sqrt(v_t / (1 - beta2**t) + eps)
+    return w - step, m_t, v_t
 """,
         ),
     ],

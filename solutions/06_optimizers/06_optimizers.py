@@ -57,7 +57,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from coursekit.checks import assert_close, assert_shape, call, needs
+from coursekit.checks import assert_close, assert_shape, call, diagnose, needs
 from coursekit.landscapes import (
     ill_conditioned_quadratic,
     plot_losses,
@@ -960,6 +960,7 @@ print(np.round(w_try, 6), m_try, v_try)
 
 # %% nbgrader={"grade": true, "grade_id": "test_adam_step", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Check Adam's first step (bias correction, sign), a later step from given state, the stored state, and purity."""
+diagnose("adam_step", adam_step)
 adam_w, adam_g, adam_m, adam_v = np.array([1.0, 1.0]), np.array([2.0, -0.5]), np.zeros(2), np.zeros(2)
 adam_out = call(adam_step, adam_w, adam_g, adam_m, adam_v, 1, lr=0.1, what="adam_step(w, dw, 0, 0, t=1, lr=0.1)")
 assert isinstance(adam_out, tuple) and len(adam_out) == 3, "adam_step should return a tuple (w_new, m_new, v_new)"

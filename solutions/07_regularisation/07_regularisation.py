@@ -124,8 +124,8 @@ ax_loss.set_title("Cross-entropy: training keeps falling, validation turns round
 ax_loss.set_xlabel("epoch")
 ax_loss.set_ylabel("mean cross-entropy")
 ax_loss.legend()
-ax_acc.plot(epochs, plain.train_acc, "-", label="training set (30% wrong labels)")
-ax_acc.plot(epochs, plain.val_acc, "--", marker="o", markevery=5, label="validation set")
+ax_acc.plot(epochs, plain.train_accuracy, "-", label="training set (30% wrong labels)")
+ax_acc.plot(epochs, plain.val_accuracy, "--", marker="o", markevery=5, label="validation set")
 ax_acc.set_title("Accuracy: the network learns the wrong labels by heart")
 ax_acc.set_xlabel("epoch")
 ax_acc.set_ylabel("fraction correct")
@@ -1164,7 +1164,7 @@ fig.tight_layout()
 plt.show()
 for (lr, use_bn), run in speed_runs.items():
     print(f"step size {lr:4}, batch norm {use_bn!s:5}: training loss after epoch 5 {run.train_loss[5]:.3f}, "
-          f"validation accuracy at the end {run.val_acc[-1]:.3f}")
+          f"validation accuracy at the end {run.val_accuracy[-1]:.3f}")
 # The run at step size 0.5 without batch norm is chaotic: a change in the 13th digit of the data moves its final
 # validation accuracy by several points, and so does another CPU's rounding. So nbval does not compare this
 # cell's output; the claims of the text below are checked here instead, with wide margins.
@@ -1172,7 +1172,7 @@ if not GRADING:
     stuck, fast = speed_runs[0.5, False], speed_runs[0.5, True]
     assert stuck.train_loss[5] > 0.8 * np.log(10), "without batch norm the loss should stay near log 10"
     assert fast.train_loss[5] < 0.03 * stuck.train_loss[5], "with batch norm it should fall far below"
-    assert stuck.val_acc[-1] < 0.7 < speed_runs[0.05, False].val_acc[-1] < speed_runs[0.05, True].val_acc[-1]
+    assert stuck.val_accuracy[-1] < 0.7 < speed_runs[0.05, False].val_accuracy[-1] < speed_runs[0.05, True].val_accuracy[-1]
 
 # %% [markdown]
 # At the small step size batch norm lowers the training loss faster from the first epochs on. At the

@@ -1,0 +1,214 @@
+"""Name a student's mistake from what their function does.
+
+A test cell that knows the classic mistakes of its exercise starts with
+``diagnose("adam_step", adam_step)``. The student's function runs on a few fixed probe inputs
+and its outputs are compared with the reference's; where they differ, with those of each known
+wrong variant (:class:`Misconception`). If exactly one misconception behaves like the student's
+function on every probe, the test fails at once with that misconception's message ("Your
+adam_step behaves like Adam without the bias correction: ..."); otherwise :func:`diagnose`
+returns and the test's own checks speak. The diagnosis never reads the student's source: a
+mistake is recognised however it is written, and a correct alternative (one that agrees with the
+reference on the probes) is never diagnosed.
+
+The misconceptions of each exercise, their probes and the reference they are compared with are
+in :mod:`coursekit.misconceptions` (one module per assignment). The probes are public (they are
+in this package), so a diagnosis reveals nothing of a hidden test; its message names the mistake
+and how to check for it, never an input or an expected value.
+
+Nothing here prints or warns: probes run with numpy's floating-point warnings off, Python
+warnings suppressed and the student's printing swallowed.
+
+Examples
+--------
+>>> import numpy as np
+>>> from coursekit.diagnosis import diagnose
+>>> def sigmoid(z):
+...     return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
+>>> diagnose("sigmoid", sigmoid)  # right: nothing happens
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Diagnosis", "ExerciseDiagnosis", "Misconception", "Raised", "args", "diagnose", "find_misconception"]
+
+# A diagnosis message starts with this, so that the class report can count them.
+PREFIX = "Likely mistake"
+
+Probe = Callable[[Callable[..., Any]], Any]
+"""Runs a function (or class) under diagnosis on one fixed input and returns what it observed."""
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """A classic mistake of one exercise, as a wrong implementation and a message."""
+
+    key: str
+    """Short identifier, unique within its exercise (the mistakes catalogue refers to it)."""
+    title: str
+    """What the mistake is, in a few words, for the class report ("Adam without bias correction")."""
+    message: str
+    """One or two kind sentences for the student: the likely mistake and how to check it."""
+    variant: Callable[..., Any]
+    """An implementation with the mistake, with the exercise's signature."""
+
+
+@dataclass(frozen=True)
+class ExerciseDiagnosis:
+    """What :func:`diagnose` needs to know of one exercise."""
+
+    reference: Callable[..., Any]
+    """The right implementation."""
+    probes: Sequence[Probe]
+    """Fixed inputs, each a function that calls the implementation and returns what it saw."""
+    misconceptions: Sequence[Misconception]
+    """The known wrong variants."""
+    rtol: float = 1e-6
+    """Relative tolerance when comparing two implementations' outputs."""
+    atol: float = 1e-9
+    """Absolute tolerance when comparing two implementations' outputs."""
+    checks_inputs: bool = field(default=True)
+    """Whether a probe that changes its (copied) inputs counts as different behaviour."""
+
+
+@dataclass(frozen=True)
+class Raised:
+    """What a probe observed when the implementation raised: the exception's type name."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The misconception a function was recognised as, with the exercise it belongs to."""
+
+    exercise: str
+    misconception: Misconception
+
+    def message(self) -> str:
+        """The line a failing test shows."""
+        return f"{PREFIX} in {self.exercise}: {self.misconception.message}"
+
+
+def args(*a: Any, **kw: Any) -> Probe:
+    """A probe that calls the implementation with (deep copies of) these arguments.
+
+    What it observes is the result and the arguments as they are after the call, so that a
+    function that changes its input arrays in place behaves differently from one that does not.
+    """
+
+    def probe(func: Callable[..., Any]) -> Any:
+        a_copy, kw_copy = copy.deepcopy(a), copy.deepcopy(kw)
+        result = func(*a_copy, **kw_copy)
+        return (result, a_copy, kw_copy)
+
+    return probe
+
+
+def _observe(probe: Probe, func: Callable[..., Any]) -> Any:
+    """Run one probe quietly: no output, no warnings, errors observed as :class:`Raised`."""
+    sink = io.StringIO()
+    with (
+        warnings.catch_warnings(),
+        np.errstate(all="ignore"),
+        contextlib.redirect_stdout(sink),
+        contextlib.redirect_stderr(sink),
+    ):
+        warnings.simplefilter("ignore")
+        try:
+            return probe(func)
+        except Exception as exc:  # noqa: BLE001 - any failure of student code is an observation
+            return Raised(type(exc).__name__)
+
+
+def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
+    """Whether two observations agree: same structure, numbers equal within the tolerances."""
+    if isinstance(a, Raised) or isinstance(b, Raised):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k], rtol, atol) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y, rtol, atol) for x, y in zip(a, b, strict=True))
+    if a is None or b is None:
+        return a is b
+    try:
+        x, y = np.asarray(a), np.asarray(b)
+        if x.dtype == object or y.dtype == object:
+            return bool(a == b)
+        if x.shape != y.shape:
+            return False
+        if x.dtype == bool or y.dtype == bool:
+            return bool(np.array_equal(x, y))
+        return bool(np.allclose(x.astype(float), y.astype(float), rtol=rtol, atol=atol, equal_nan=True))
+    except (TypeError, ValueError):
+        return False
+
+
+def _behaves_like(seen: list[Any], other: Callable[..., Any], spec: ExerciseDiagnosis) -> bool:
+    return all(_same(s, _observe(p, other), spec.rtol, spec.atol) for s, p in zip(seen, spec.probes, strict=True))
+
+
+def find_misconception(exercise: str, func: Callable[..., Any]) -> Diagnosis | None:
+    """The one known misconception ``func`` behaves like on every probe, if there is one.
+
+    Parameters
+    ----------
+    exercise : str
+        The exercise's name (its nbgrader grade_id), e.g. ``"adam_step"``.
+    func : callable
+        The student's implementation (a function, or a class for a class exercise).
+
+    Returns
+    -------
+    Diagnosis or None
+        None if the exercise has no known misconceptions, if ``func`` agrees with the reference,
+        or if it behaves like none of the misconceptions, or like several with different titles.
+    """
+    from coursekit.misconceptions import spec_of
+
+    spec = spec_of(exercise)
+    if spec is None:
+        return None
+    seen = [_observe(p, func) for p in spec.probes]
+    if _behaves_like(seen, spec.reference, spec):
+        return None
+    found = [m for m in spec.misconceptions if _behaves_like(seen, m.variant, spec)]
+    if not found or len({m.title for m in found}) > 1:
+        return None
+    return Diagnosis(exercise, found[0])
+
+
+def diagnose(exercise: str, func: Callable[..., Any]) -> None:
+    """Fail with the misconception's message if ``func`` behaves like a known mistake.
+
+    Called at the start of a test cell. It does nothing when ``func`` is right, when it is wrong
+    in a way the course does not know (the test's own checks then say what differs), or when it
+    is not callable yet (the test's own checks report that).
+
+    Parameters
+    ----------
+    exercise : str
+        The exercise's name, e.g. ``"adam_step"``.
+    func : callable
+        The student's implementation.
+
+    Raises
+    ------
+    AssertionError
+        With one line: ``"Likely mistake in <exercise>: <message>"``.
+    """
+    __tracebackhide__ = True  # IPython shows the message, not these frames
+    if not callable(func):
+        return
+    found = find_misconception(exercise, func)
+    if found is not None:
+        raise AssertionError(found.message())
