@@ -1,8 +1,9 @@
 """A smoke run of the whole grading round through the command line, as `make course` runs it.
 
-Part of `make test-fast`: `coursekit grade --example-class` grades three students of every assignment
-(the reference solution, an untouched notebook, one with classic mistakes) in a fresh workspace, and
-grades.csv must say what an instructor expects of each.
+Part of `make test-fast`: `coursekit grade --example-class` grades the example class of every
+assignment (the reference solution, an untouched notebook, a partial one, one with a few classic
+mistakes and one with an answer pasted from coursekit) in a fresh workspace, and grades.csv must
+say what an instructor expects of each.
 """
 
 from __future__ import annotations
@@ -37,5 +38,8 @@ def test_example_class_graded_through_the_cli(tmp_path: Path) -> None:
         one_exercise = len(autograded_points(assignment)) == 1  # then "every other exercise" is all of them
         assert 0 < float(partial["autograded_score"]) < full or one_exercise, assignment
         assert all(r["status"] == "graded" for r in (reference, untouched, partial)), assignment
-    assert "graded now: " in out.stdout
+        # the copy passes every test (a flag for review never changes a score); the mistakes lose points
+        assert float(rows["copied", assignment]["autograded_score"]) == full, assignment
+        assert 0 < float(rows["mistaken", assignment]["autograded_score"]) < full, assignment
+    assert "graded now: " in out.stdout and "Most common mistakes" in out.stdout
     assert "Why points were lost" in out.stdout and "untouched/" in out.stdout.split("Why points were lost")[1]

@@ -51,6 +51,7 @@ def _cmd_check(course: Course, args: argparse.Namespace) -> int:
 
 
 def _cmd_grade(course: Course, args: argparse.Namespace) -> int:
+    from coursekit.grading.class_report import top_misconceptions
     from coursekit.grading.export import format_reasons
     from coursekit.grading.grade import format_summary, format_table, grade
     from coursekit.grading.sandbox import Limits
@@ -90,10 +91,16 @@ def _cmd_grade(course: Course, args: argparse.Namespace) -> int:
     if summary := format_summary(report):
         print()
         print(summary)
+    if common := top_misconceptions(report):
+        print()
+        print("Most common mistakes (tests named them):")
+        print("\n".join(f"  {line}" for line in common))
     print()
     print(f"graded now: {report.graded_now}; flagged for review: {len(report.flags)} submission(s)")
     print(f"grades: {workspace / 'grades.csv'}   integrity report: {workspace / 'integrity.json'}")
     print(f"feedback: {workspace / 'feedback'}/<student>/<assignment>/")
+    if report.rows:
+        print(f"class reports: {workspace / 'reports'}/<assignment>/report.html")
     return 1 if args.strict and any(r.status != "graded" for r in report.rows) else 0
 
 

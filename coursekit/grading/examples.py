@@ -1,14 +1,22 @@
 """Example submissions made from the course's own notebooks, so they never drift from it.
 
 A submission is the student notebook with some answer cells filled in from the solution
-notebook: all of them (the reference), none (untouched), or a chosen subset (partial).
-Used by ``make course`` (the example class) and by ``grader_tests/``.
+notebook: all of them (the reference), none (untouched), or a chosen subset (partial); for the
+course's own assignments also one with a few classic mistakes (taken from the catalogue
+``grader_tests/mistakes/<assignment>.py`` of the course's checkout) and one with an answer
+copied from the installed ``coursekit`` reference, so that the class report has something to
+show. Used by ``make course`` (the example class) and by ``grader_tests/``.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
+import importlib
+import importlib.util
+import inspect
 import re
+import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -61,12 +69,72 @@ def fill(student: Any, solution: Any, ids: Iterable[str], overrides: Mapping[str
     return out
 
 
+def _catalogued_mistakes(course: Course, assignment: str, exercises: list[str], few: int = 3) -> dict[str, str]:
+    """exercise -> the first diagnosed mistake of the catalogue, for the first ``few`` exercises that have one."""
+    path = course.root / "grader_tests" / "mistakes" / f"{assignment}.py"
+    if not path.is_file():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"_example_mistakes_{assignment}", path)
+    if spec is None or spec.loader is None:
+        return {}
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    chosen: dict[str, str] = {}
+    for exercise in exercises:
+        keyed = [entry[1] for entry in getattr(module, "MISTAKES", {}).get(exercise, []) if len(entry) > 2]
+        if keyed and len(chosen) < few:
+            chosen[exercise] = keyed[0]
+    return chosen
+
+
+def reference_copy(course: Course, assignment: str, exercise: str) -> str | None:
+    """An answer cell that pastes ``exercise``'s coursekit reference (a function) with the imports it needs,
+    as a student who read it with ``??`` might: docstring, comments and annotations dropped, reformatted."""
+    for module_name in course.references(assignment):
+        module = importlib.import_module(module_name)
+        func = getattr(module, exercise, None)
+        if inspect.isfunction(func):
+            break
+    else:
+        return None
+    tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    node = tree.body[0]
+    if not isinstance(node, ast.FunctionDef):
+        return None
+    if ast.get_docstring(node) is not None:
+        node.body = node.body[1:]
+    node.returns = None
+    for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs, node.args.vararg, node.args.kwarg]:
+        if arg is not None:
+            arg.annotation = None
+    local = {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
+    local |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    imports = []
+    for name in sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - local - {exercise}):
+        value = vars(module).get(name)
+        if inspect.ismodule(value):
+            imports.append(f"import {value.__name__}" + (f" as {name}" if name != value.__name__ else ""))
+        elif value is not None and getattr(value, "__module__", None):
+            imports.append(f"from {value.__module__} import {name}")
+    return "\n".join(imports) + "\n\n\n" + ast.unparse(node) + "\n"
+
+
+def _longest_reference(course: Course, assignment: str, exercises: list[str]) -> tuple[str, str] | None:
+    """(exercise, its reference copy) for the exercise with the longest copyable reference."""
+    copies = [(e, c) for e in exercises if (c := reference_copy(course, assignment, e)) is not None]
+    return max(copies, key=lambda item: len(item[1]), default=None)
+
+
 def example_class(course: Course, assignment: str) -> dict[str, dict[str, Any]]:
     """The example class of ``assignment``: student id -> notebook name -> submitted notebook.
 
     * ``reference``: every exercise and every written answer from the solution;
     * ``untouched``: the student notebooks as released;
-    * ``partial``: every other exercise (the first, third, ...) solved, no written answers.
+    * ``partial``: every other exercise (the first, third, ...) solved, no written answers;
+    * ``mistaken`` (when the course's checkout catalogues the assignment's mistakes): every
+      exercise solved but for up to three, which make a classic, diagnosed mistake;
+    * ``copied`` (when the course names the assignment's reference modules): every exercise
+      solved, one of them by pasting the ``coursekit`` reference.
     """
     out: dict[str, dict[str, Any]] = {"reference": {}, "untouched": {}, "partial": {}}
     for name in course.notebook_names(assignment):
@@ -77,6 +145,12 @@ def example_class(course: Course, assignment: str) -> dict[str, dict[str, Any]]:
         out["reference"][name] = fill(student, solution, ids)
         out["untouched"][name] = copy.deepcopy(student)
         out["partial"][name] = fill(student, solution, exercises[::2])
+        if not course.is_course_assignment(assignment):
+            continue
+        if mistakes := _catalogued_mistakes(course, assignment, exercises):
+            out.setdefault("mistaken", {})[name] = fill(student, solution, ids, overrides=mistakes)
+        if pasted := _longest_reference(course, assignment, exercises):
+            out.setdefault("copied", {})[name] = fill(student, solution, ids, overrides=dict([pasted]))
     return out
 
 

@@ -39,6 +39,7 @@ from typing import Any
 import nbformat
 
 from coursekit.grading import gradebook
+from coursekit.grading.class_report import write_class_reports
 from coursekit.grading.collect import DEFAULT_ZIP_REGEXP, digest, misplaced, stage, unpack_zip
 from coursekit.grading.course import Course, CourseError
 from coursekit.grading.examples import example_class, write_submission
@@ -49,7 +50,15 @@ from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, run_step,
 from coursekit.grading.nbgrader_patches import quicker_nbgrader
 from coursekit.grading.preprocessors import AUTOGRADE_AFTER_EXECUTION
 from coursekit.grading.sandbox import Limits, memory_limit_here, sandbox_problem
-from coursekit.grading.summary import Report, failing_tests, format_summary, format_table
+from coursekit.grading.summary import (
+    Report,
+    cells_of,
+    diagnoses_of,
+    failing_tests,
+    format_summary,
+    format_table,
+    timing_of,
+)
 from coursekit.grading.workspace import Workspace
 
 __all__ = ["Report", "Submission", "grade", "format_table", "format_summary"]
@@ -67,6 +76,8 @@ class Submission:
     found: list[Flag] = field(default_factory=list)  # what the integrity scan found
     flags: list[dict[str, str]] = field(default_factory=list)  # the flags as applied
     failing: list[str] = field(default_factory=list)  # "test_x: why" of every failing test cell
+    diagnoses: list[dict[str, str]] = field(default_factory=list)  # the misconceptions its tests named
+    timing: dict[str, Any] = field(default_factory=dict)  # how long it ran (summary.timing_of)
     sanitized: dict[str, str] = field(default_factory=dict)  # notebook name -> sanitized JSON text
     executed: dict[str, str] = field(default_factory=dict)  # notebook name -> executed JSON text
     graded_now: bool = False
@@ -86,12 +97,14 @@ class Submission:
     def record(self) -> dict[str, Any]:
         """The completion record (see :class:`coursekit.grading.workspace.Workspace`)."""
         record = {"digest": self.digest, "status": self.status, "notes": self.notes, "flags": self.flags}
-        return record | ({"failing": self.failing} if self.status == "graded" else {})
+        graded = {"failing": self.failing, "diagnoses": self.diagnoses, "timing": self.timing}
+        return record | (graded if self.status == "graded" else {})
 
     def remember(self, record: dict[str, Any]) -> None:
         """Take the results of an earlier run from its completion record."""
         self.status, self.notes = str(record.get("status", "graded")), list(record.get("notes", []))
         self.flags, self.failing = list(record.get("flags", [])), list(record.get("failing", []))
+        self.diagnoses, self.timing = list(record.get("diagnoses", [])), dict(record.get("timing", {}))
 
 
 class Nbgrader:
@@ -203,7 +216,9 @@ def grade(
         with Executor(jobs or os.cpu_count() or 1, scheduler, warm=warm_start and sandbox, preload=preload) as pool:
             _say_limits(pool, scheduler, limits, say)
             _grade_all(course, ws, nbg, pool, todo, limits, sandbox, show_progress, say)
-        return export(ws, nbg.db_url, names, submissions)
+        report = export(ws, nbg.db_url, names, submissions)
+    write_class_reports(ws.root, report)
+    return report
 
 
 def collect(
@@ -359,7 +374,8 @@ def record(
         sub.fail(_short(exc))  # no record: the next run tries again
         say(f"{a}: {s}: could not be recorded: {_short(exc)}")
         return
-    sub.failing = failing_tests(sub.executed)
+    cells = cells_of(sub.executed)
+    sub.failing, sub.diagnoses, sub.timing = failing_tests(cells), diagnoses_of(cells), timing_of(cells)
     for flag in sub.flags:
         say(f"{a}: {s}: {flag['exercise']} flagged for review: {flag['reason']}")
     ws.write_record(s, a, sub.record())
@@ -374,7 +390,14 @@ def export(ws: Workspace, db_url: str, names: list[str], submissions: list[Submi
     report = Report(rows=[r for r in every if r.assignment in names], passed=gradebook.passed(db_url, names))
     report.graded_now = sum(sub.graded_now and sub.status == "graded" for sub in submissions)
     for sub in submissions:
-        for found, attr in ((sub.flags, report.flags), (sub.notes, report.notes), (sub.failing, report.failing)):
+        found_in = (
+            (sub.flags, report.flags),
+            (sub.notes, report.notes),
+            (sub.failing, report.failing),
+            (sub.diagnoses, report.diagnoses),
+            (sub.timing, report.timings),
+        )
+        for found, attr in found_in:
             if found:
                 attr[sub.key] = found  # type: ignore[assignment]
     (ws.root / "integrity.json").write_text(json.dumps(report.flags, indent=1, sort_keys=True), encoding="utf-8")

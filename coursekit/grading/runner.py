@@ -229,11 +229,23 @@ def execute(nb: Any, cwd: str, ceiling: int, kernel: tuple[int, str] | None = No
                 for later in code_cells[pos + 1 :]:
                     nb.cells[later].outputs = [_error("DeadKernelError", "not run: the kernel died in an earlier cell")]
                 break
-            if time.monotonic() - started >= cell_timeout(cell, ceiling):
+            took = time.monotonic() - started
+            # for the class report's slowest cells (kept in the executed notebook, never shown to students)
+            _note_seconds(cell, took)
+            if took >= cell_timeout(cell, ceiling):
                 _explain_timeout(cell, cell_timeout(cell, ceiling))
     if kernel is not None:
         _signal(kernel[0], signal.SIGKILL)
     return nb
+
+
+def _note_seconds(cell: Any, seconds: float) -> None:
+    """Keep how long a cell ran in its metadata (``coursekit.seconds``), replacing whatever a
+    submission put there."""
+    metadata = cell.setdefault("metadata", {})
+    if not isinstance(metadata.get("coursekit"), dict):
+        metadata["coursekit"] = {}
+    metadata["coursekit"]["seconds"] = round(seconds, 3)
 
 
 def _explain_timeout(cell: Any, seconds: int) -> None:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
+from typing import Any
 
 import nbformat
 
+from coursekit.diagnosis import PREFIX
 from coursekit.grading.course import is_test_cell
 from coursekit.grading.export import NOT_DONE, GradeRow
 
-__all__ = ["Report", "format_table", "format_summary", "failing_tests", "why"]
+__all__ = ["Report", "cells_of", "diagnoses_of", "failing_tests", "format_summary", "format_table", "timing_of", "why"]
+
+# A diagnosis in a test's message: "Likely mistake in <exercise>: <message>" (coursekit.diagnosis).
+_DIAGNOSIS = re.compile(rf"{PREFIX} in (?P<exercise>[A-Za-z_][A-Za-z0-9_]*): (?P<message>.+)")
 
 
 @dataclass
@@ -23,20 +29,64 @@ class Report:
     #: assignment -> exercise -> (students whose autograded cell got full points, students graded)
     passed: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     failing: dict[str, list[str]] = field(default_factory=dict)  # "student/assignment" -> "test_x: Error: why"
+    #: "student/assignment" -> the misconceptions its tests named ({"exercise", "title", "message"})
+    diagnoses: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: "student/assignment" -> {"seconds": total, "cells": [[cell, seconds], ...] slowest first}
+    timings: dict[str, dict[str, Any]] = field(default_factory=dict)
     graded_now: int = 0
 
 
-def failing_tests(executed: dict[str, str]) -> list[str]:
-    """One line per autograded cell that raised, in the executed notebooks (JSON texts by name):
+def failing_tests(cells: list[tuple[str, int, Any]]) -> list[str]:
+    """One line per autograded cell that raised, among the executed notebooks' ``cells`` (:func:`cells_of`):
     ``test_x: ErrorName: first line of the message``."""
     out = []
-    for text in executed.values():
-        for cell in nbformat.reads(text, as_version=4).cells:
-            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-            if is_test_cell(cell) and errors:
-                gid = cell.metadata["nbgrader"].get("grade_id", "")
-                out.append(f"{gid}: {why(errors[0].get('ename') or '', errors[0].get('evalue') or '')}")
+    for _, _, cell in cells:
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if is_test_cell(cell) and errors:
+            gid = cell.metadata["nbgrader"].get("grade_id", "")
+            out.append(f"{gid}: {why(errors[0].get('ename') or '', errors[0].get('evalue') or '')}")
     return out
+
+
+def cells_of(executed: dict[str, str]) -> list[tuple[str, int, Any]]:
+    """(notebook name, cell number from 1, cell) of every cell of the executed notebooks (JSON texts by name)."""
+    return [
+        (name, n, cell)
+        for name, text in executed.items()
+        for n, cell in enumerate(nbformat.reads(text, as_version=4).cells, start=1)
+    ]
+
+
+def diagnoses_of(cells: list[tuple[str, int, Any]]) -> list[dict[str, str]]:
+    """The misconceptions the test cells among the executed notebooks' ``cells`` named, one per exercise:
+    ``{"exercise", "title", "message"}``; the title is the misconception's short name in
+    :mod:`coursekit.misconceptions`, or the message itself for a diagnosis the course does not know."""
+    from coursekit.misconceptions import misconception_by_message
+
+    out: dict[str, dict[str, str]] = {}
+    for _, _, cell in cells:
+        if not is_test_cell(cell):
+            continue
+        for output in cell.get("outputs", []):
+            found = _DIAGNOSIS.search(str(output.get("evalue") or "")) if output.get("output_type") == "error" else None
+            if found and found["exercise"] not in out:
+                exercise, message = found["exercise"], found["message"].strip()
+                known = misconception_by_message(exercise, message)
+                out[exercise] = {"exercise": exercise, "title": known.title if known else message, "message": message}
+    return list(out.values())
+
+
+def timing_of(cells: list[tuple[str, int, Any]], slowest: int = 3) -> dict[str, Any]:
+    """How long the executed notebooks (their ``cells``) took: ``{"seconds": total, "cells": [[cell, seconds], ...]}``
+    with the ``slowest`` cells, slowest first; a cell is named by its grade_id, else ``<notebook> cell <n>``."""
+    times: list[tuple[str, float]] = []
+    for name, n, cell in cells:
+        seconds = (cell.get("metadata", {}).get("coursekit") or {}).get("seconds")
+        if isinstance(seconds, int | float):
+            label = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"{name} cell {n}"
+            times.append((str(label), float(seconds)))
+    times.sort(key=lambda item: -item[1])
+    return {"seconds": round(sum(t for _, t in times), 3), "cells": [[label, t] for label, t in times[:slowest]]}
 
 
 def why(ename: str, evalue: str) -> str:
