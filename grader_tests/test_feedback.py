@@ -128,3 +128,18 @@ def test_the_contents_name_each_exercise_and_question(notebook: Any) -> None:
     assert "Exercise collapse_linear: tests (Score: 1.0 / 1.0)" in items, items
     assert any(i.startswith("Question q_linear_layers_collapse: your answer") for i in items), items
     assert not [i for i in items if i.startswith(("Test cell", "Written response"))], items
+
+
+def test_a_diagnosed_mistake_is_said_in_a_box_above_its_error():
+    error = (
+        '<div class="output_subarea output_text output_error">\n<pre>\n'
+        '<span class="ansi-red-fg">AssertionError</span>: Likely mistake in adam_step: divide by 1 - beta**t.\n'
+        "</pre>\n</div>"
+    )
+    plain = error.replace("Likely mistake in adam_step: ", "")
+    page = finish_page(error + plain)
+    assert page.count("coursekit-diagnosis") == 1
+    box = page.split('<div class="coursekit-diagnosis"', 1)[1].split("</div>", 1)[0]
+    assert "<strong>Likely mistake in adam_step:</strong> divide by 1 - beta**t." in box
+    assert page.index("coursekit-diagnosis") < page.index("<pre>")  # above the error output
+    assert finish_page(plain) == plain

@@ -212,9 +212,28 @@ _MATHJAX = re.compile(r"\s*<!-- Load mathjax -->.*?<!-- End of mathjax configura
 _TOC_ITEM = re.compile(r'<a href="#([^"]+)">(Test cell|Coding free-response|Written response|Task|Comment)</a>')
 
 
+# An error output whose message is a diagnosis (coursekit.diagnosis): "...</span> Likely mistake in x: why"
+_DIAGNOSED = re.compile(
+    r'(<div class="output_subarea output_text output_error">)(\s*<pre>)(?=(?:(?!</pre>).)*?'
+    r"Likely mistake in (\w+): ([^\n<]+))",
+    re.S,
+)
+
+
 def finish_page(page: str) -> str:
-    """nbgrader's feedback page without MathJax (the equations are MathML already) and with named contents."""
-    return _TOC_ITEM.sub(_named, _MATHJAX.sub("\n", page, count=1))
+    """nbgrader's feedback page without MathJax (the equations are MathML already), with named contents,
+    and with each diagnosed mistake said in a box above its test's error output."""
+    page = _TOC_ITEM.sub(_named, _MATHJAX.sub("\n", page, count=1))
+    return _DIAGNOSED.sub(_boxed, page)
+
+
+def _boxed(match: re.Match[str]) -> str:
+    box = (
+        '<div class="coursekit-diagnosis" style="border-left: 4px solid #c60; background: #fff6ee; '
+        f'padding: .4rem .7rem; margin: .3rem 0;"><strong>Likely mistake in {match.group(3)}:</strong> '
+        f"{match.group(4)}</div>"
+    )
+    return match.group(1) + box + match.group(2)
 
 
 def _named(match: re.Match[str]) -> str:
