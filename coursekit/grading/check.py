@@ -9,8 +9,8 @@ Checks, for every notebook of every assignment in ``solutions/``:
 The course's own assignments (listed in ``course.toml``) are also held to its conventions: an
 ``NN_topic`` name and one notebook with a jupytext source; every exercise has a solution cell
 named like it, a ``test_<name>`` cell with hidden tests, and a reference of its name in the
-modules the manifest lists; written answers are markdown ``q_<name>`` cells; a catalogue of
-classic mistakes exists. For an instructor's own assignment these are advice, not problems.
+modules the manifest lists; written answers are markdown ``q_<name>`` cells whose model answer
+ends with a rubric (a ``Grading:`` line); a catalogue of classic mistakes exists. For an instructor's own assignment these are advice, not problems.
 """
 
 from __future__ import annotations
@@ -97,6 +97,11 @@ def _check_cells(name: str, nb: Any, conventions: bool) -> tuple[list[str], list
                 problems.append(f"{name}: '{grade_id}' must be a manually graded markdown answer cell")
         elif meta.get("grade") and meta.get("solution"):
             convention.append(f"{name}: manually graded cell '{grade_id}' should be named q_<short_name>")
+        if meta.get("grade") and meta.get("solution") and "Grading:" not in cell.source:
+            convention.append(
+                f"{name}: written answer '{grade_id}' has no rubric: end its model answer with a line "
+                "'Grading: ...' saying what earns each point"
+            )
     return problems, advice
 
 

@@ -1173,20 +1173,28 @@ for label, norms in curves.items():
 # or weight variance 4.0 instead of 2.0. Keeping the weights in check is the job of initialisation
 # (notebook 05) and normalisation (notebook 07).
 #
-# **Question (2 points).** Why is ReLU used far more often than the sigmoid in hidden layers? Answer in
-# terms of how gradients propagate backwards through many layers, and mention one weakness that ReLU
-# still has.
+# **Question (2 points). Predict, then check.** The ReLU network above draws its weights with variance
+# $2/n$. Suppose it used $1/n$ instead (the variance that suits tanh). Before running anything, predict by
+# roughly what factor the ratio "gradient at layer 1 / gradient at layer 30" changes. Reason about one
+# layer going backwards: what happens to the gradient's squared size when it passes through $f'(Z)$, and
+# when it passes through $W^T$? Then run `gradient_norms(relu, relu_grad, 1.0, rng)` in a new cell and
+# compare with your prediction. If they differ, say why.
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_why_relu", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
-# Backpropagation multiplies the gradient by the activation's derivative once per layer. The sigmoid's
-# derivative is at most 1/4 (at z = 0) and close to 0 once |z| is more than a few units (saturation),
-# so after L layers the activation factors alone shrink the gradient by a factor (1/4)^L at best, and usually
-# by far more: the early layers hardly learn (vanishing gradients). ReLU's derivative is exactly 1 for
-# every active unit, so along active paths the gradient passes back without shrinking; it is also
-# cheap to compute and does not saturate for large positive inputs. Weakness: for z < 0 the derivative
-# is 0, so a unit whose pre-activation is negative for all inputs gets no gradient and stays "dead"
-# (leaky ReLU / ELU address this), and the weights can still make gradients vanish or explode, which is
-# why initialisation matters.
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_relu_variance", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# *Model answer.* Going backwards through one layer, $dA^{\ell-1} = (dA^\ell \odot f'(Z^\ell))\,W^T$. About half of
+# the ReLU units are active ($f' = 1$) and half inactive ($f' = 0$), so $f'$ halves the gradient's squared
+# size on average. Multiplying by $W^T$ with entries of variance $v/n$ multiplies the squared size by about
+# $n \cdot v/n = v$. Per layer the squared size changes by $v/2$. With $v = 2$ that is 1 (the
+# "He" choice: steady on average); with $v = 1$ it is $1/2$, so the norm shrinks by $1/\sqrt 2$ per layer. Between layer 30 and
+# layer 1 there are 29 such steps: the ratio becomes about $2^{-29/2} \approx 2 \cdot 10^{-5}$ times what it was, i.e.
+# four to five orders of magnitude smaller. The run agrees to within a factor of a few. The remaining difference comes
+# from randomness: the product of 29 random matrices and random activity patterns wanders around its
+# average (the printed ratio for $v = 2$ is not exactly 1 either), and the per-layer factor is an average
+# over units, not an exact value.
+# Grading: 1 point for the per-layer factor $v/2$ on the squared size (or $\sqrt{v/2}$ on the norm) with the
+# reason (half the units pass the gradient, $W^T$ scales by $n\,\mathrm{Var}(w)$); 1/2 point for the product
+# over about 29-30 layers ($\approx 10^{-4}$ to $10^{-5}$); 1/2 point for the comparison with the run and
+# randomness as the reason for any gap.
 
 # %% [markdown]
 # ## 8. The softmax Jacobian
@@ -1291,6 +1299,23 @@ for claim, holds in checks.items():
     print(f"{claim:44s} {bool(holds)}")
 
 # %% [markdown]
+# **Question (1 point). Predict, then check.** For two logits, the softmax and the sigmoid are related.
+# Write `softmax(np.array([0.0, z]))` in terms of $\sigma(z)$, and predict all four entries of
+# `softmax_jacobian(np.array([0.0, z]))` in terms of $\sigma'(z)$. Then check your prediction for
+# $z = 1.5$ with your functions in a new cell.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_two_logit_jacobian", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# *Model answer.* $p_1 = e^z/(1 + e^z) = \sigma(z)$ and $p_0 = 1/(1 + e^z) = 1 - \sigma(z)$. The Jacobian is
+# $\operatorname{diag}(p) - p\,p^T$: its diagonal entries are $p_0(1 - p_0) = p_1(1 - p_1) = \sigma(z)(1 - \sigma(z)) = \sigma'(z)$,
+# and its off-diagonal entries are $-p_0 p_1 = -\sigma'(z)$. So the matrix is
+# $\sigma'(z)\begin{pmatrix} 1 & -1 \\ -1 & 1 \end{pmatrix}$. For $z = 1.5$, $\sigma'(1.5) \approx 0.149$, which
+# `sigmoid_grad(1.5)` and `softmax_jacobian(np.array([0.0, 1.5]))` both show. The two-class softmax is the
+# sigmoid of the difference of the logits, and its derivative is the sigmoid's. (Notebook 03 shows that the
+# losses agree too.)
+# Grading: 1/2 point for $p = (1 - \sigma(z), \sigma(z))$; 1/2 point for the matrix $\sigma'(z)$ times $[[1, -1], [-1, 1]]$,
+# checked numerically.
+
+# %% [markdown]
 # ## 9. From sigmoid to step, and back to the study questions
 #
 # The step function was the original activation, so why not train with it? Its derivative is 0
@@ -1316,37 +1341,42 @@ widgets.interact(show_steepness, k=widgets.FloatLogSlider(value=1.0, base=10, mi
                                                           description="k"));
 
 # %% [markdown]
-# **Question (2 points).** Of the sigmoid, ReLU and tanh, which is most like a step function? Is there an
-# additional parameter you could add to a sigmoid that would make it more like a step function? (Notes
-# 003, study question.)
+# **Question (2 points). Work it out, then check with the slider.** How large must $k$ be for
+# $\sigma(kz)$ to be within 0.01 of $\operatorname{step}(z)$ for every $|z| \ge 0.1$? For that $k$, how large is
+# the derivative of $\sigma(kz)$ with respect to $z$ at $z = 0.1$, and at $z = 0.2$? Compare both with the
+# ordinary sigmoid's derivative there ($\sigma'(0.1) \approx 0.25$). What does this say about training a
+# network of very steep sigmoids?
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_most_step_like", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
-# The sigmoid: like the step it is bounded, increasing, goes from 0 (for z far below 0) to 1 (far above),
-# and crosses the middle at z = 0. tanh has the same S shape but goes from -1 to 1 (it is 2 sigma(2z) - 1,
-# a rescaled sigmoid, so it resembles a step between -1 and 1, i.e. the sign function); ReLU is unbounded
-# and linear for z > 0, nothing like a step. Adding a steepness (inverse temperature) k, sigma(k z),
-# makes it as step-like as we want: as k grows, sigma(k z) tends to step(z) for every z != 0 (at z = 0 it
-# stays 1/2). A shift b, sigma(k (z - b)), moves the threshold if needed.
-
-# %% [markdown]
-# **Question (1 point).** What is the derivative of the ReLU function? Are there inputs for which the
-# derivative vanishes? (Notes 003, study question.)
-
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_relu_derivative", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
-# ReLU'(z) = 1 for z > 0 and 0 for z < 0. At z = 0 it is not differentiable (left slope 0, right slope 1);
-# any value in [0, 1] is a subgradient and implementations pick one (this course: 0). The derivative
-# vanishes for every negative input, so a unit whose pre-activation is negative for all training
-# examples passes back no gradient and its incoming weights stop changing (a "dead" ReLU).
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_steepness", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# *Model answer.* By symmetry ($\sigma(-x) = 1 - \sigma(x)$) it is enough to ask for $\sigma(0.1k) \ge 0.99$, i.e.
+# $e^{-0.1k} \le 1/99$, i.e. $k \ge 10 \ln 99 \approx 46$ (the condition at $|z| = 0.1$ is the binding one, since
+# $\sigma(kz)$ only gets closer to the step as $|z|$ grows). The derivative is $k\,\sigma(kz)(1 - \sigma(kz))$.
+# At $z = 0.1$ it is about $46 \cdot 0.99 \cdot 0.01 \approx 0.45$, larger than the ordinary sigmoid's 0.25. At $z = 0.2$,
+# $\sigma(9.2) \approx 0.9999$, so the derivative is about $46 \cdot 10^{-4} \approx 0.005$, fifty times smaller than
+# $\sigma'(0.2) \approx 0.25$. The steep sigmoid's gradient lives in a band of width about $0.1$ around 0 and is tiny
+# everywhere else, so a unit whose pre-activations leave that band learns almost nothing. Making the
+# activation more step-like makes it less trainable: the same trade-off that rules out the step itself.
+# Grading: 1 point for $k \ge 10\ln 99 \approx 46$ with the derivation; 1/2 point for the two derivatives
+# (about 0.45 and 0.005) compared with 0.25; 1/2 point for the conclusion about training.
 
 # %% [markdown]
-# **Question (1 point).** Why can we not train a network of step units by gradient descent?
+# **Question (1 point).** This course sets `relu_grad(0) = 0`. Suppose someone initialises every weight and
+# bias of a ReLU network to 0 (before notebook 05), and the targets are not all 0. Which parameters get a non-zero gradient on the first
+# step with `relu_grad(0) = 0`? Would the other convention, `relu_grad(0) = 1`, make zero initialisation
+# work?
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "q_why_not_step", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
-# The step function's derivative is 0 at every z != 0 and undefined at z = 0. By the chain rule every
-# gradient that passes through a step unit is multiplied by 0, so the gradient of the loss with respect
-# to all weights in front of it is 0 (or undefined): gradient descent has no information about which
-# direction improves the loss and never moves. Smooth approximations (sigmoid, tanh) or ReLU, whose
-# derivative is non-zero on a whole half-line, fix this.
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_relu_at_zero", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# *Model answer.* With all weights and biases 0, every pre-activation is 0 and every hidden activation is
+# $\operatorname{relu}(0) = 0$. The output is 0 and its error is non-zero, so the output bias gets a gradient.
+# The output weights do not: their gradient is $A^T dZ$ with $A = 0$. The hidden layers get nothing either.
+# The gradient reaching them is $dZ\,W^T$ with $W = 0$, and with `relu_grad(0) = 0` it is multiplied by 0
+# a second time. Only the output bias moves, and then nothing else ever does, because the situation does
+# not change. The convention `relu_grad(0) = 1` does not help: the backward signal is still multiplied by
+# the zero output weights, and every hidden unit is still identical to its neighbours. Zero
+# initialisation fails whatever value the kink is given. The weights must be random (notebook 05).
+# Grading: 1/2 point for "only the output bias" with the reasons ($A = 0$, $W = 0$); 1/2 point for
+# "the other convention does not help", with the reason (zero weights block the backward signal, or the
+# symmetry between units).
 
 # %% [markdown]
 # ## Summary

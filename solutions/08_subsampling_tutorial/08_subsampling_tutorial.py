@@ -640,7 +640,9 @@ assert abs(_total - 40_000) < 5 * np.sqrt((_yy == 0).sum() * 0.8 / 0.2), (
 # only rescales the objective and its gradient, i.e. the effective step size: with weights $1, 1/f$ and a mean
 # over the $N_k$ kept rows the objective is about $1/P(k)$ times the world's loss, which is why the safe step
 # shrinks. (It would matter again if combined with a penalty such as weight decay, whose strength is
-# relative to the scale of the loss.)
+# relative to the scale of the loss.) Grading: 1/2 point for the constant $P(k) = P(y=1) + f\,P(y=0)$ (or an
+# equivalent form), 1/2 point for "it scales the objective, so the minimiser is unchanged" with its practical
+# effect (the step size, or the strength of a penalty).
 
 # %% [markdown]
 # ## 6. The three models side by side, on data from the world
