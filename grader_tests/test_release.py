@@ -68,7 +68,8 @@ assert step(-3.0) == 0.0, "secret hidden check"
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "q_step", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
-# The model answer nobody should see. Grading: 1 point for saying it.
+# The model answer nobody should see.
+# Grading: 1 point for saying it.
 '''
 
 
@@ -220,7 +221,7 @@ def test_a_written_answer_without_a_rubric_is_reported(toy):
     path = toy.solution("02_activations")
     nb = nbformat.read(path, as_version=4)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q_step")
-    cell.source = cell.source.replace(" Grading: 1 point for saying it.", "")
+    cell.source = cell.source.replace("Grading: 1 point for saying it.", "")
     nbformat.write(nb, path)
     problems = check_course(toy)
     assert any("written answer 'q_step' has no rubric" in p for p in problems), problems

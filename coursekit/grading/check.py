@@ -10,7 +10,8 @@ The course's own assignments (listed in ``course.toml``) are also held to its co
 ``NN_topic`` name and one notebook with a jupytext source; every exercise has a solution cell
 named like it, a ``test_<name>`` cell with hidden tests, and a reference of its name in the
 modules the manifest lists; written answers are markdown ``q_<name>`` cells whose model answer
-ends with a rubric (a ``Grading:`` line); a catalogue of classic mistakes exists. For an instructor's own assignment these are advice, not problems.
+ends with a rubric (a ``Grading:`` line); a catalogue of classic mistakes exists. For an
+instructor's own assignment these are advice, not problems.
 """
 
 from __future__ import annotations
