@@ -109,7 +109,7 @@ def test_check_finds_a_leaked_model_answer_and_solution(toy):
     for c in nb.cells:
         gid = c.metadata.get("nbgrader", {}).get("grade_id")
         if gid == "q_step":
-            c.source = "The model answer nobody should see."
+            c.source = "The model answer nobody should see.\nGrading: 1 point for saying it."
         if gid == "step":
             c.source = c.source.replace("raise NotImplementedError()", "return np.where(np.asarray(z) >= 0, 1.0, 0.0)")
     nbformat.write(nb, path)
