@@ -5,7 +5,7 @@ failing check says what was called, what was expected, what came back, and
 where the first disagreement is. Every failure is an ``AssertionError`` (what
 nbgrader counts as a failed test); nothing is printed and nothing is written to
 stderr. A test cell that knows its exercise's classic mistakes starts with
-:func:`~coursekit.diagnosis.diagnose` (re-exported here), which names the mistake when the
+:func:`~coursekit.misconceptions.diagnose` (re-exported here), which names the mistake when the
 student's function behaves like one. Their own frames are hidden from the tracebacks IPython shows
 (``__tracebackhide__``): a student sees the message and the frames of their own code.
 
@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.diagnosis import diagnose
+from coursekit.misconceptions import diagnose
 
 __all__ = ["assert_close", "assert_shape", "call", "diagnose", "needs"]
 

@@ -1,12 +1,13 @@
 """Name a student's mistake from what their function does.
 
 A test cell that knows the classic mistakes of its exercise starts with
-``diagnose("adam_step", adam_step)``. The student's function runs on a few fixed probe inputs
-and its outputs are compared with the reference's; where they differ, with those of each known
-wrong variant (:class:`Misconception`). If exactly one misconception behaves like the student's
-function on every probe, the test fails at once with that misconception's message ("Your
-adam_step behaves like Adam without the bias correction: ..."); otherwise :func:`diagnose`
-returns and the test's own checks speak. The diagnosis never reads the student's source: a
+``diagnose("adam_step", adam_step)`` (:func:`coursekit.misconceptions.diagnose`, re-exported by
+:mod:`coursekit.checks`). The student's function runs on a few fixed probe inputs and its outputs
+are compared with the reference's; where they differ, with those of each known wrong variant
+(:class:`Misconception`, see :func:`match`). If exactly one misconception behaves like the
+student's function on every probe, the test fails at once with that misconception's message
+("Likely mistake in adam_step: your first step is about 3.2 times lr ..."); otherwise the test's
+own checks speak. The diagnosis never reads the student's source: a
 mistake is recognised however it is written, and a correct alternative (one that agrees with the
 reference on the probes) is never diagnosed.
 
@@ -21,7 +22,7 @@ warnings suppressed and the student's printing swallowed.
 Examples
 --------
 >>> import numpy as np
->>> from coursekit.diagnosis import diagnose
+>>> from coursekit.misconceptions import diagnose
 >>> def sigmoid(z):
 ...     return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
 >>> diagnose("sigmoid", sigmoid)  # right: nothing happens
@@ -39,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Diagnosis", "ExerciseDiagnosis", "Misconception", "Raised", "args", "diagnose", "find_misconception"]
+__all__ = ["PREFIX", "Diagnosis", "ExerciseDiagnosis", "Misconception", "Raised", "args", "match"]
 
 # A diagnosis message starts with this, so that the class report can count them.
 PREFIX = "Likely mistake"
@@ -157,58 +158,26 @@ def _behaves_like(seen: list[Any], other: Callable[..., Any], spec: ExerciseDiag
     return all(_same(s, _observe(p, other), spec.rtol, spec.atol) for s, p in zip(seen, spec.probes, strict=True))
 
 
-def find_misconception(exercise: str, func: Callable[..., Any]) -> Diagnosis | None:
-    """The one known misconception ``func`` behaves like on every probe, if there is one.
+def match(spec: ExerciseDiagnosis, func: Callable[..., Any]) -> Misconception | None:
+    """The one misconception of ``spec`` that ``func`` behaves like on every probe, if there is one.
 
     Parameters
     ----------
-    exercise : str
-        The exercise's name (its nbgrader grade_id), e.g. ``"adam_step"``.
+    spec : ExerciseDiagnosis
+        The exercise's reference, probes and misconceptions.
     func : callable
         The student's implementation (a function, or a class for a class exercise).
 
     Returns
     -------
-    Diagnosis or None
-        None if the exercise has no known misconceptions, if ``func`` agrees with the reference,
-        or if it behaves like none of the misconceptions, or like several with different titles.
+    Misconception or None
+        None if ``func`` agrees with the reference, or behaves like none of the misconceptions, or
+        like several with different titles.
     """
-    from coursekit.misconceptions import spec_of
-
-    spec = spec_of(exercise)
-    if spec is None:
-        return None
     seen = [_observe(p, func) for p in spec.probes]
     if _behaves_like(seen, spec.reference, spec):
         return None
     found = [m for m in spec.misconceptions if _behaves_like(seen, m.variant, spec)]
     if not found or len({m.title for m in found}) > 1:
         return None
-    return Diagnosis(exercise, found[0])
-
-
-def diagnose(exercise: str, func: Callable[..., Any]) -> None:
-    """Fail with the misconception's message if ``func`` behaves like a known mistake.
-
-    Called at the start of a test cell. It does nothing when ``func`` is right, when it is wrong
-    in a way the course does not know (the test's own checks then say what differs), or when it
-    is not callable yet (the test's own checks report that).
-
-    Parameters
-    ----------
-    exercise : str
-        The exercise's name, e.g. ``"adam_step"``.
-    func : callable
-        The student's implementation.
-
-    Raises
-    ------
-    AssertionError
-        With one line: ``"Likely mistake in <exercise>: <message>"``.
-    """
-    __tracebackhide__ = True  # IPython shows the message, not these frames
-    if not callable(func):
-        return
-    found = find_misconception(exercise, func)
-    if found is not None:
-        raise AssertionError(found.message())
+    return found[0]

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,9 +45,8 @@ from coursekit.grading.examples import example_class, write_submission
 from coursekit.grading.executors import Executor, payload
 from coursekit.grading.export import grade_rows, write_csv
 from coursekit.grading.integrity import Flag, scan
-from coursekit.grading.nbgrader_glue import load_config, nbgrader_api, run_step, sqlite_path
+from coursekit.grading.nbgrader_glue import Nbgrader, run_step, scratch_url
 from coursekit.grading.nbgrader_patches import quicker_nbgrader
-from coursekit.grading.preprocessors import AUTOGRADE_AFTER_EXECUTION
 from coursekit.grading.sandbox import Limits, memory_limit_here, sandbox_problem
 from coursekit.grading.summary import (
     Report,
@@ -105,47 +103,6 @@ class Submission:
         self.status, self.notes = str(record.get("status", "graded")), list(record.get("notes", []))
         self.flags, self.failing = list(record.get("flags", [])), list(record.get("failing", []))
         self.diagnoses, self.timing = list(record.get("diagnoses", [])), dict(record.get("timing", {}))
-
-
-class Nbgrader:
-    """The two nbgrader converters of a grading run, configured from the course's ``nbgrader_config.py``.
-
-    ``recorder`` records executed notebooks into the gradebook and writes feedback; ``sanitizer``
-    only sanitizes, against a scratch copy of the gradebook. Both read submissions from the
-    workspace's staging folder. Making one registers ``assignments`` in the gradebook.
-    """
-
-    def __init__(self, course: Course, ws: Workspace, assignments: list[str], say: Callable[[str], None]):
-        self.cfg = load_config(course, workspace=ws.root, release_dir=ws.root / "release")
-        self.cfg.CourseDirectory.submitted_directory = str(ws.staging)
-        # The executed notebook was sanitized before it was executed: recording takes it as it is.
-        self.cfg.Autograde.sanitize_preprocessors = []
-        self.cfg.Autograde.autograde_preprocessors = [
-            "coursekit.grading.preprocessors.UseExecuted",
-            *AUTOGRADE_AFTER_EXECUTION,
-        ]
-        self.cfg.UseExecuted.sanitized_dir = str(ws.sanitized)
-        self.cfg.UseExecuted.executed_dir = str(ws.executed)
-        # nbgrader's feedback exporter with its templates, Markdown and highlighting cached across students
-        self.cfg.GenerateFeedback.exporter_class = "coursekit.grading.feedback.FeedbackExporter"
-        self.db_url = str(self.cfg.CourseDirectory.db_url)
-        db = sqlite_path(self.db_url)
-        if db != ws.root / "gradebook.db":
-            say(f"gradebook: {db} (db_url of nbgrader_config.py)")
-        self.recorder = nbgrader_api(self.cfg)
-        for assignment in assignments:
-            run_step(self.recorder, "generate_assignment", assignment, force=True, create=True)
-        shutil.copyfile(db, ws.scratch_db)
-        scfg = load_config(course, workspace=ws.root, release_dir=ws.root / "release")
-        scfg.CourseDirectory.submitted_directory = str(ws.staging)
-        scfg.CourseDirectory.autograded_directory = str(ws.sanitized)
-        scfg.CourseDirectory.db_url = scratch_url(ws)
-        scfg.Autograde.autograde_preprocessors = []
-        self.sanitizer = nbgrader_api(scfg)
-
-
-def scratch_url(ws: Workspace) -> str:
-    return "sqlite:///" + str(ws.scratch_db)
 
 
 def grade(

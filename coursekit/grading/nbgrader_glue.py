@@ -1,4 +1,4 @@
-"""Running nbgrader in-process with the course's configuration.
+"""Running nbgrader in-process with the course's configuration, and the two converters of a grading run.
 
 Every ``nbgrader`` command pays seconds of start-up; calling its converters
 through :class:`nbgrader.apps.NbGraderAPI` in one process pays it once.
@@ -9,12 +9,16 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from coursekit.grading.course import Course, CourseError
+from coursekit.grading.preprocessors import AUTOGRADE_AFTER_EXECUTION
+from coursekit.grading.workspace import Workspace
 
-__all__ = ["load_config", "nbgrader_api", "run_step", "sqlite_path"]
+__all__ = ["Nbgrader", "load_config", "nbgrader_api", "run_step", "scratch_url", "sqlite_path"]
 
 
 def load_config(course: Course, *, workspace: Path | None = None, release_dir: Path | None = None) -> Any:
@@ -107,3 +111,44 @@ def run_step(api: Any, step: str, *args: Any, **kwargs: Any) -> str:
     if not result.get("success"):
         raise CourseError(f"nbgrader {step} {' '.join(map(str, args))} failed: {_reason(result)}")
     return result.get("log", "")
+
+
+class Nbgrader:
+    """The two nbgrader converters of a grading run, configured from the course's ``nbgrader_config.py``.
+
+    ``recorder`` records executed notebooks into the gradebook and writes feedback; ``sanitizer``
+    only sanitizes, against a scratch copy of the gradebook. Both read submissions from the
+    workspace's staging folder. Making one registers ``assignments`` in the gradebook.
+    """
+
+    def __init__(self, course: Course, ws: Workspace, assignments: list[str], say: Callable[[str], None]):
+        self.cfg = load_config(course, workspace=ws.root, release_dir=ws.root / "release")
+        self.cfg.CourseDirectory.submitted_directory = str(ws.staging)
+        # The executed notebook was sanitized before it was executed: recording takes it as it is.
+        self.cfg.Autograde.sanitize_preprocessors = []
+        self.cfg.Autograde.autograde_preprocessors = [
+            "coursekit.grading.preprocessors.UseExecuted",
+            *AUTOGRADE_AFTER_EXECUTION,
+        ]
+        self.cfg.UseExecuted.sanitized_dir = str(ws.sanitized)
+        self.cfg.UseExecuted.executed_dir = str(ws.executed)
+        # nbgrader's feedback exporter with its templates, Markdown and highlighting cached across students
+        self.cfg.GenerateFeedback.exporter_class = "coursekit.grading.feedback.FeedbackExporter"
+        self.db_url = str(self.cfg.CourseDirectory.db_url)
+        db = sqlite_path(self.db_url)
+        if db != ws.root / "gradebook.db":
+            say(f"gradebook: {db} (db_url of nbgrader_config.py)")
+        self.recorder = nbgrader_api(self.cfg)
+        for assignment in assignments:
+            run_step(self.recorder, "generate_assignment", assignment, force=True, create=True)
+        shutil.copyfile(db, ws.scratch_db)
+        scfg = load_config(course, workspace=ws.root, release_dir=ws.root / "release")
+        scfg.CourseDirectory.submitted_directory = str(ws.staging)
+        scfg.CourseDirectory.autograded_directory = str(ws.sanitized)
+        scfg.CourseDirectory.db_url = scratch_url(ws)
+        scfg.Autograde.autograde_preprocessors = []
+        self.sanitizer = nbgrader_api(scfg)
+
+
+def scratch_url(ws: Workspace) -> str:
+    return "sqlite:///" + str(ws.scratch_db)

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
-from coursekit.diagnosis import ExerciseDiagnosis, Misconception
+from coursekit.diagnosis import Diagnosis, ExerciseDiagnosis, Misconception, match
 
-__all__ = ["all_specs", "misconception_by_message", "spec_of"]
+__all__ = ["all_specs", "diagnose", "find_misconception", "misconception_by_message", "spec_of"]
 
 
 @cache
@@ -48,3 +50,45 @@ def misconception_by_message(exercise: str, message: str) -> Misconception | Non
     if spec is None:
         return None
     return next((m for m in spec.misconceptions if m.message == message), None)
+
+
+def find_misconception(exercise: str, func: Callable[..., Any]) -> Diagnosis | None:
+    """The known misconception of ``exercise`` that ``func`` behaves like, if exactly one (:func:`match`).
+
+    Parameters
+    ----------
+    exercise : str
+        The exercise's name (its nbgrader grade_id), e.g. ``"adam_step"``.
+    func : callable
+        The student's implementation (a function, or a class for a class exercise).
+    """
+    spec = spec_of(exercise)
+    found = None if spec is None else match(spec, func)
+    return None if found is None else Diagnosis(exercise, found)
+
+
+def diagnose(exercise: str, func: Callable[..., Any]) -> None:
+    """Fail with the misconception's message if ``func`` behaves like a known mistake of ``exercise``.
+
+    Called at the start of a test cell. It does nothing when ``func`` is right, when it is wrong
+    in a way the course does not know (the test's own checks then say what differs), or when it
+    is not callable (the test's own checks report that).
+
+    Parameters
+    ----------
+    exercise : str
+        The exercise's name, e.g. ``"adam_step"``.
+    func : callable
+        The student's implementation.
+
+    Raises
+    ------
+    AssertionError
+        With one line: ``"Likely mistake in <exercise>: <message>"``.
+    """
+    __tracebackhide__ = True  # IPython shows the message, not these frames
+    if not callable(func):
+        return
+    found = find_misconception(exercise, func)
+    if found is not None:
+        raise AssertionError(found.message())
