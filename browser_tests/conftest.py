@@ -31,13 +31,14 @@ GRADED = ASSIGNMENTS[0]
 
 @pytest.fixture(scope="session")
 def course_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the course with an example class of :data:`GRADED` autograded into its workspace."""
+    """A copy of the course with an example class of :data:`GRADED` autograded into its workspace
+    (with the catalogue of mistakes, from which the example class takes its mistaken student)."""
     if problem := browser_problem():
         pytest.fail(f"the browser tests cannot run: {problem}", pytrace=False)
     root = tmp_path_factory.mktemp("course")
     shutil.copy(ROOT / "nbgrader_config.py", root)
     shutil.copy(ROOT / "course.toml", root)
-    for folder in ("notebooks", "solutions"):
+    for folder in ("notebooks", "solutions", "grader_tests/mistakes"):  # the mistakes: for the example class
         shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     coursekit = Path(sys.executable).parent / "coursekit"
     out = subprocess.run(

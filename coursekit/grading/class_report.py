@@ -165,6 +165,7 @@ def _section_misconceptions(report: Report, assignment: str, submitted: Path) ->
             )
         rows.append((f"<code>{_e(exercise)}</code>", _e(title), len(students), link))
     table = _table(("exercise", "misconception", "students", "anonymised example"), rows, numeric=(2,))
+    table = f'<div id="misconceptions">{table}</div>'
     return table, "<h2>Examples</h2>" + "".join(examples) if examples else ""
 
 
