@@ -81,3 +81,18 @@ def page(browser: Any, lab: Lab) -> Iterator[Any]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def cut_network(context: Any) -> list[str]:
+    """Let ``context`` load only files (and data: URLs); return the list that collects what else it asked for."""
+    requested: list[str] = []
+
+    def offline(route: Any) -> None:
+        if route.request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            requested.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", offline)
+    return requested

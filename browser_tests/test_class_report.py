@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from browser_tests.conftest import GRADED
+from browser_tests.conftest import GRADED, cut_network
 
 
 @pytest.mark.parametrize(("device", "width", "height"), [("phone", 390, 844), ("desktop", 1366, 900)])
@@ -18,16 +18,7 @@ def test_class_report_reads_offline_on_a_phone_and_a_desktop(
     report = course_copy / "grading" / "reports" / GRADED / "report.html"
     assert report.is_file(), f"no class report at {report}"
     context = browser.new_context(viewport={"width": width, "height": height})
-    requested: list[str] = []
-
-    def offline(route: Any) -> None:  # only the file itself may load
-        if route.request.url.startswith(("file:", "data:")):
-            route.continue_()
-        else:
-            requested.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", offline)
+    requested = cut_network(context)  # only the file itself may load
     tab = context.new_page()
     try:
         tab.goto(report.as_uri(), wait_until="load")

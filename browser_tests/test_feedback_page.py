@@ -5,23 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from browser_tests.conftest import GRADED
+from browser_tests.conftest import GRADED, cut_network
 
 
 def test_feedback_page_renders_equations_without_the_network(browser: Any, course_copy: Path, screenshots: Path):
     page_path = course_copy / "grading" / "feedback" / "reference" / GRADED / f"{GRADED}.html"
     assert page_path.is_file(), f"no feedback page at {page_path}"
     context = browser.new_context()
-    requested: list[str] = []
-
-    def offline(route: Any) -> None:  # the network is cut: only the file itself may load
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            requested.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", offline)
+    requested = cut_network(context)  # only the file itself may load
     tab = context.new_page()
     try:
         tab.set_viewport_size({"width": 1200, "height": 900})
