@@ -1,12 +1,184 @@
-"""Misconceptions of notebook 06 (optimizers)."""
+"""Misconceptions of notebook 06 (optimizers).
+
+Each wrong variant is the reference with one classic mistake switched on (``_moving(...,
+mistake="swap")``, ``_adam(..., correct=False)`` ...). Where the tests accept several right
+answers, the probes observe only what the tests check: :func:`_momentum_run` observes the
+weights of a short run (the state may be momentum's V or the moving-average form's M), and
+:func:`_batches_probe` the batch sizes and whether the batches cover 0..n-1 once, in order, and
+alike for equal seeds, not one particular shuffle. :func:`_mean_probe` recognises a moving
+average with any fixed decay.
+
+Examples
+--------
+>>> from coursekit.diagnosis import find_misconception
+>>> def sgd_step(w, dw, lr):
+...     return w + lr * dw
+>>> find_misconception("sgd_step", sgd_step).misconception.key
+'uphill'
+"""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from coursekit._validate import FloatArray
-from coursekit.diagnosis import ExerciseDiagnosis, Misconception, args
-from coursekit.optim import adam_step
+from coursekit.diagnosis import ExerciseDiagnosis, Misconception, Probe, args
+from coursekit.optim import (
+    adadelta_step,
+    adam_step,
+    minibatch_indices,
+    momentum_step,
+    moving_average,
+    running_mean,
+    sgd_step,
+)
+
+
+def _wrong(func: Callable[..., Any], mistake: str) -> Callable[..., Any]:
+    """``func`` with ``mistake`` switched on, with the exercise's signature."""
+    return lambda *a, **k: func(*a, **k, mistake=mistake)
+
+
+# ----------------------------------------------------------------------------- running averages
+
+
+def _moving(a: Any, gamma: float, mistake: str = "") -> Any:
+    """The moving average; mistakes "start_first", "swap", "last_only", "in_place"."""
+    seq = np.asarray(a, dtype=float)
+    out = np.empty_like(seq)
+    acc = seq[0] if mistake == "start_first" else np.zeros(seq.shape[1:])
+    new = gamma if mistake == "swap" else 1.0 - gamma
+    for t in range(seq.shape[0]):
+        acc = (1.0 - new) * acc + new * seq[t]
+        out[t] = acc
+    if mistake == "in_place":
+        a[...] = out
+        return a
+    return out[-1] if mistake == "last_only" else out
+
+
+def _running(a: Any, mistake: str = "") -> FloatArray:
+    """The running mean; mistakes "shift" (gamma_t = t / (t + 1)) and "by_length" (the sum over T)."""
+    seq = np.asarray(a, dtype=float)
+    if mistake == "by_length":
+        return np.cumsum(seq, axis=0) / seq.shape[0]
+    shift = 1 if mistake == "shift" else 0
+    out = np.empty_like(seq)
+    acc = np.zeros(seq.shape[1:])
+    for t in range(1, seq.shape[0] + 1):
+        acc = (t - 1 + shift) / (t + shift) * acc + seq[t - 1] / (t + shift)
+        out[t - 1] = acc
+    return out
+
+
+def _mean_probe(a: FloatArray) -> Probe:
+    """Observe ``running_mean(a)``, or only that it is a moving average with some fixed decay.
+
+    The decay is read off the first average (A_1 = (1 - gamma) a_1), so that a running mean
+    written with any constant gamma is recognised, whichever constant it is.
+    """
+
+    def probe(func: Callable[..., Any]) -> Any:
+        seq = a.copy()
+        out = np.asarray(func(seq), dtype=float)
+        if out.shape == a.shape and np.allclose(out, _moving(a, 1.0 - out.flat[0] / a.flat[0]), 1e-9, 1e-12):
+            return {"fixed_gamma": True}
+        return {"fixed_gamma": False, "out": out, "a": seq}
+
+    return probe
+
+
+# ----------------------------------------------------------------------------- mini-batches
+
+
+def _batches(n: int, k: int, rng: np.random.Generator, mistake: str = "") -> list[Any]:
+    """Mini-batches; mistakes "no_shuffle", "floor", "plus_one" (batch counts), "replace", "unseeded"."""
+    if mistake == "replace":
+        idx = rng.integers(0, n, size=n)
+    elif mistake == "unseeded":
+        idx = np.random.default_rng().permutation(n)  # not from rng: another order at every call
+    else:
+        idx = np.arange(n) if mistake == "no_shuffle" else rng.permutation(n)
+    n_batches = {"floor": n // k, "plus_one": n // k + 1}.get(mistake, math.ceil(n / k))
+    return [idx[i * k : (i + 1) * k] for i in range(n_batches)]
+
+
+def _batches_probe(n: int, k: int, seed: int) -> Probe:
+    """Observe what the tests check of the batches, not one particular shuffle."""
+
+    def probe(func: Callable[..., Any]) -> Any:
+        first = [np.asarray(b) for b in func(n, k, np.random.default_rng(seed))]
+        again = [np.asarray(b) for b in func(n, k, np.random.default_rng(seed))]
+        flat = np.concatenate(first) if first else np.array([], dtype=int)
+        return {
+            "sizes": sorted(b.size for b in first),
+            "permutation": bool(np.array_equal(np.sort(flat), np.arange(n))),
+            "in_order": bool(np.array_equal(flat, np.arange(n))),
+            "seeded": len(first) == len(again) and all(np.array_equal(x, y) for x, y in zip(first, again, strict=True)),
+        }
+
+    return probe
+
+
+# ----------------------------------------------------------------------------- update rules
+
+
+def _sgd(w: FloatArray, dw: FloatArray, lr: float, mistake: str = "") -> FloatArray:
+    """Gradient descent; mistakes "uphill", "no_lr", "in_place"."""
+    step = (-1.0 if mistake == "uphill" else 1.0) * (1.0 if mistake == "no_lr" else lr) * dw
+    if mistake == "in_place":
+        w -= step
+        return w
+    return w - step
+
+
+def _momentum(
+    w: FloatArray, dw: FloatArray, v: FloatArray, lr: float, gamma: float = 0.9, mistake: str = ""
+) -> tuple[FloatArray, FloatArray]:
+    """Momentum; mistakes "uphill", "ema" (lr as eta'), "old" (old velocity), "lr_twice", "in_place"."""
+    v_new = gamma * v + ((1.0 - gamma) * dw if mistake == "ema" else (-lr if mistake == "uphill" else lr) * dw)
+    step = v if mistake == "old" else v_new
+    w_new = w - (lr * step if mistake in ("ema", "lr_twice") else step)
+    if mistake == "in_place":
+        w[...], v[...] = w_new, v_new
+        return w, v
+    return w_new, v_new
+
+
+def _momentum_run(w0: FloatArray, grads: list[FloatArray], lr: float, gamma: float) -> Probe:
+    """Run a few steps from a zero state, feeding back the returned state.
+
+    Observes the weights after each step and whether the first call changed the arrays it was
+    given; not the state, since either of the notes' forms may be kept.
+    """
+
+    def probe(func: Callable[..., Any]) -> Any:
+        w, state = w0.copy(), np.zeros_like(w0)
+        w_in, state_in = w, state
+        path = []
+        for g in grads:
+            w, state = func(w, g.copy(), state, lr, gamma)
+            path.append(np.array(w, dtype=float))
+        return path, not (np.array_equal(w_in, w0) and not np.any(state_in))
+
+    return probe
+
+
+def _adadelta(
+    w: FloatArray, dw: FloatArray, G: FloatArray, lr: float, gamma: float = 0.9, eps: float = 1e-8, mistake: str = ""
+) -> tuple[FloatArray, FloatArray]:
+    """The notes' adadelta; mistakes "no_sqrt", "old_G", "not_squared", "no_eps", "in_place"."""
+    G_new = gamma * G + (1.0 - gamma) * (dw if mistake == "not_squared" else dw**2)
+    scale = (G if mistake == "old_G" else G_new) + (0.0 if mistake == "no_eps" else eps)
+    w_new = w - lr * dw / (scale if mistake == "no_sqrt" else np.sqrt(np.abs(scale)))
+    if mistake == "in_place":
+        w[...], G[...] = w_new, G_new
+        return w, G
+    return w_new, G_new
 
 
 def _adam(
@@ -38,7 +210,227 @@ def _adam(
     return (w_new, m_hat, v_hat) if store_hat else (w_new, m_new, v_new)
 
 
+_A1 = np.array([1.0, 2.0, 4.0, -1.0, 3.0])
+_A2 = np.array([[1.0, -2.0], [3.0, 0.5], [0.0, 4.0]])
+
 EXERCISES = {
+    "moving_average": ExerciseDiagnosis(
+        reference=moving_average,
+        probes=[args(_A1, 0.7), args(_A2, 0.4)],
+        misconceptions=[
+            Misconception(
+                "starts_at_first",
+                "moving average started at a_1",
+                "your average starts at the first term instead of at A_0 = 0: start the recursion from zero, "
+                "so that A_1 = (1 - gamma) * a_1.",
+                _wrong(_moving, "start_first"),
+            ),
+            Misconception(
+                "swapped_weights",
+                "gamma and 1 - gamma swapped",
+                "gamma should multiply the old average and 1 - gamma the new term: "
+                "A_t = gamma * A_{t-1} + (1 - gamma) * a_t.",
+                _wrong(_moving, "swap"),
+            ),
+            Misconception(
+                "last_only",
+                "returns only the final average",
+                "return every average A_1, ..., A_T (an array of the shape of a), not only the last one.",
+                _wrong(_moving, "last_only"),
+            ),
+            Misconception(
+                "in_place",
+                "moving average overwrites its input",
+                "your moving_average writes the averages into the array a it is given: "
+                "fill a new array (for example np.empty_like(a)) instead.",
+                _wrong(_moving, "in_place"),
+            ),
+        ],
+    ),
+    "running_mean": ExerciseDiagnosis(
+        reference=running_mean,
+        probes=[_mean_probe(np.array([2.0, 4.0, 9.0, 1.0, -3.0])), _mean_probe(_A2)],
+        misconceptions=[
+            Misconception(
+                "off_by_one",
+                "running mean with gamma_t = t / (t + 1)",
+                "your first average is only half the first term: with t counted from 1, gamma_t = (t - 1) / t, "
+                "so gamma_1 = 0 and A_1 = a_1.",
+                _wrong(_running, "shift"),
+            ),
+            Misconception(
+                "divides_by_length",
+                "running sum divided by the length T",
+                "you divide the running sum by the length of the whole sequence: the mean of the first t terms "
+                "divides by t.",
+                _wrong(_running, "by_length"),
+            ),
+            Misconception(
+                "fixed_gamma",
+                "running mean with a fixed gamma",
+                "your running_mean is a moving average with a fixed gamma: for the exact mean gamma_t changes "
+                "with t, gamma_t = (t - 1) / t.",
+                lambda a: _moving(a, 0.5),
+            ),
+        ],
+    ),
+    "minibatch_indices": ExerciseDiagnosis(
+        reference=minibatch_indices,
+        probes=[_batches_probe(20, 6, 1), _batches_probe(20, 5, 2)],
+        misconceptions=[
+            Misconception(
+                "no_shuffle",
+                "mini-batches not shuffled",
+                "your batches take the indices in order 0, 1, 2, ...: shuffle them first with rng.permutation(n), "
+                "so that every epoch visits the examples in a new random order.",
+                _wrong(_batches, "no_shuffle"),
+            ),
+            Misconception(
+                "drops_last",
+                "last, smaller batch dropped",
+                "you leave out the last, smaller batch when k does not divide n: there are ceil(n / k) batches, "
+                "and every index must be in one of them.",
+                _wrong(_batches, "floor"),
+            ),
+            Misconception(
+                "with_replacement",
+                "indices drawn with replacement",
+                "your indices are drawn with replacement, so some examples come twice and others never: "
+                "shuffle a permutation of 0..n-1 (rng.permutation(n)) and cut it into pieces.",
+                _wrong(_batches, "replace"),
+            ),
+            Misconception(
+                "global_rng",
+                "shuffle not drawn from rng",
+                "your shuffle does not come from rng (the same seed gives different batches): "
+                "use rng.permutation(n), not np.random's global functions.",
+                _wrong(_batches, "unseeded"),
+            ),
+            Misconception(
+                "extra_batch",
+                "an empty extra batch",
+                "you make one batch too many when k divides n (the last one is empty): "
+                "the number of batches is ceil(n / k).",
+                _wrong(_batches, "plus_one"),
+            ),
+        ],
+    ),
+    "sgd_step": ExerciseDiagnosis(
+        reference=sgd_step,
+        probes=[
+            args(np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.4, -2.0]), 0.1),
+            args(np.array([[0.5, 1.5], [-1.0, 2.0]]), np.array([[1.0, -0.5], [2.0, 0.25]]), 0.3),
+        ],
+        misconceptions=[
+            Misconception(
+                "uphill",
+                "gradient descent steps uphill",
+                "your step goes up the gradient: gradient descent subtracts it, w - lr * dw.",
+                _wrong(_sgd, "uphill"),
+            ),
+            Misconception(
+                "in_place",
+                "SGD changes w in place",
+                "your sgd_step changes the array w it is given (w -= ...): return the new array w - lr * dw instead.",
+                _wrong(_sgd, "in_place"),
+            ),
+            Misconception(
+                "no_lr",
+                "SGD without the learning rate",
+                "your step ignores the learning rate: multiply the gradient by lr before subtracting it.",
+                _wrong(_sgd, "no_lr"),
+            ),
+        ],
+    ),
+    "momentum_step": ExerciseDiagnosis(
+        reference=momentum_step,
+        probes=[
+            _momentum_run(
+                np.array([1.0, -2.0]), [np.array([3.0, -1.0]), np.array([1.0, 1.0]), np.array([-0.5, 2.0])], 0.1, 0.5
+            ),
+            _momentum_run(np.array([[0.5], [2.0]]), [np.array([[1.0], [-2.0]])] * 3, 0.2, 0.9),
+        ],
+        misconceptions=[
+            Misconception(
+                "uphill",
+                "momentum steps uphill",
+                "your weights move up the gradient: with V_t = gamma * V_{t-1} + lr * dw the step is "
+                "W_t = W_{t-1} - V_t.",
+                _wrong(_momentum, "uphill"),
+            ),
+            Misconception(
+                "in_place",
+                "momentum changes its inputs in place",
+                "your momentum_step changes the arrays w and v it is given: compute new arrays and return them.",
+                _wrong(_momentum, "in_place"),
+            ),
+            Misconception(
+                "ema_with_lr",
+                "moving-average momentum with lr as its step",
+                "your steps are 1 - gamma times too small: in the moving-average form M_t = gamma * M_{t-1} + "
+                "(1 - gamma) * dw the step is lr / (1 - gamma) * M_t, not lr * M_t.",
+                _wrong(_momentum, "ema"),
+            ),
+            Misconception(
+                "old_velocity",
+                "momentum steps with the old velocity",
+                "your step uses the previous velocity: update V first, then step with the new one, "
+                "W_t = W_{t-1} - V_t.",
+                _wrong(_momentum, "old"),
+            ),
+            Misconception(
+                "lr_twice",
+                "velocity multiplied by lr twice",
+                "your step multiplies the velocity by lr again: V_t already contains lr, so W_t = W_{t-1} - V_t.",
+                _wrong(_momentum, "lr_twice"),
+            ),
+        ],
+    ),
+    "adadelta_step": ExerciseDiagnosis(
+        reference=adadelta_step,
+        # gradients >= 0 (averaging the gradient instead of its square then stays >= 0 however it is
+        # written) and a zero gradient where G is zero (0 / 0 without eps); elsewhere G > 0, so that
+        # where eps sits does not matter
+        probes=[
+            args(np.array([1.0, -0.5, 2.0]), np.array([0.5, 2.0, 0.0]), np.array([0.4, 1.0, 0.0]), 0.1, 0.8),
+            args(np.array([[0.3], [1.2]]), np.array([[3.0], [0.25]]), np.array([[0.5], [2.0]]), 0.05),
+        ],
+        misconceptions=[
+            Misconception(
+                "no_sqrt",
+                "adadelta without the square root",
+                "you divide by G instead of by its square root: the step is lr * dw / sqrt(G_t + eps).",
+                _wrong(_adadelta, "no_sqrt"),
+            ),
+            Misconception(
+                "old_G",
+                "adadelta divides by the old G",
+                "you divide by the previous G: first update G with this step's gradient, then divide by the root "
+                "of the new G_t.",
+                _wrong(_adadelta, "old_G"),
+            ),
+            Misconception(
+                "not_squared",
+                "adadelta averages the gradient, not its square",
+                "your G averages the gradients themselves: it should average their squares, "
+                "G_t = gamma * G_{t-1} + (1 - gamma) * dw**2.",
+                _wrong(_adadelta, "not_squared"),
+            ),
+            Misconception(
+                "in_place",
+                "adadelta changes its inputs in place",
+                "your adadelta_step changes the arrays w and G it is given: compute new arrays and return them.",
+                _wrong(_adadelta, "in_place"),
+            ),
+            Misconception(
+                "no_eps",
+                "adadelta without eps",
+                "your step is 0 / 0 (NaN) where the gradient and G are both zero: keep eps in the denominator, "
+                "sqrt(G_t + eps).",
+                _wrong(_adadelta, "no_eps"),
+            ),
+        ],
+    ),
     "adam_step": ExerciseDiagnosis(
         reference=adam_step,
         probes=[

@@ -16,7 +16,7 @@ moving-average form with the step lr / (1 - gamma) * M (the notebook says so).
 
 from __future__ import annotations
 
-MISTAKES: dict[str, list[tuple[str, str]]] = {
+MISTAKES: dict[str, list[tuple[str, ...]]] = {
     "moving_average": [
         (
             "starts the average at the first term (A_1 = a_1) instead of A_0 = 0",
@@ -30,6 +30,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         out[t] = A
     return out
 """,
+            "starts_at_first",
         ),
         (
             "swaps the weights: gamma on the new term, 1 - gamma on the old average",
@@ -42,6 +43,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         out[t] = A
     return out
 """,
+            "swapped_weights",
         ),
         (
             "returns only the final average A_T",
@@ -51,6 +53,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         A = gamma * A + (1.0 - gamma) * a_t
     return A
 """,
+            "last_only",
         ),
         (
             "overwrites the input array with the averages (in place)",
@@ -61,6 +64,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         a[t] = A
     return a
 """,
+            "in_place",
         ),
     ],
     "running_mean": [
@@ -76,6 +80,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         out[t - 1] = A
     return out
 """,
+            "off_by_one",
         ),
         (
             "divides the running sum by the total length T instead of by t",
@@ -83,6 +88,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     a = np.asarray(a, dtype=float)
     return np.cumsum(a, axis=0) / a.shape[0]
 """,
+            "divides_by_length",
         ),
         (
             "uses a fixed-gamma moving average (gamma = 0.5) instead of gamma_t = (t-1)/t",
@@ -95,6 +101,18 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         out[t] = A
     return out
 """,
+            "fixed_gamma",
+        ),
+        (
+            "a moving average with a fixed gamma = 0.9 (any constant gamma is the same mistake)",
+            """def running_mean(a):
+    averages, A = [], 0.0
+    for a_t in a:
+        A = 0.9 * A + 0.1 * a_t
+        averages.append(A)
+    return np.array(averages)
+""",
+            "fixed_gamma",
         ),
     ],
     "minibatch_indices": [
@@ -104,6 +122,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     idx = np.arange(n)
     return [idx[i:i + k] for i in range(0, n, k)]
 """,
+            "no_shuffle",
         ),
         (
             "drops the last, smaller batch (n // k batches)",
@@ -111,6 +130,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     perm = rng.permutation(n)
     return [perm[i * k:(i + 1) * k] for i in range(n // k)]
 """,
+            "drops_last",
         ),
         (
             "samples indices with replacement (rng.integers) instead of shuffling",
@@ -118,6 +138,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     idx = rng.integers(0, n, size=n)
     return [idx[i:i + k] for i in range(0, n, k)]
 """,
+            "with_replacement",
         ),
         (
             "shuffles with numpy's global random state instead of rng",
@@ -125,6 +146,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     perm = np.random.permutation(n)
     return [perm[i:i + k] for i in range(0, n, k)]
 """,
+            "global_rng",
         ),
         (
             "always makes n // k + 1 batches (an empty batch when k divides n)",
@@ -132,6 +154,16 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     perm = rng.permutation(n)
     return [perm[i * k:(i + 1) * k] for i in range(n // k + 1)]
 """,
+            "extra_batch",
+        ),
+        (
+            "shuffles in place with np.random.shuffle (the global random state, not rng)",
+            """def minibatch_indices(n, k, rng):
+    idx = np.arange(n)
+    np.random.shuffle(idx)
+    return [idx[start:start + k] for start in range(0, n, k)]
+""",
+            "global_rng",
         ),
     ],
     "sgd_step": [
@@ -140,6 +172,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
             """def sgd_step(w, dw, lr):
     return w + lr * dw
 """,
+            "uphill",
         ),
         (
             "updates w in place and returns the input array",
@@ -147,12 +180,14 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     w -= lr * dw
     return w
 """,
+            "in_place",
         ),
         (
             "forgets the learning rate",
             """def sgd_step(w, dw, lr):
     return w - dw
 """,
+            "no_lr",
         ),
     ],
     "momentum_step": [
@@ -162,6 +197,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     v_new = gamma * v - lr * dw
     return w - v_new, v_new
 """,
+            "uphill",
         ),
         (
             "updates w and v in place and returns the input arrays",
@@ -171,6 +207,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     w -= v
     return w, v
 """,
+            "in_place",
         ),
         (
             "moving-average form with lr used as eta' (steps 1 - gamma times too small)",
@@ -178,6 +215,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     m_new = gamma * v + (1.0 - gamma) * dw
     return w - lr * m_new, m_new
 """,
+            "ema_with_lr",
         ),
         (
             "steps with the old velocity (W_t = W_{t-1} - V_{t-1})",
@@ -185,6 +223,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     v_new = gamma * v + lr * dw
     return w - v, v_new
 """,
+            "old_velocity",
         ),
         (
             "multiplies the velocity by lr a second time (W = W - lr * V)",
@@ -192,6 +231,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     v_new = gamma * v + lr * dw
     return w - lr * v_new, v_new
 """,
+            "lr_twice",
         ),
     ],
     "adadelta_step": [
@@ -201,6 +241,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     G_new = gamma * G + (1.0 - gamma) * dw**2
     return w - lr * dw / (G_new + eps), G_new
 """,
+            "no_sqrt",
         ),
         (
             "divides by the old G (without this step's gradient)",
@@ -208,6 +249,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     G_new = gamma * G + (1.0 - gamma) * dw**2
     return w - lr * dw / np.sqrt(G + eps), G_new
 """,
+            "old_G",
         ),
         (
             "averages the gradient instead of its square",
@@ -215,6 +257,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     G_new = gamma * G + (1.0 - gamma) * dw
     return w - lr * dw / np.sqrt(np.abs(G_new) + eps), G_new
 """,
+            "not_squared",
         ),
         (
             "updates w and G in place and returns the input arrays",
@@ -224,6 +267,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     w -= lr * dw / np.sqrt(G + eps)
     return w, G
 """,
+            "in_place",
         ),
         (
             "leaves out eps (0 / 0 for a zero gradient from G = 0)",
@@ -231,6 +275,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     G_new = gamma * G + (1.0 - gamma) * dw**2
     return w - lr * dw / np.sqrt(G_new), G_new
 """,
+            "no_eps",
         ),
     ],
     "adam_step": [
@@ -301,6 +346,85 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
 }
 
 ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
+    "moving_average": [
+        (
+            "the unrolled sum A_t = sum_s (1 - gamma) gamma**(t - s) a_s as one matrix product",
+            """def moving_average(a, gamma):
+    a = np.asarray(a, dtype=float)
+    T = a.shape[0]
+    lags = np.subtract.outer(np.arange(T), np.arange(T))
+    weights = np.where(lags >= 0, (1.0 - gamma) * gamma ** np.clip(lags, 0, None), 0.0)
+    return np.tensordot(weights, a, axes=1)
+""",
+        ),
+        (
+            "a loop that appends each average to a list",
+            """def moving_average(a, gamma):
+    averages, A = [], 0.0
+    for a_t in np.asarray(a, dtype=float):
+        A = gamma * A + (1 - gamma) * a_t
+        averages.append(A)
+    return np.array(averages)
+""",
+        ),
+    ],
+    "running_mean": [
+        (
+            "the incremental form A_t = A_{t-1} + (a_t - A_{t-1}) / t",
+            """def running_mean(a):
+    a = np.asarray(a, dtype=float)
+    out, A = [], np.zeros(a.shape[1:])
+    for t, a_t in enumerate(a, start=1):
+        A = A + (a_t - A) / t
+        out.append(A)
+    return np.array(out)
+""",
+        ),
+    ],
+    "minibatch_indices": [
+        (
+            "rng.shuffle of 0..n-1, cut with np.split",
+            """def minibatch_indices(n, k, rng):
+    idx = np.arange(n)
+    rng.shuffle(idx)
+    return np.split(idx, np.arange(k, n, k))
+""",
+        ),
+        (
+            "a permutation drawn with rng.choice without replacement (another shuffle of the same seed)",
+            """def minibatch_indices(n, k, rng):
+    perm = rng.choice(n, size=n, replace=False)
+    return [perm[start:start + k] for start in range(0, n, k)]
+""",
+        ),
+    ],
+    "sgd_step": [
+        (
+            "converts to float arrays first, then steps",
+            """def sgd_step(w, dw, lr):
+    w = np.asarray(w, dtype=float)
+    return w + (-lr) * np.asarray(dw, dtype=float)
+""",
+        ),
+    ],
+    "momentum_step": [
+        (
+            "the notes' moving-average form, with the step lr / (1 - gamma) (the state is M)",
+            """def momentum_step(w, dw, v, lr, gamma=0.9):
+    m_new = gamma * v + (1.0 - gamma) * dw
+    return w - lr / (1.0 - gamma) * m_new, m_new
+""",
+        ),
+    ],
+    "adadelta_step": [
+        (
+            "eps added to the root instead of inside it",
+            """def adadelta_step(w, dw, G, lr, gamma=0.9, eps=1e-8):
+    G_t = gamma * G + (1 - gamma) * np.square(dw)
+    return w - lr * dw / (np.sqrt(G_t) + eps), G_t
+""",
+        ),
+    ],
     "adam_step": [
         (
             "eps inside the square root, as in the notes",

@@ -139,6 +139,7 @@ print(moving_average(np.array([1.0, 2.0, 3.0]), 0.5))
 
 # %% nbgrader={"grade": true, "grade_id": "test_moving_average", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check moving_average on a hand-computed sequence, on a constant sequence (the zero-start bias) and for gamma = 0."""
+diagnose("moving_average", moving_average)
 ma_out = call(moving_average, np.array([1.0, 2.0, 3.0]), 0.5, what="moving_average([1, 2, 3], 0.5)")
 assert_shape(ma_out, (3,), what="moving_average([1, 2, 3], 0.5)")
 # A1 = 0.5*0 + 0.5*1 = 0.5, A2 = 0.5*0.5 + 0.5*2 = 1.25, A3 = 0.5*1.25 + 0.5*3 = 2.125
@@ -280,6 +281,7 @@ print(running_mean(np.array([2.0, 4.0, 9.0])))
 
 # %% nbgrader={"grade": true, "grade_id": "test_running_mean", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check running_mean against hand-computed means."""
+diagnose("running_mean", running_mean)
 rm_out = call(running_mean, np.array([2.0, 4.0, 9.0]), what="running_mean([2, 4, 9])")
 assert_shape(rm_out, (3,), what="running_mean([2, 4, 9])")
 assert_close(rm_out, [2.0, 3.0, 5.0], what="running_mean([2, 4, 9])",
@@ -363,6 +365,7 @@ for batch in minibatch_indices(10, 3, np.random.default_rng(42)):
 
 # %% nbgrader={"grade": true, "grade_id": "test_minibatch_indices", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check minibatch_indices: number and sizes of the batches, every index exactly once, shuffled with rng only."""
+diagnose("minibatch_indices", minibatch_indices)
 
 
 def _check_batches(batches, n, k, what):
@@ -527,6 +530,7 @@ print(sgd_step(np.array([1.0, -2.0, 3.0]), np.array([0.5, 0.5, -1.0]), 0.1))
 
 # %% nbgrader={"grade": true, "grade_id": "test_sgd_step", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check sgd_step on a hand-computed step, and that it leaves its arguments unchanged."""
+diagnose("sgd_step", sgd_step)
 sgd_w, sgd_dw = np.array([1.0, -2.0, 3.0]), np.array([0.5, 0.5, -1.0])
 sgd_out = call(sgd_step, sgd_w, sgd_dw, 0.1, what="sgd_step(w, dw, 0.1)")
 assert_close(sgd_out, [0.95, -2.05, 3.1], what="sgd_step([1, -2, 3], [0.5, 0.5, -1], 0.1)",
@@ -617,6 +621,7 @@ print(momentum_step(np.array([1.0, 2.0]), np.array([3.0, -1.0]), np.zeros(2), 0.
 
 # %% nbgrader={"grade": true, "grade_id": "test_momentum_step", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check two hand-computed momentum steps from a zero state, the returned state, and that the inputs are unchanged."""
+diagnose("momentum_step", momentum_step)
 mom_w, mom_g1, mom_v = np.array([1.0, 2.0]), np.array([3.0, -1.0]), np.zeros(2)
 mom_out = call(momentum_step, mom_w, mom_g1, mom_v, 0.1, 0.5, what="momentum_step(w, dw, zeros, 0.1, 0.5)")
 assert isinstance(mom_out, tuple) and len(mom_out) == 2, "momentum_step should return a tuple (w_new, v_new)"
@@ -802,6 +807,7 @@ print(adadelta_step(np.array([1.0]), np.array([4.0]), np.zeros(1), 0.1, gamma=0.
 
 # %% nbgrader={"grade": true, "grade_id": "test_adadelta_step", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check two hand-computed adadelta steps, the zero-gradient case, and that the inputs are unchanged."""
+diagnose("adadelta_step", adadelta_step)
 ad_w, ad_g, ad_G = np.array([1.0]), np.array([4.0]), np.zeros(1)
 ad_out = call(adadelta_step, ad_w, ad_g, ad_G, 0.1, 0.75, what="adadelta_step(w, dw, zeros, 0.1, 0.75)")
 assert isinstance(ad_out, tuple) and len(ad_out) == 2, "adadelta_step should return a tuple (w_new, G_new)"

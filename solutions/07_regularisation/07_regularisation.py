@@ -57,7 +57,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from coursekit.checks import assert_close, assert_shape, call
+from coursekit.checks import assert_close, assert_shape, call, diagnose
 from coursekit.gradcheck import numerical_gradient, relative_error
 from coursekit.progress import GRADING
 from coursekit.datasets import load_digits_split
@@ -198,6 +198,7 @@ print(early_stopping([5, 4, 3, 3.5, 3.2, 3.1, 2.0], 3), early_stopping([5, 4, 3,
 
 # %% nbgrader={"grade": true, "grade_id": "test_early_stopping", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check early_stopping on hand-made validation curves."""
+diagnose("early_stopping", early_stopping)
 
 
 def check_stop(losses, patience, expected, why):
@@ -347,6 +348,7 @@ print(weight_decay_step(np.array([1.0, -2.0]), np.zeros(2), 0.1, 0.5))
 
 # %% nbgrader={"grade": true, "grade_id": "test_weight_decay_step", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check weight_decay_step against hand-computed steps, and that it leaves its input alone."""
+diagnose("weight_decay_step", weight_decay_step)
 w_wd = np.array([1.0, -2.0])
 dw_wd = np.array([0.5, 0.0])
 w_wd_before = w_wd.copy()
@@ -487,6 +489,7 @@ print(np.round(add_input_noise(np.ones((3, 4)), 0.1, np.random.default_rng(0)), 
 
 # %% nbgrader={"grade": true, "grade_id": "test_add_input_noise", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check the statistics of add_input_noise: shape, mean 0, standard deviation std, X unchanged."""
+diagnose("add_input_noise", add_input_noise)
 X_noise_in = np.tile(np.array([[1.0, -2.0, 5.0]]), (20000, 1))
 X_noise_before = X_noise_in.copy()
 noisy = call(add_input_noise, X_noise_in, 0.5, np.random.default_rng(11), what="add_input_noise(X, 0.5, rng)")
@@ -615,6 +618,7 @@ print(np.round(dropout_forward(np.ones((3, 6)), 0.25, np.random.default_rng(0))[
 
 # %% nbgrader={"grade": true, "grade_id": "test_dropout_forward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check the statistics of dropout_forward in training mode, and test mode."""
+diagnose("dropout_forward", dropout_forward)
 a_do = np.full((400, 500), 2.0)
 out_do, mask_do = call(dropout_forward, a_do, 0.3, np.random.default_rng(3), what="dropout_forward(a, 0.3, rng)")
 assert_shape(out_do, (400, 500), what="out of dropout_forward(a, 0.3, rng) for a of shape (400, 500)")
@@ -752,6 +756,7 @@ print(dropout_backward(np.array([[1.0, 2.0, 3.0]]), np.array([[2.0, 0.0, 2.0]]))
 
 # %% nbgrader={"grade": true, "grade_id": "test_dropout_backward", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check dropout_backward by hand and against central differences with a fixed mask."""
+diagnose("dropout_backward", dropout_backward)
 dout_db = np.array([[1.0, 2.0], [3.0, 4.0]])
 mask_db = np.array([[2.0, 0.0], [0.0, 2.0]])  # p = 0.5: kept entries carry 1/(1-p) = 2
 dout_db_before = dout_db.copy()
@@ -921,6 +926,7 @@ print("column means:", np.round(out_try.mean(axis=0), 4) + 0.0, " column stds:",
 
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_forward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check batchnorm_forward on a hand-computed batch and the cache it returns."""
+diagnose("batchnorm_forward", batchnorm_forward)
 z_bf = np.array([[1.0, 0.0], [3.0, 4.0]])  # column 0: mean 2, biased variance 1; column 1: mean 2, variance 4
 z_bf_before = z_bf.copy()
 res_bf = call(batchnorm_forward, z_bf, np.array([2.0, 1.0]), np.array([0.5, -1.0]), 1e-5,
@@ -1039,6 +1045,7 @@ def batchnorm_backward(dout, cache):
 
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Check batchnorm_backward on a small batch whose gradients were computed by central differences."""
+diagnose("batchnorm_backward", batchnorm_backward)
 z_bb = np.array([[1.0, 2.0], [3.0, 2.0], [5.0, 4.0], [7.0, 0.0]])
 gamma_bb = np.array([1.5, -0.5])
 dout_bb = np.array([[1.0, 0.0], [0.0, 2.0], [-1.0, 1.0], [3.0, -1.0]])
