@@ -35,7 +35,7 @@ import copy
 import io
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -77,8 +77,6 @@ class ExerciseDiagnosis:
     """Relative tolerance when comparing two implementations' outputs."""
     atol: float = 1e-9
     """Absolute tolerance when comparing two implementations' outputs."""
-    checks_inputs: bool = field(default=True)
-    """Whether a probe that changes its (copied) inputs counts as different behaviour."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +139,10 @@ def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
         return len(a) == len(b) and all(_same(x, y, rtol, atol) for x, y in zip(a, b, strict=True))
     if a is None or b is None:
         return a is b
+    if isinstance(a, str | bytes) or isinstance(b, str | bytes):
+        return type(a) is type(b) and a == b
+    if isinstance(a, np.random.Generator) and isinstance(b, np.random.Generator):
+        return bool(a.bit_generator.state == b.bit_generator.state)  # drew the same numbers from it
     try:
         x, y = np.asarray(a), np.asarray(b)
         if x.dtype == object or y.dtype == object:

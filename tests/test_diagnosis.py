@@ -1,0 +1,104 @@
+"""coursekit.diagnosis: matching a function's behaviour against known wrong variants."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from coursekit.diagnosis import ExerciseDiagnosis, Misconception, args, match
+
+
+def _square(x):
+    return np.asarray(x, dtype=float) ** 2
+
+
+def _spec(*misconceptions, probes=None):
+    return ExerciseDiagnosis(
+        reference=_square, probes=probes or [args(np.array([1.0, -2.0, 3.0]))], misconceptions=list(misconceptions)
+    )
+
+
+TWICE = Misconception("twice", "doubles", "you doubled x instead of squaring it", lambda x: 2 * np.asarray(x))
+ABS = Misconception("abs", "absolute value", "you took |x|", lambda x: np.abs(np.asarray(x, dtype=float)))
+RAISES = Misconception("raises", "raises", "it raises on arrays", lambda x: float(x))
+
+
+def test_the_reference_and_a_different_correct_answer_are_not_diagnosed():
+    spec = _spec(TWICE, ABS)
+    assert match(spec, _square) is None
+    assert match(spec, lambda x: np.multiply(x, x)) is None  # written differently, same behaviour
+
+
+def test_a_mistake_written_differently_is_recognised_by_its_behaviour():
+    def doubled(x):
+        out = []
+        for v in x:
+            out.append(v + v)
+        return np.array(out)
+
+    assert match(_spec(TWICE, ABS), doubled) is TWICE
+
+
+def test_an_unknown_mistake_is_not_diagnosed():
+    assert match(_spec(TWICE, ABS), lambda x: np.asarray(x) ** 3) is None
+
+
+def test_two_variants_that_cannot_be_told_apart_are_not_diagnosed():
+    # on the probe [1, 2] doubling and squaring... differ, but doubling and x + x never do
+    plus = Misconception("plus", "adds x to itself", "you added x to itself", lambda x: np.asarray(x) + np.asarray(x))
+    assert match(_spec(TWICE, plus), lambda x: 2.0 * np.asarray(x)) is None
+    same_title = Misconception("plus", "doubles", "you doubled x", lambda x: np.asarray(x) + np.asarray(x))
+    assert match(_spec(TWICE, same_title), lambda x: 2.0 * np.asarray(x)) in (TWICE, same_title)
+
+
+def test_an_exception_is_an_observation_matched_by_its_type():
+    assert match(_spec(RAISES), lambda x: float(x)) is RAISES
+    assert match(_spec(RAISES), lambda x: int(x)) is RAISES  # TypeError too
+    assert match(_spec(RAISES), lambda x: x[10]) is None  # IndexError: another behaviour
+
+
+def test_changing_an_input_in_place_is_behaviour():
+    def in_place(x):
+        x **= 2
+        return x
+
+    inplace = Misconception("inplace", "in place", "you changed x in place", in_place)
+    assert match(_spec(inplace), in_place) is inplace
+    assert match(_spec(inplace), _square) is None
+
+
+def test_probes_are_quiet_whatever_the_student_prints_or_warns(capsys):
+    def noisy(x):
+        print("debugging")
+        warnings.warn("careful", stacklevel=1)
+        np.log(np.zeros(1))  # a numpy warning (divide by zero)
+        return 2 * np.asarray(x)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert match(_spec(TWICE), noisy) is TWICE
+    assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("draws", "expected"), [(lambda rng: rng.random(3), True), (lambda rng: rng.random(4)[:3], False)]
+)
+def test_a_generator_argument_is_compared_by_what_was_drawn_from_it(draws, expected):
+    spec = ExerciseDiagnosis(
+        reference=lambda rng: rng.normal(size=3),
+        probes=[args(np.random.default_rng(0))],
+        misconceptions=[Misconception("uniform", "uniform", "you drew uniform numbers", lambda rng: rng.random(3))],
+    )
+    assert (match(spec, draws) is not None) is expected
+
+
+def test_strings_compare_by_value():
+    spec = ExerciseDiagnosis(
+        reference=lambda s: s.upper(),
+        probes=[args("abc")],
+        misconceptions=[Misconception("lower", "lower", "you lowered it", lambda s: s.lower())],
+    )
+    assert match(spec, lambda s: "".join(c for c in s.lower())) is not None
+    assert match(spec, lambda s: s.upper()) is None
