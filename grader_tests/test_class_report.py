@@ -130,3 +130,13 @@ def test_diagnoses_and_timing_are_read_from_the_executed_cells():
         {"exercise": "squares", "title": "off by one", "message": "off by one"},
     ]
     assert timing_of(cells, slowest=2) == {"seconds": 3.25, "cells": [["nb cell 3", 2.5], ["test_adam_step", 0.5]]}
+
+
+def test_the_report_shows_the_example_class_copy_beside_the_reference(graded):
+    workspace, report = graded
+    page = (workspace / "reports" / A / "report.html").read_text(encoding="utf-8")
+    copies = page.split("<h2>Copies</h2>", 1)[1].split("<h2>", 1)[0]
+    assert re.findall(r"<h3>(\w+): <code>(\w+)</code> is a near-copy", copies) == [("copied", "adam_step")]
+    assert "the coursekit reference" in copies and "check_step_inputs" in copies
+    assert report.similar == {A: 1}
+    assert (workspace / "similarity.json").is_file()

@@ -31,6 +31,7 @@ from typing import Any
 import nbformat
 
 from coursekit.grading.export import GradeRow
+from coursekit.grading.similarity import SimilarityFindings
 from coursekit.grading.summary import Report
 
 __all__ = ["render_report", "top_misconceptions", "write_class_reports"]
@@ -183,25 +184,36 @@ def _section_problems(report: Report, rows: list[GradeRow], assignment: str) -> 
     return _table(("student", "what", "why"), out)
 
 
-def _section_similarity(findings: Any) -> str:
+def _side_by_side(heading: str, left: tuple[str, str], right: tuple[str, str]) -> str:
+    """A heading, then two labelled code blocks side by side (one above the other on a phone)."""
+    halves = "".join(
+        f'<div><p class="note">{_e(label)}</p><pre><code>{_e(source)}</code></pre></div>'
+        for label, source in (left, right)
+    )
+    return f'<h3>{heading}</h3><div class="pair">{halves}</div>'
+
+
+def _section_similarity(findings: SimilarityFindings | None) -> str:
     """Near-copies of the reference and unusually similar pairs, side by side."""
     if findings is None:
         return ""
-    blocks = []
-    for copy in getattr(findings, "reference_copies", []):
-        blocks.append(
-            f"<h3>{_e(copy.student)}: <code>{_e(copy.exercise)}</code> is a near-copy of the reference "
-            f"(similarity {copy.score:.2f})</h3>"
-            f'<div class="pair"><div><pre><code>{_e(copy.source)}</code></pre></div>'
-            f"<div><pre><code>{_e(copy.reference_source)}</code></pre></div></div>"
+    blocks = [
+        _side_by_side(
+            f"{_e(c.student)}: <code>{_e(c.exercise)}</code> is a near-copy of the reference "
+            f"(similarity {c.score:.2f})",
+            ("the answer", c.source),
+            ("the coursekit reference", c.reference_source),
         )
-    for pair in getattr(findings, "pairs", []):
-        blocks.append(
-            f"<h3>{_e(pair.student_a)} and {_e(pair.student_b)}: <code>{_e(pair.exercise)}</code> "
-            f"(similarity {pair.score:.2f})</h3>"
-            f'<div class="pair"><div><pre><code>{_e(pair.source_a)}</code></pre></div>'
-            f"<div><pre><code>{_e(pair.source_b)}</code></pre></div></div>"
+        for c in findings.reference_copies
+    ]
+    blocks += [
+        _side_by_side(
+            f"{_e(p.student_a)} and {_e(p.student_b)}: <code>{_e(p.exercise)}</code> (similarity {p.score:.2f})",
+            (p.student_a, p.source_a),
+            (p.student_b, p.source_b),
         )
+        for p in findings.pairs
+    ]
     intro = (
         '<p class="note">Flags for review: they change no score. Similar code can be honest (a short '
         "exercise has few good answers); read the two side by side.</p>"
@@ -227,7 +239,11 @@ def _section_timing(report: Report, assignment: str) -> str:
 
 
 def render_report(
-    report: Report, assignment: str, submitted: Path, figures: Mapping[str, bytes], similarity: Any = None
+    report: Report,
+    assignment: str,
+    submitted: Path,
+    figures: Mapping[str, bytes],
+    similarity: SimilarityFindings | None = None,
 ) -> str:
     """The HTML page of one assignment (see the module docstring); ``figures`` are PNG bytes by file name."""
     rows = [r for r in report.rows if r.assignment == assignment]
@@ -255,7 +271,9 @@ def render_report(
     )
 
 
-def write_class_reports(workspace: Path, report: Report, similarity: Mapping[str, Any] | None = None) -> list[Path]:
+def write_class_reports(
+    workspace: Path, report: Report, similarity: Mapping[str, SimilarityFindings] | None = None
+) -> list[Path]:
     """Write ``reports/<assignment>/report.html`` and its PNG figures for every assignment with submissions.
 
     Parameters

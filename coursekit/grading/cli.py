@@ -97,6 +97,8 @@ def _cmd_grade(course: Course, args: argparse.Namespace) -> int:
         print("\n".join(f"  {line}" for line in common))
     print()
     print(f"graded now: {report.graded_now}; flagged for review: {len(report.flags)} submission(s)")
+    if similar := sum(report.similar.values()):
+        print(f"similar code to review (no score changed): {similar} answer cell(s) or pair(s), in the class reports")
     print(f"grades: {workspace / 'grades.csv'}   integrity report: {workspace / 'integrity.json'}")
     print(f"feedback: {workspace / 'feedback'}/<student>/<assignment>/")
     if report.rows:

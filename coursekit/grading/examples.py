@@ -114,8 +114,8 @@ def reference_copy(course: Course, assignment: str, exercise: str) -> str | None
         value = vars(module).get(name)
         if inspect.ismodule(value):
             imports.append(f"import {value.__name__}" + (f" as {name}" if name != value.__name__ else ""))
-        elif value is not None and getattr(value, "__module__", None):
-            imports.append(f"from {value.__module__} import {name}")
+        elif value is not None:  # a function or class from where it is defined, a constant from the module
+            imports.append(f"from {getattr(value, '__module__', None) or module.__name__} import {name}")
     return "\n".join(imports) + "\n\n\n" + ast.unparse(node) + "\n"
 
 

@@ -48,6 +48,7 @@ from coursekit.grading.integrity import Flag, scan
 from coursekit.grading.nbgrader_glue import Nbgrader, run_step, scratch_url
 from coursekit.grading.nbgrader_patches import quicker_nbgrader
 from coursekit.grading.sandbox import Limits, memory_limit_here, sandbox_problem
+from coursekit.grading.similarity import review_class, write_similarity
 from coursekit.grading.summary import (
     Report,
     cells_of,
@@ -174,7 +175,10 @@ def grade(
             _say_limits(pool, scheduler, limits, say)
             _grade_all(course, ws, nbg, pool, todo, limits, sandbox, show_progress, say)
         report = export(ws, nbg.db_url, names, submissions)
-    write_class_reports(ws.root, report)
+    similarity = {a: review_class(course, ws.submitted, a) for a in names if ws.students(a)}
+    write_similarity(ws.root / "similarity.json", similarity)
+    report.similar = {a: len(f.reference_copies) + len(f.pairs) for a, f in similarity.items()}
+    write_class_reports(ws.root, report, similarity)
     return report
 
 

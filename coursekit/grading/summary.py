@@ -33,6 +33,8 @@ class Report:
     diagnoses: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     #: "student/assignment" -> {"seconds": total, "cells": [[cell, seconds], ...] slowest first}
     timings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: assignment -> answer cells flagged as near-copies of the reference or of each other
+    similar: dict[str, int] = field(default_factory=dict)
     graded_now: int = 0
 
 
