@@ -16,8 +16,10 @@ in :mod:`coursekit.misconceptions` (one module per assignment). The probes are p
 in this package), so a diagnosis reveals nothing of a hidden test; its message names the mistake
 and how to check for it, never an input or an expected value.
 
-Nothing here prints or warns: probes run with numpy's floating-point warnings off, Python
-warnings suppressed and the student's printing swallowed.
+Nothing here prints or warns: Python warnings are suppressed and the student's printing swallowed.
+As in :func:`coursekit.checks.call`, numpy's overflow, division by zero and invalid operations
+raise ``FloatingPointError`` inside a probe, which is observed like any other exception: a
+formula that overflows is told apart from a stable one even where both end up with the same value.
 
 Examples
 --------
@@ -114,11 +116,11 @@ def args(*a: Any, **kw: Any) -> Probe:
 
 
 def _observe(probe: Probe, func: Callable[..., Any]) -> Any:
-    """Run one probe quietly: no output, no warnings, errors observed as :class:`Raised`."""
+    """Run one probe quietly: no output, no warnings, errors (floating-point ones too) observed as :class:`Raised`."""
     sink = io.StringIO()
     with (
         warnings.catch_warnings(),
-        np.errstate(all="ignore"),
+        np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"),
         contextlib.redirect_stdout(sink),
         contextlib.redirect_stderr(sink),
     ):
@@ -149,8 +151,8 @@ def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
             return bool(a == b)
         if x.shape != y.shape:
             return False
-        if x.dtype == bool or y.dtype == bool:
-            return bool(np.array_equal(x, y))
+        if x.dtype == bool or y.dtype == bool:  # booleans are not numbers: True is not 1.0 here
+            return x.dtype == y.dtype and bool(np.array_equal(x, y))
         return bool(np.allclose(x.astype(float), y.astype(float), rtol=rtol, atol=atol, equal_nan=True))
     except (TypeError, ValueError):
         return False

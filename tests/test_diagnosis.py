@@ -73,7 +73,6 @@ def test_probes_are_quiet_whatever_the_student_prints_or_warns(capsys):
     def noisy(x):
         print("debugging")
         warnings.warn("careful", stacklevel=1)
-        np.log(np.zeros(1))  # a numpy warning (divide by zero)
         return 2 * np.asarray(x)
 
     with warnings.catch_warnings():
@@ -102,3 +101,19 @@ def test_strings_compare_by_value():
     )
     assert match(spec, lambda s: "".join(c for c in s.lower())) is not None
     assert match(spec, lambda s: s.upper()) is None
+
+
+def test_a_floating_point_overflow_is_an_observation_not_a_warning(capsys):
+    # 1 / (1 + exp(-z)) is right at z = -1000 (0.0) but overflows on the way: like checks.call, the
+    # probe observes the overflow, so the unstable formula is told apart from a stable one
+    def naive(z):
+        return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
+
+    spec = ExerciseDiagnosis(
+        reference=lambda z: np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=float))),
+        probes=[args(np.array([-1000.0, 0.0]))],
+        misconceptions=[Misconception("naive", "overflows", "exp overflows", naive)],
+    )
+    assert match(spec, naive) is spec.misconceptions[0]
+    assert match(spec, spec.reference) is None
+    assert capsys.readouterr() == ("", "")

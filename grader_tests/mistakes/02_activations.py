@@ -1,16 +1,18 @@
 """Classic student mistakes for notebook 02 (activations).
 
-``MISTAKES[name]`` lists ``(description, source)`` pairs: ``source`` is a complete
+``MISTAKES[name]`` lists ``(description, source, key)`` entries: ``source`` is a complete
 replacement for the solution cell of exercise ``name`` (a full ``def`` with the
-same signature) that implements the mistake. The grading harness substitutes each
+same signature) that implements the mistake, ``key`` the misconception of
+``coursekit.misconceptions`` its test must name. The grading harness substitutes each
 one into the solution notebook and checks that exactly the test cell
-``test_<name>`` fails. The notebook's setup cell has already imported numpy as
+``test_<name>`` fails, with that diagnosis. ``ALTERNATIVES[name]`` lists correct answers
+written differently from the reference: they must pass and get no diagnosis. The notebook's setup cell has already imported numpy as
 ``np``; ``SELU_LAMBDA`` and ``SELU_ALPHA`` are defined in a plain cell before ``selu``.
 """
 
 from __future__ import annotations
 
-MISTAKES: dict[str, list[tuple[str, str]]] = {
+MISTAKES: dict[str, list[tuple[str, ...]]] = {
     "step": [
         (
             "step(0) = 0: uses z > 0 for the branch that gives 1",
@@ -19,6 +21,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, 1.0, 0.0)
 ''',
+            "zero_at_zero",
         ),
         (
             "returns a boolean array instead of floats",
@@ -26,6 +29,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     """Step returning booleans."""
     return np.asarray(z) >= 0
 ''',
+            "booleans",
         ),
     ],
     "relu": [
@@ -35,6 +39,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     """ReLU with the built-in max."""
     return max(z, 0)
 ''',
+            "builtin_max",
         ),
         (
             "overwrites the negative entries of the caller's array in place",
@@ -43,6 +48,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z[z < 0] = 0.0
     return z
 ''',
+            "in_place",
         ),
         (
             "absolute value instead of the positive part",
@@ -50,6 +56,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     """|z| instead of max(0, z)."""
     return np.abs(np.asarray(z, dtype=float))
 ''',
+            "absolute",
         ),
     ],
     "sigmoid": [
@@ -61,6 +68,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, e / (1.0 + e), 1.0 / (1.0 + e))
 ''',
+            "sign",
         ),
         (
             "the textbook formula 1 / (1 + exp(-z)): exp overflows for z = -1000",
@@ -68,6 +76,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     """Naive sigmoid."""
     return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
 ''',
+            "naive",
         ),
         (
             "notes 001's form exp(z) / (1 + exp(z)): inf / inf = nan at z = 1000",
@@ -76,6 +85,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     e = np.exp(np.asarray(z, dtype=float))
     return e / (1.0 + e)
 ''',
+            "naive_other",
         ),
         (
             "np.where over the two textbook forms: both branches are evaluated, so exp still overflows",
@@ -84,6 +94,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z >= 0, 1.0 / (1.0 + np.exp(-z)), np.exp(z) / (1.0 + np.exp(z)))
 ''',
+            "where_both",
         ),
     ],
     "tanh": [
@@ -94,6 +105,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))
 ''',
+            "naive",
         ),
         (
             "2 sigma(z) - 1 instead of 2 sigma(2z) - 1",
@@ -104,6 +116,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     s = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     return 2.0 * s - 1.0
 ''',
+            "no_factor_two",
         ),
     ],
     "leaky_relu": [
@@ -114,6 +127,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, z, 0.01 * z)
 ''',
+            "fixed_alpha",
         ),
         (
             "applies alpha on the positive side instead of the negative side",
@@ -122,6 +136,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, alpha * z, z)
 ''',
+            "wrong_side",
         ),
     ],
     "elu": [
@@ -132,6 +147,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, z, alpha * (np.exp(z) - 1.0))
 ''',
+            "overflow",
         ),
         (
             "forgets alpha on the negative side",
@@ -140,6 +156,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
 ''',
+            "no_alpha",
         ),
     ],
     "selu": [
@@ -150,6 +167,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return SELU_ALPHA * np.where(z > 0, z, SELU_LAMBDA * np.expm1(np.minimum(z, 0.0)))
 ''',
+            "swapped",
         ),
         (
             "lambda applied only to the negative side",
@@ -158,6 +176,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, z, SELU_LAMBDA * SELU_ALPHA * np.expm1(np.minimum(z, 0.0)))
 ''',
+            "lambda_negative_only",
         ),
     ],
     "softmax": [
@@ -168,6 +187,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     e = np.exp(np.asarray(z, dtype=float))
     return e / np.sum(e, axis=axis, keepdims=True)
 ''',
+            "no_shift",
         ),
         (
             "normalises over the whole array instead of along the axis",
@@ -177,6 +197,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     e = np.exp(z - z.max())
     return e / e.sum()
 ''',
+            "global_sum",
         ),
         (
             "ignores the axis argument (always the last axis)",
@@ -186,6 +207,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     e = np.exp(z - np.max(z, axis=-1, keepdims=True))
     return e / np.sum(e, axis=-1, keepdims=True)
 ''',
+            "last_axis_only",
         ),
         (
             "subtracts one global maximum: rows far below it underflow to 0 / 0",
@@ -195,6 +217,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     e = np.exp(z - z.max())
     return e / np.sum(e, axis=axis, keepdims=True)
 ''',
+            "global_shift",
         ),
     ],
     "relu_grad": [
@@ -205,6 +228,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z >= 0, 1.0, 0.0)
 ''',
+            "one_at_zero",
         ),
         (
             "returns relu(z) instead of its derivative",
@@ -212,6 +236,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     """The function, not the derivative."""
     return np.maximum(np.asarray(z, dtype=float), 0.0)
 ''',
+            "function",
         ),
     ],
     "sigmoid_grad": [
@@ -222,6 +247,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     s = 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
     return s * (1.0 - s)
 ''',
+            "unstable",
         ),
         (
             "applies a (1 - a) to the pre-activation z instead of to sigma(z)",
@@ -230,6 +256,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return z * (1.0 - z)
 ''',
+            "on_z",
         ),
         (
             "forgets the factor (1 - sigma): returns sigma(z)",
@@ -239,6 +266,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 ''',
+            "sigma_only",
         ),
     ],
     "tanh_grad": [
@@ -248,6 +276,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     """Forgot the square."""
     return 1.0 - np.tanh(np.asarray(z, dtype=float))
 ''',
+            "no_square",
         ),
         (
             "1 - z**2: the formula applied to the pre-activation",
@@ -256,6 +285,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return 1.0 - z**2
 ''',
+            "on_z",
         ),
     ],
     "leaky_relu_grad": [
@@ -266,6 +296,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, 1.0, 0.0)
 ''',
+            "no_leak",
         ),
         (
             "returns 1 at z = 0 (right branch at the kink)",
@@ -274,6 +305,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z >= 0, 1.0, alpha)
 ''',
+            "one_at_zero",
         ),
         (
             "ignores the alpha argument (always 0.01)",
@@ -282,6 +314,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, 1.0, 0.01)
 ''',
+            "fixed_alpha",
         ),
     ],
     "elu_grad": [
@@ -292,6 +325,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, 1.0, alpha * np.exp(z))
 ''',
+            "overflow",
         ),
         (
             "forgets alpha on the negative side",
@@ -300,6 +334,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0)))
 ''',
+            "no_alpha",
         ),
         (
             "returns ELU itself, alpha (exp(z) - 1), on the negative side",
@@ -308,6 +343,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, 1.0, alpha * np.expm1(np.minimum(z, 0.0)))
 ''',
+            "function",
         ),
     ],
     "selu_grad": [
@@ -318,6 +354,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, 1.0, SELU_LAMBDA * SELU_ALPHA * np.exp(np.minimum(z, 0.0)))
 ''',
+            "lambda_missing_positive",
         ),
         (
             "forgets lambda on the negative side",
@@ -326,6 +363,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, SELU_LAMBDA, SELU_ALPHA * np.exp(np.minimum(z, 0.0)))
 ''',
+            "lambda_missing_negative",
         ),
     ],
     "softmax_jacobian": [
@@ -338,6 +376,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     p = e / e.sum()
     return np.diag(p)
 ''',
+            "diagonal_only",
         ),
         (
             "sign flipped: outer(p, p) - diag(p)",
@@ -348,6 +387,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     p = e / e.sum()
     return np.outer(p, p) - np.diag(p)
 ''',
+            "sign",
         ),
         (
             "subtracts the scalar p . p instead of the outer product p p^T",
@@ -358,6 +398,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     p = e / e.sum()
     return np.diag(p) - p @ p
 ''',
+            "inner",
         ),
         (
             "no max shift: exp overflows for large logits",
@@ -367,6 +408,80 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     p = e / e.sum()
     return np.diag(p) - np.outer(p, p)
 ''',
+            "no_shift",
         ),
+    ],
+}
+
+ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
+    "step": [("a comparison cast to float", "def step(z):\n    return (np.asarray(z) >= 0).astype(float)\n")],
+    "relu": [
+        ("z times the indicator of z > 0", "def relu(z):\n    z = np.asarray(z, dtype=float)\n    return z * (z > 0)\n")
+    ],
+    "sigmoid": [
+        (
+            "through tanh: (1 + tanh(z / 2)) / 2, which cannot overflow",
+            "def sigmoid(z):\n    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))\n",
+        ),
+        (
+            "through logaddexp: exp(-log(1 + exp(-z)))",
+            "def sigmoid(z):\n    return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=float)))\n",
+        ),
+    ],
+    "tanh": [
+        (
+            "2 sigma(2z) - 1 with a stable sigmoid",
+            """def tanh(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(2 * z))
+    s = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return 2.0 * s - 1.0
+""",
+        )
+    ],
+    "leaky_relu": [
+        (
+            "np.maximum of z and alpha z (for alpha <= 1)",
+            "def leaky_relu(z, alpha=0.01):\n    z = np.asarray(z, dtype=float)\n    return np.maximum(z, alpha * z)\n",
+        )
+    ],
+    "softmax": [
+        (
+            "through the log-sum-exp",
+            """def softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z, axis=axis, keepdims=True)
+    lse = m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
+    return np.exp(z - lse)
+""",
+        )
+    ],
+    "sigmoid_grad": [
+        (
+            "exp(-|z|) / (1 + exp(-|z|))**2, symmetric in z",
+            "def sigmoid_grad(z):\n    e = np.exp(-np.abs(np.asarray(z, dtype=float)))\n    return e / (1.0 + e) ** 2\n",
+        )
+    ],
+    "tanh_grad": [
+        (
+            "1 / cosh(z)**2, overflow-safe through tanh",
+            "def tanh_grad(z):\n    t = np.tanh(np.asarray(z, dtype=float))\n    return (1.0 - t) * (1.0 + t)\n",
+        )
+    ],
+    "softmax_jacobian": [
+        (
+            "entry by entry, with the Kronecker delta",
+            """def softmax_jacobian(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max())
+    p = e / e.sum()
+    n = len(p)
+    J = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            J[i, j] = p[i] * ((1.0 if i == j else 0.0) - p[j])
+    return J
+""",
+        )
     ],
 }

@@ -41,7 +41,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from coursekit.activations import naive_sigmoid, naive_softmax, sigmoid_steep
-from coursekit.checks import assert_close, assert_shape, call
+from coursekit.checks import assert_close, assert_shape, call, diagnose
 from coursekit.plotting import plot_curves
 
 SEED = 2
@@ -90,6 +90,7 @@ print(step(np.array([-2.0, -0.5, 0.0, 0.5, 2.0])))
 
 # %% nbgrader={"grade": true, "grade_id": "test_step", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check step on known values, at zero, and on a 2-D array."""
+diagnose("step", step)
 z = np.array([-2.0, -1e-12, 0.0, 1e-12, 3.0])
 assert_close(call(step, z, what="step(z)"), [0.0, 0.0, 1.0, 1.0, 1.0],
              what="step([-2, -1e-12, 0, 1e-12, 3])",
@@ -147,6 +148,7 @@ print(relu(np.array([-2.0, -0.5, 0.0, 0.5, 2.0])))
 
 # %% nbgrader={"grade": true, "grade_id": "test_relu", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check relu on known values and a 2-D array, and that it leaves its input alone."""
+diagnose("relu", relu)
 z = np.array([-3.0, -0.5, 0.0, 0.5, 3.0])
 assert_close(call(relu, z, what="relu(z)"), [0.0, 0.0, 0.0, 0.5, 3.0], what="relu([-3, -0.5, 0, 0.5, 3])")
 Z = np.array([[-1.0, 2.0], [4.0, -7.0], [0.25, -0.25]])
@@ -254,6 +256,7 @@ print(sigmoid(np.array([-1000.0, -2.0, 0.0, 2.0, 1000.0])))
 
 # %% nbgrader={"grade": true, "grade_id": "test_sigmoid", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check sigmoid on known values, its symmetry, and inputs far beyond exp's range."""
+diagnose("sigmoid", sigmoid)
 z = np.array([-np.log(3.0), 0.0, np.log(3.0)])
 assert_close(call(sigmoid, z, what="sigmoid([-log 3, 0, log 3])"), [0.25, 0.5, 0.75],
              what="sigmoid([-log 3, 0, log 3])", hint="sigma(z) = 1 / (1 + exp(-z)); check the sign.")
@@ -322,6 +325,7 @@ print(tanh(np.array([-1000.0, -1.0, 0.0, 1.0, 1000.0])))
 
 # %% nbgrader={"grade": true, "grade_id": "test_tanh", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check tanh against the closed form and the identity tanh(z) = 2 sigma(2z) - 1."""
+diagnose("tanh", tanh)
 z = np.linspace(-4.0, 4.0, 9)
 expected = (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))
 assert_close(call(tanh, z, what="tanh(z)"), expected, what="tanh(z) for z = -4, -3, ..., 4", atol=1e-12)
@@ -400,6 +404,7 @@ print(leaky_relu(np.array([-10.0, -1.0, 0.0, 2.0])), leaky_relu(np.array([-10.0,
 
 # %% nbgrader={"grade": true, "grade_id": "test_leaky_relu", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check leaky_relu with the default alpha and with alpha = 0.2."""
+diagnose("leaky_relu", leaky_relu)
 z = np.array([-10.0, -1.0, 0.0, 0.5, 3.0])
 assert_close(call(leaky_relu, z, what="leaky_relu(z)"), [-0.1, -0.01, 0.0, 0.5, 3.0],
              what="leaky_relu([-10, -1, 0, 0.5, 3]) with the default alpha = 0.01", atol=1e-12)
@@ -474,6 +479,7 @@ print(elu(np.array([-1000.0, -1.0, 0.0, 1.0, 1000.0])), elu(np.array([-1.0]), al
 
 # %% nbgrader={"grade": true, "grade_id": "test_elu", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check elu against the closed form, for two alphas and a large positive input."""
+diagnose("elu", elu)
 z = np.array([-5.0, -1.0, -1e-3, 0.0, 0.7, 2.0])
 expected = np.where(z > 0, z, np.exp(np.minimum(z, 0.0)) - 1.0)
 assert_close(call(elu, z, what="elu(z)"), expected, what="elu([-5, -1, -0.001, 0, 0.7, 2])", atol=1e-12)
@@ -549,6 +555,7 @@ print(f"output: mean {out.mean():+.4f}, variance {out.var():.4f}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_selu", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check selu against the closed form with the published constants."""
+diagnose("selu", selu)
 lam, alp = 1.0507009873554805, 1.6732632423543772
 z = np.array([-3.0, -1.0, 0.0, 1.0, 2.5])
 expected = lam * np.where(z > 0, z, alp * (np.exp(np.minimum(z, 0.0)) - 1.0))
@@ -650,6 +657,7 @@ print(softmax(np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])))
 
 # %% nbgrader={"grade": true, "grade_id": "test_softmax", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check softmax on known values, row by row on a matrix, along axis 0, and for huge logits."""
+diagnose("softmax", softmax)
 z = np.array([0.0, np.log(2.0), np.log(3.0)])
 assert_close(call(softmax, z, what="softmax(z)"), [1 / 6, 2 / 6, 3 / 6], what="softmax([0, log 2, log 3])")
 Z = np.array([[0.0, np.log(3.0)], [5.0, 5.0], [1.0, 0.0]])
@@ -767,6 +775,7 @@ def relu_grad(z):
 
 # %% nbgrader={"grade": true, "grade_id": "test_relu_grad", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check relu_grad on both sides of the kink and at 0."""
+diagnose("relu_grad", relu_grad)
 z = np.array([-2.0, -1e-9, 0.0, 1e-9, 5.0])
 assert_close(call(relu_grad, z, what="relu_grad(z)"), [0.0, 0.0, 0.0, 1.0, 1.0],
              what="relu_grad([-2, -1e-9, 0, 1e-9, 5])", hint="relu_grad(0) must be 0: use z > 0.")
@@ -819,6 +828,7 @@ def sigmoid_grad(z):
 
 # %% nbgrader={"grade": true, "grade_id": "test_sigmoid_grad", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check sigmoid_grad against the closed form and at extreme inputs."""
+diagnose("sigmoid_grad", sigmoid_grad)
 z = np.linspace(-8.0, 8.0, 17)
 s = 1.0 / (1.0 + np.exp(-z))
 assert_close(call(sigmoid_grad, z, what="sigmoid_grad(z)"), s * (1.0 - s),
@@ -868,6 +878,7 @@ def tanh_grad(z):
 
 # %% nbgrader={"grade": true, "grade_id": "test_tanh_grad", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check tanh_grad against 1 / cosh(z)^2 and at extreme inputs."""
+diagnose("tanh_grad", tanh_grad)
 z = np.linspace(-5.0, 5.0, 11)
 assert_close(call(tanh_grad, z, what="tanh_grad(z)"), 1.0 / np.cosh(z) ** 2,
              what="tanh_grad(z) for z = -5, ..., 5",
@@ -912,6 +923,7 @@ def leaky_relu_grad(z, alpha=0.01):
 
 # %% nbgrader={"grade": true, "grade_id": "test_leaky_relu_grad", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check leaky_relu_grad for the default alpha and alpha = 0.3, including z = 0."""
+diagnose("leaky_relu_grad", leaky_relu_grad)
 z = np.array([-4.0, -0.1, 0.0, 0.1, 4.0])
 assert_close(call(leaky_relu_grad, z, what="leaky_relu_grad(z)"), [0.01, 0.01, 0.01, 1.0, 1.0],
              what="leaky_relu_grad([-4, -0.1, 0, 0.1, 4])", atol=1e-12,
@@ -964,6 +976,7 @@ def elu_grad(z, alpha=1.0):
 
 # %% nbgrader={"grade": true, "grade_id": "test_elu_grad", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check elu_grad against the closed form for two alphas, including z = 0."""
+diagnose("elu_grad", elu_grad)
 z = np.array([-6.0, -1.0, -0.2, 0.0, 0.3, 3.0])
 expected = np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0)))
 assert_close(call(elu_grad, z, what="elu_grad(z)"), expected, what="elu_grad([-6, -1, -0.2, 0, 0.3, 3])",
@@ -1017,6 +1030,7 @@ def selu_grad(z):
 
 # %% nbgrader={"grade": true, "grade_id": "test_selu_grad", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check selu_grad against the closed form with the published constants, including z = 0."""
+diagnose("selu_grad", selu_grad)
 lam, alp = 1.0507009873554805, 1.6732632423543772
 z = np.array([-4.0, -0.5, 0.0, 0.5, 4.0])
 expected = np.where(z > 0, lam, lam * alp * np.exp(np.minimum(z, 0.0)))
@@ -1245,6 +1259,7 @@ print(softmax_jacobian(np.array([1.0, 2.0, 3.0])))
 
 # %% nbgrader={"grade": true, "grade_id": "test_softmax_jacobian", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check softmax_jacobian on a known case, against finite differences, and its row sums."""
+diagnose("softmax_jacobian", softmax_jacobian)
 J = call(softmax_jacobian, np.array([3.0, 3.0]), what="softmax_jacobian([3, 3])")
 assert_close(J, [[0.25, -0.25], [-0.25, 0.25]], what="softmax_jacobian([3, 3]) (p = [1/2, 1/2])",
              hint="J = diag(p) - outer(p, p).")
