@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PREFIX", "Diagnosis", "ExerciseDiagnosis", "Misconception", "Raised", "args", "match"]
+__all__ = ["PREFIX", "Diagnosis", "Exact", "ExerciseDiagnosis", "Misconception", "Raised", "args", "match"]
 
 # A diagnosis message starts with this, so that the class report can count them.
 PREFIX = "Likely mistake"
@@ -89,6 +89,14 @@ class Raised:
 
 
 @dataclass(frozen=True)
+class Exact:
+    """Part of an observation compared exactly (no tolerance): e.g. a probe's inputs after the call,
+    where a change in the last bit means the function wrote into them."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     """The misconception a function was recognised as, with the exercise it belongs to."""
 
@@ -103,14 +111,15 @@ class Diagnosis:
 def args(*a: Any, **kw: Any) -> Probe:
     """A probe that calls the implementation with (deep copies of) these arguments.
 
-    What it observes is the result and the arguments as they are after the call, so that a
-    function that changes its input arrays in place behaves differently from one that does not.
+    What it observes is the result and the arguments as they are after the call (compared
+    exactly), so that a function that changes its input arrays in place, even in the last bit,
+    behaves differently from one that does not.
     """
 
     def probe(func: Callable[..., Any]) -> Any:
         a_copy, kw_copy = copy.deepcopy(a), copy.deepcopy(kw)
         result = func(*a_copy, **kw_copy)
-        return (result, a_copy, kw_copy)
+        return (result, Exact(a_copy), Exact(kw_copy))
 
     return probe
 
@@ -134,7 +143,9 @@ def _observe(probe: Probe, func: Callable[..., Any]) -> Any:
 def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
     """Whether two observations agree: same structure, numbers equal within the tolerances."""
     if isinstance(a, Raised) or isinstance(b, Raised):
-        return a == b
+        return isinstance(a, Raised) and isinstance(b, Raised) and a.name == b.name
+    if isinstance(a, Exact) or isinstance(b, Exact):
+        return isinstance(a, Exact) and isinstance(b, Exact) and _same(a.value, b.value, 0.0, 0.0)
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k], rtol, atol) for k in a)
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):

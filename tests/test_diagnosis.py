@@ -117,3 +117,10 @@ def test_a_floating_point_overflow_is_an_observation_not_a_warning(capsys):
     assert match(spec, naive) is spec.misconceptions[0]
     assert match(spec, spec.reference) is None
     assert capsys.readouterr() == ("", "")
+
+
+def test_an_unfinished_exercise_is_not_diagnosed():
+    def unfinished(x):
+        raise NotImplementedError()
+
+    assert match(_spec(TWICE, ABS, RAISES), unfinished) is None

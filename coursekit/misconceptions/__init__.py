@@ -63,7 +63,10 @@ def find_misconception(exercise: str, func: Callable[..., Any]) -> Diagnosis | N
         The student's implementation (a function, or a class for a class exercise).
     """
     spec = spec_of(exercise)
-    found = None if spec is None else match(spec, func)
+    try:
+        found = None if spec is None else match(spec, func)
+    except Exception:  # noqa: BLE001 - a diagnosis that cannot be made must never break the test it helps
+        return None
     return None if found is None else Diagnosis(exercise, found)
 
 

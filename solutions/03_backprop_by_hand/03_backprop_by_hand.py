@@ -60,7 +60,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import coursekit.autodiff as ad
-from coursekit.checks import assert_close, assert_shape, call, needs
+from coursekit.checks import assert_close, assert_shape, call, diagnose, needs
 from coursekit.datasets import spiral_data
 from coursekit.gradcheck import check_module_gradients
 from coursekit.modules import LossModule, Module, Sequential
@@ -147,6 +147,7 @@ print(numerical_gradient(lambda v: np.sum(v ** 2), np.array([1.0, -2.0, 3.0])).r
 
 # %% nbgrader={"grade": true, "grade_id": "test_numerical_gradient", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check numerical_gradient on closed forms, its use of h, restoring x, and working in place."""
+diagnose("numerical_gradient", numerical_gradient)
 x_ng = np.array([[1.0, -2.0], [0.5, 3.0]])
 # For f = sum(x**3) the central difference is exactly 3x^2 + h^2 (the h^2 f'''/6 term, with f''' = 6).
 g_ng = call(numerical_gradient, lambda v: np.sum(v ** 3), x_ng, 0.1, what="numerical_gradient(sum(x**3), x, h=0.1)")
@@ -233,6 +234,7 @@ print(round(relative_error(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.3]))
 
 # %% nbgrader={"grade": true, "grade_id": "test_relative_error", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check relative_error on known values, zeros, symmetry and tiny entries."""
+diagnose("relative_error", relative_error)
 a_re, b_re = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.3])
 assert_close(call(relative_error, a_re, b_re, what="relative_error(a, b)"), 0.3 / 6.3, rtol=1e-12,
              what="relative_error([1, 2, 3], [1, 2, 3.3])",
@@ -369,6 +371,7 @@ print(dB_try)
 
 # %% nbgrader={"grade": true, "grade_id": "test_matmul_backward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check matmul_backward against the index formulas written as loops, for non-square shapes."""
+diagnose("matmul_backward", matmul_backward)
 rng_mm = np.random.default_rng(31)
 A_mm, B_mm = rng_mm.standard_normal((4, 3)), rng_mm.standard_normal((3, 2))
 dC_mm = rng_mm.standard_normal((4, 2))
@@ -575,6 +578,7 @@ for key, value in two_layer_gradients(X_tl, y_tl, W1_tl, b1_tl, W2_tl, b2_tl).it
 
 # %% nbgrader={"grade": true, "grade_id": "test_two_layer_gradients", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Check two_layer_gradients on a hand-worked example and against reverse-mode autodiff."""
+diagnose("two_layer_gradients", two_layer_gradients)
 X_t2 = np.array([[1.0, 2.0], [-1.0, 1.0]])
 W1_t2, b1_t2 = np.array([[1.0, -1.0], [0.0, 1.0]]), np.array([0.0, -0.5])
 W2_t2, b2_t2 = np.array([[2.0], [-1.0]]), np.array([0.5])
@@ -752,6 +756,7 @@ print(round(loss_try, 4), dlogits_try.round(4))
 
 # %% nbgrader={"grade": true, "grade_id": "test_softmax_cross_entropy", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check softmax_cross_entropy on closed forms, the 1/N of the mean, and huge logits."""
+diagnose("softmax_cross_entropy", softmax_cross_entropy)
 out_sce = call(softmax_cross_entropy, np.array([[2.0, 0.0, 0.0]]), np.array([0]),
                what="softmax_cross_entropy([[2, 0, 0]], [0])")
 assert isinstance(out_sce, tuple) and len(out_sce) == 2, "softmax_cross_entropy should return (loss, dlogits)"
@@ -910,6 +915,7 @@ print(exp_neuron_step(np.zeros(2), 0.0, np.eye(2), np.array([2.0, 1.0]), 0.1))
 
 # %% nbgrader={"grade": true, "grade_id": "test_exp_neuron_step", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check exp_neuron_step on hand-worked steps and against finite differences of J."""
+diagnose("exp_neuron_step", exp_neuron_step)
 out_en = call(exp_neuron_step, np.zeros(2), 0.0, np.eye(2), np.array([2.0, 1.0]), 0.1, what="exp_neuron_step(...)")
 assert isinstance(out_en, tuple) and len(out_en) == 2, "exp_neuron_step should return (w_new, w0_new)"
 # a = [1, 1], a - y = [-1, 0], delta = 2/2 * (a - y) * a = [-1, 0]: dJ/dw = X^T delta = [-1, 0], dJ/dw0 = -1
@@ -1177,6 +1183,7 @@ print("dW", layer_try.dW.shape, " db", layer_try.db.shape, " du", du_try.shape, 
 
 # %% nbgrader={"grade": true, "grade_id": "test_Linear_backward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check Linear.backward against the index formulas written as loops, with N, n_in and n_out all different."""
+diagnose("Linear_backward", Linear)
 lin_t = Linear(3, 2, rng=np.random.default_rng(0))
 lin_t.W = np.array([[1.0, -1.0], [2.0, 0.5], [0.0, 3.0]])
 lin_t.b = np.array([0.5, -1.0])
@@ -1271,6 +1278,7 @@ class ReLU(Module):
 
 # %% nbgrader={"grade": true, "grade_id": "test_ReLU_backward", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check ReLU.backward: the gradient passes where u > 0 and is blocked elsewhere, including u = 0."""
+diagnose("ReLU_backward", ReLU)
 relu_t = ReLU()
 relu_t.forward(np.array([[-2.0, 0.0, 3.0], [1.5, -0.5, 0.0]]))
 du_rt = call(relu_t.backward, np.array([[1.0, 2.0, 3.0], [-4.0, 5.0, -6.0]]), what="ReLU.backward(dv)")
@@ -1323,6 +1331,7 @@ class Tanh(Module):
 
 # %% nbgrader={"grade": true, "grade_id": "test_Tanh_backward", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check Tanh.backward against the derivative written as 1/cosh(u)^2."""
+diagnose("Tanh_backward", Tanh)
 tanh_t = Tanh()
 u_tt = np.array([[-2.0, 0.0, 0.5], [1.0, -0.25, 3.0]])
 dv_tt = np.array([[1.0, 2.0, -1.0], [0.5, 4.0, 1.0]])
@@ -1379,6 +1388,7 @@ class Sigmoid(Module):
 
 # %% nbgrader={"grade": true, "grade_id": "test_Sigmoid_backward", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check Sigmoid.backward against the derivative written as exp(-u) / (1 + exp(-u))^2."""
+diagnose("Sigmoid_backward", Sigmoid)
 sig_t = Sigmoid()
 u_st = np.array([[-2.0, 0.0, 0.5], [1.0, -0.25, 3.0]])
 dv_st = np.array([[1.0, 2.0, -1.0], [0.5, 4.0, 1.0]])

@@ -1,0 +1,543 @@
+"""Misconceptions of notebook 03 (back-propagation by hand).
+
+The four module exercises (``Linear.backward`` and the three activations) are probed through
+their classes: a layer is built, given fixed parameters, run forward and backward twice, and what
+it returns and stores is observed. The wrong variants are small classes of their own, written
+like a student's, with one mistake in ``backward``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from coursekit.backprop import exp_neuron_step, matmul_backward, two_layer_gradients
+from coursekit.diagnosis import Exact, ExerciseDiagnosis, Misconception, args
+from coursekit.gradcheck import numerical_gradient, relative_error
+from coursekit.losses import softmax_cross_entropy
+from coursekit.modules import Linear, Module, ReLU, Sigmoid, Tanh
+
+_RNG = np.random.default_rng(3)
+A, B, DC = _RNG.normal(size=(4, 3)), _RNG.normal(size=(3, 2)), _RNG.normal(size=(4, 2))
+X, Y = _RNG.normal(size=(5, 3)), _RNG.normal(size=(5, 2))
+W1, B1, W2, B2 = _RNG.normal(size=(3, 4)), _RNG.normal(size=(4,)), _RNG.normal(size=(4, 2)), _RNG.normal(size=(2,))
+LOGITS, LABELS = _RNG.normal(size=(4, 3)) * 3, np.array([0, 2, 1, 2])
+U, DV1, DV2 = np.array([[0.5, -1.0, 0.0], [2.0, 0.25, -0.5]]), _RNG.normal(size=(2, 2)), _RNG.normal(size=(2, 2))
+UA, DVA = np.array([[0.5, -1.0, 0.0], [2.0, 0.25, -0.5]]), np.array([[1.5, -2.0, 0.5], [-0.25, 1.0, 3.0]])
+XE, YE, WE = np.array([[0.2, -0.1], [0.4, 0.3], [-0.3, 0.5]]), np.array([1.0, 2.0, 0.5]), np.array([0.3, -0.2])
+
+
+def _m(key: str, title: str, message: str, variant: Any) -> Misconception:
+    return Misconception(key, title, message, variant)
+
+
+# -- numerical_gradient -------------------------------------------------------------------------
+
+
+class _Reads:
+    """f(x) that reads the array it was given *and* one it holds: sees in-place perturbations only."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.x = x
+
+    def __call__(self, z: np.ndarray) -> float:
+        return float(np.sum(np.sin(self.x) * np.arange(1, self.x.size + 1).reshape(self.x.shape)))
+
+
+def _probe_gradient(f: Callable[[np.ndarray], float], h: float | None = None) -> Callable[[Any], Any]:
+    def probe(func: Any) -> Any:
+        x = np.array([0.3, -1.2, 2.0])
+        grad = func(f, x) if h is None else func(f, x, h=h)
+        return grad, Exact(x)
+
+    return probe
+
+
+def _held_probe(func: Any) -> Any:
+    x = np.array([0.3, -1.2, 2.0])
+    return func(_Reads(x), x), Exact(x)
+
+
+def _cubic(x: np.ndarray) -> float:
+    return float(np.sum(x**3) + x[0] * x[1])
+
+
+def _numerical(
+    f: Any,
+    x: Any,
+    h: float = 1e-5,
+    *,
+    forward: bool = False,
+    copies: bool = False,
+    arithmetic: bool = False,
+    fixed_h: bool = False,
+) -> np.ndarray:
+    step = 1e-5 if fixed_h else h
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        if copies:
+            plus, minus = x.copy(), x.copy()
+            plus[idx] += step
+            minus[idx] -= step
+            grad[idx] = (f(plus) - f(minus)) / (2 * step)
+            continue
+        if forward:
+            f0 = f(x)
+            x[idx] = old + step
+            grad[idx] = (f(x) - f0) / step
+        else:
+            x[idx] = old + step
+            f_plus = f(x)
+            x[idx] = old - step
+            f_minus = f(x)
+            grad[idx] = (f_plus - f_minus) / (2 * step)
+        x[idx] = old + step - 2 * step + step if arithmetic else old
+    return grad
+
+
+# -- the module classes -------------------------------------------------------------------------
+
+
+def _linear_variant(mistake: str) -> type:
+    """A Linear layer like a student's, with ``mistake`` in its backward."""
+
+    class WrongLinear(Module):
+        def __init__(self, n_in: int, n_out: int, *, rng: np.random.Generator) -> None:
+            self.W, self.b = rng.normal(size=(n_in, n_out)), np.zeros(n_out)
+            self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)
+
+        def param_names(self) -> list[str]:
+            return ["W", "b"]
+
+        def forward(self, u: Any) -> np.ndarray:
+            self.u = np.array(u, dtype=float)
+            return self.u @ self.W + self.b
+
+        def backward(self, dv: Any) -> np.ndarray:
+            dW, db = self.u.T @ dv, dv.sum(axis=0)
+            if mistake == "transposed_dW":
+                dW = dv.T @ self.u
+            if mistake == "db_axis":
+                db = dv.sum(axis=1)
+            if mistake == "db_mean":
+                db = dv.mean(axis=0)
+            if mistake == "accumulates":
+                dW, db = self.dW + dW, self.db + db
+            if mistake != "not_stored":
+                self.dW, self.db = dW, db
+            return dv @ self.W if mistake == "du_no_transpose" else dv @ self.W.T
+
+    return WrongLinear
+
+
+def _linear_probe(cls: Any) -> Any:
+    layer = cls(3, 2, rng=np.random.default_rng(0))
+    layer.W, layer.b = A[:3, :2].copy(), np.array([0.1, -0.2])
+    layer.dW, layer.db = np.zeros((3, 2)), np.zeros(2)
+    seen = []
+    for dv in (DV1, DV2):  # twice: the second backward must not remember the first
+        layer.forward(U.copy())
+        du = layer.backward(dv.copy())
+        seen.append((du, copy.deepcopy(layer.dW), copy.deepcopy(layer.db)))
+    return seen
+
+
+def _activation_variant(kind: str, mistake: str) -> type:
+    """An activation layer like a student's (u and v kept by forward), with ``mistake`` in backward."""
+    f = {"relu": lambda u: np.maximum(u, 0.0), "tanh": np.tanh, "sigmoid": lambda u: 1 / (1 + np.exp(-u))}[kind]
+
+    class WrongActivation(Module):
+        def forward(self, u: Any) -> np.ndarray:
+            self.u = np.array(u, dtype=float)
+            self.v = f(self.u)
+            return self.v
+
+        def backward(self, dv: Any) -> Any:
+            u, v = self.u, self.v
+            slope = {
+                ("relu", "no_mask"): np.ones_like(u),
+                ("relu", "mask_from_dv"): (dv > 0).astype(float),
+                ("relu", "open_at_zero"): (u >= 0).astype(float),
+                ("relu", "mask_only"): (u > 0).astype(float),
+                ("tanh", "at_input"): 1 - u**2,
+                ("tanh", "no_dv"): 1 - v**2,
+                ("tanh", "twice"): 1 - np.tanh(v) ** 2,
+                ("sigmoid", "at_input"): u * (1 - u),
+                ("sigmoid", "no_dv"): v * (1 - v),
+                ("sigmoid", "no_one_minus"): v,
+            }[kind, mistake]
+            return slope if mistake in ("mask_only", "no_dv") else dv * slope
+
+    return WrongActivation
+
+
+def _activation_probe(cls: Any) -> Any:
+    layer = cls()
+    layer.forward(UA.copy())
+    return layer.backward(DVA.copy())
+
+
+def _module(reference: Any, probe: Callable[[Any], Any], *misconceptions: Misconception) -> ExerciseDiagnosis:
+    return ExerciseDiagnosis(reference=reference, probes=[probe], misconceptions=list(misconceptions))
+
+
+# -- the exercises written as functions -----------------------------------------------------------
+
+
+def _two_layer(
+    X: Any,
+    y: Any,
+    W1: Any,
+    b1: Any,
+    W2: Any,
+    b2: Any,
+    *,
+    mask: bool = True,
+    mean: bool = True,
+    axis: int = 0,
+    open_at_zero: bool = False,
+) -> dict[str, np.ndarray]:
+    Z1 = X @ W1 + b1
+    H = np.maximum(Z1, 0.0)
+    dF = (H @ W2 + b2 - y) / (X.shape[0] if mean else 1)
+    dZ1 = dF @ W2.T
+    if mask:
+        dZ1 = dZ1 * ((Z1 >= 0) if open_at_zero else (Z1 > 0))
+    return {"dW1": X.T @ dZ1, "db1": dZ1.sum(axis=axis), "dW2": H.T @ dF, "db2": dF.sum(axis=axis)}
+
+
+def _xent(
+    logits: Any,
+    labels: Any,
+    *,
+    shift: bool = True,
+    mean_grad: bool = True,
+    one_hot: bool = True,
+    mean_loss: bool = True,
+) -> tuple[float, np.ndarray]:
+    z = np.asarray(logits, dtype=float)
+    n, k = z.shape
+    if shift:
+        z = z - z.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    p = np.exp(log_p)
+    losses = -log_p[np.arange(n), labels]
+    grad = p - (np.eye(k)[labels] if one_hot else 0.0)
+    return float(losses.mean() if mean_loss else losses.sum()), grad / (n if mean_grad else 1)
+
+
+def _exp_step(
+    w: Any, w0: Any, X: Any, y: Any, lr: Any, *, da: bool = True, two: float = 2.0, sign: float = 1.0, mean: bool = True
+) -> tuple[np.ndarray, float]:
+    a = np.exp(X @ w + w0)
+    delta = two * (a - y) * (a if da else 1.0) / (len(y) if mean else 1)
+    return w - sign * lr * (X.T @ delta), float(w0 - sign * lr * np.sum(delta))
+
+
+def _relative(a: Any, b: Any, *, entrywise: bool = False, guard: bool = True, one_sided: bool = False) -> float:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    tiny = np.finfo(float).tiny
+    if entrywise:
+        return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), tiny)))
+    if one_sided:
+        return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a)), tiny))
+    scale = np.max(np.abs(a) + np.abs(b))
+    return float(np.max(np.abs(a - b)) / (max(scale, tiny) if guard else scale))
+
+
+EXERCISES: dict[str, ExerciseDiagnosis] = {
+    "matmul_backward": ExerciseDiagnosis(
+        reference=matmul_backward,
+        probes=[args(DC, A, B)],
+        misconceptions=[
+            _m(
+                "no_transposes",
+                "matmul gradient without transposes",
+                "each gradient needs a transpose: "
+                "dA = dC @ B.T and dB = A.T @ dC (check that dA has A's shape and dB has B's).",
+                lambda dC, A, B: (dC @ B, A @ dC),
+            ),
+            _m(
+                "dB_transposed",
+                "dB transposed",
+                "your dB has the shape of B transposed: dB = A.T @ dC, so that it has B's shape.",
+                lambda dC, A, B: (dC @ B.T, dC.T @ A),
+            ),
+            _m(
+                "swapped",
+                "the two rules swapped",
+                "you swapped the two rules: dA = dC @ B.T and dB = A.T @ dC.",
+                lambda dC, A, B: (A.T @ dC, dC @ B.T),
+            ),
+        ],
+    ),
+    "two_layer_gradients": ExerciseDiagnosis(
+        reference=two_layer_gradients,
+        probes=[args(X, Y, W1, B1, W2, B2), args(X, Y, np.zeros((3, 4)), np.zeros(4), W2, B2)],
+        misconceptions=[
+            _m(
+                "no_mask",
+                "ReLU mask forgotten",
+                "on the way back through the ReLU, multiply by its derivative: dZ1 = (dF @ W2.T) * (Z1 > 0).",
+                lambda *a: _two_layer(*a, mask=False),
+            ),
+            _m(
+                "no_mean",
+                "1/N of the mean forgotten",
+                "the loss is a mean over the N samples, so every gradient carries a factor 1/N: dF = (F - y) / N.",
+                lambda *a: _two_layer(*a, mean=False),
+            ),
+            _m(
+                "axis",
+                "offset gradients summed over the units",
+                "sum the offsets' gradients over the samples (axis=0), so that db1 has b1's shape.",
+                lambda *a: _two_layer(*a, axis=1),
+            ),
+            _m(
+                "open_at_zero",
+                "ReLU derivative 1 at zero",
+                "at Z1 = 0 the ReLU's derivative is 0 in this course: mask with Z1 > 0, not Z1 >= 0.",
+                lambda *a: _two_layer(*a, open_at_zero=True),
+            ),
+        ],
+    ),
+    "softmax_cross_entropy": ExerciseDiagnosis(
+        reference=softmax_cross_entropy,
+        probes=[args(LOGITS, LABELS), args(LOGITS + np.array([1000.0, 0.0, 0.0]), LABELS)],
+        misconceptions=[
+            _m(
+                "no_shift",
+                "softmax cross-entropy overflows",
+                "exp of a large logit overflows: subtract each row's "
+                "maximum from the logits first (the result does not change).",
+                lambda z, y: _xent(z, y, shift=False),
+            ),
+            _m(
+                "no_mean_grad",
+                "1/N missing in the gradient",
+                "the loss is a mean, so its gradient is (p - one_hot) / N: divide by the batch size.",
+                lambda z, y: _xent(z, y, mean_grad=False),
+            ),
+            _m(
+                "no_one_hot",
+                "gradient without the one-hot labels",
+                "the gradient is (p - one_hot(labels)) / N: subtract 1 at each sample's true class.",
+                lambda z, y: _xent(z, y, one_hot=False),
+            ),
+            _m(
+                "sum_loss",
+                "loss summed over the batch",
+                "return the mean loss over the batch, not the sum.",
+                lambda z, y: _xent(z, y, mean_loss=False),
+            ),
+        ],
+    ),
+    "exp_neuron_step": ExerciseDiagnosis(
+        reference=exp_neuron_step,
+        probes=[args(WE, 0.1, XE, YE, 0.05)],
+        misconceptions=[
+            _m(
+                "no_activation_derivative",
+                "da/dz = a forgotten",
+                "the chain rule passes through the activation: with a = exp(z), da/dz = a, so delta = 2 (a - y) a / N.",
+                lambda *a: _exp_step(*a, da=False),
+            ),
+            _m(
+                "no_two",
+                "factor 2 of the square forgotten",
+                "the derivative of (a - y)**2 is 2 (a - y): the factor 2 is missing.",
+                lambda *a: _exp_step(*a, two=1.0),
+            ),
+            _m(
+                "uphill",
+                "exp neuron steps uphill",
+                "your step goes up the gradient: subtract lr times the gradient.",
+                lambda *a: _exp_step(*a, sign=-1.0),
+            ),
+            _m(
+                "sum",
+                "sum instead of mean",
+                "the loss is a mean over the samples: divide the summed gradient by N.",
+                lambda *a: _exp_step(*a, mean=False),
+            ),
+        ],
+    ),
+    "numerical_gradient": ExerciseDiagnosis(
+        reference=numerical_gradient,
+        probes=[_probe_gradient(_cubic), _probe_gradient(_cubic, h=1e-2), _held_probe],
+        misconceptions=[
+            _m(
+                "forward_difference",
+                "forward instead of central differences",
+                "use central differences, "
+                "(f(x + h) - f(x - h)) / (2 h): the one-sided difference is much less accurate.",
+                lambda f, x, h=1e-5: _numerical(f, x, h, forward=True),
+            ),
+            _m(
+                "arithmetic_restore",
+                "x restored by arithmetic",
+                "undoing +h and -h by arithmetic leaves rounding errors in x: save the old value and put it back.",
+                lambda f, x, h=1e-5: _numerical(f, x, h, arithmetic=True),
+            ),
+            _m(
+                "copies",
+                "perturbs a copy of x",
+                "perturb x itself (and restore it): a function that reads the "
+                "array it holds does not see a change made to a copy.",
+                lambda f, x, h=1e-5: _numerical(f, x, h, copies=True),
+            ),
+            _m(
+                "fixed_h",
+                "ignores h",
+                "use the step h you are given, not a fixed 1e-5.",
+                lambda f, x, h=1e-5: _numerical(f, x, h, fixed_h=True),
+            ),
+        ],
+    ),
+    "relative_error": ExerciseDiagnosis(
+        reference=relative_error,
+        probes=[
+            args(np.array([1.0, 1e-8, -2.0]), np.array([1.0, 2e-8, -2.1])),
+            args(np.zeros(3), np.zeros(3)),
+            args(np.array([1e-3, 4.0]), np.array([2e-3, 2.0])),
+        ],
+        misconceptions=[
+            _m(
+                "entrywise",
+                "relative error entry by entry",
+                "divide the largest difference by the largest "
+                "|a| + |b|, not entry by entry: tiny entries would dominate.",
+                lambda a, b: _relative(a, b, entrywise=True),
+            ),
+            _m(
+                "no_guard",
+                "0/0 for two zero arrays",
+                "two zero arrays agree perfectly: guard the division "
+                "(e.g. max(scale, np.finfo(float).tiny)) so the error is 0, not nan.",
+                lambda a, b: _relative(a, b, guard=False),
+            ),
+            _m(
+                "one_sided",
+                "normalised by one array only",
+                "the error must be symmetric in a and b: divide by max(|a| + |b|), not by the first array alone.",
+                lambda a, b: _relative(a, b, one_sided=True),
+            ),
+        ],
+    ),
+    "Linear_backward": _module(
+        Linear,
+        _linear_probe,
+        _m(
+            "du_no_transpose",
+            "du without W's transpose",
+            "the input gradient is du = dv @ W.T (it must have u's shape).",
+            _linear_variant("du_no_transpose"),
+        ),
+        _m(
+            "transposed_dW",
+            "dW transposed",
+            "your dW has the shape of W transposed: dW = u.T @ dv.",
+            _linear_variant("transposed_dW"),
+        ),
+        _m(
+            "db_axis",
+            "db summed over the units",
+            "sum db over the samples (axis=0), so that it has b's shape.",
+            _linear_variant("db_axis"),
+        ),
+        _m(
+            "db_mean",
+            "db averaged instead of summed",
+            "db is the sum of dv over the samples, not the mean (the loss already divided by N).",
+            _linear_variant("db_mean"),
+        ),
+        _m(
+            "not_stored",
+            "dW and db not stored",
+            "backward must store the gradients in self.dW and self.db (the optimizer reads them there).",
+            _linear_variant("not_stored"),
+        ),
+        _m(
+            "accumulates",
+            "gradients accumulated across calls",
+            "each backward call sets dW and db afresh: assign them, do not add to the previous call's.",
+            _linear_variant("accumulates"),
+        ),
+    ),
+    "ReLU_backward": _module(
+        ReLU,
+        _activation_probe,
+        _m(
+            "no_mask",
+            "ReLU gradient passed through unchanged",
+            "multiply dv by the ReLU's derivative, (u > 0): no gradient flows through an inactive unit.",
+            _activation_variant("relu", "no_mask"),
+        ),
+        _m(
+            "mask_from_dv",
+            "mask taken from dv",
+            "the mask comes from the input u of forward (u > 0), not from the incoming gradient dv.",
+            _activation_variant("relu", "mask_from_dv"),
+        ),
+        _m(
+            "open_at_zero",
+            "ReLU gradient through u = 0",
+            "at u = 0 this course takes the derivative 0: mask with u > 0.",
+            _activation_variant("relu", "open_at_zero"),
+        ),
+        _m(
+            "mask_only",
+            "the mask without dv",
+            "return dv times the mask, not the mask alone.",
+            _activation_variant("relu", "mask_only"),
+        ),
+    ),
+    "Tanh_backward": _module(
+        Tanh,
+        _activation_probe,
+        _m(
+            "at_input",
+            "1 - u**2 instead of 1 - tanh(u)**2",
+            "tanh' = 1 - tanh(u)**2 = 1 - v**2: use the output v, not the input u.",
+            _activation_variant("tanh", "at_input"),
+        ),
+        _m(
+            "no_dv",
+            "tanh' without dv",
+            "return dv times tanh'(u), not tanh'(u) alone.",
+            _activation_variant("tanh", "no_dv"),
+        ),
+        _m(
+            "twice",
+            "tanh applied twice",
+            "v is already tanh(u): the derivative is 1 - v**2, not 1 - tanh(v)**2.",
+            _activation_variant("tanh", "twice"),
+        ),
+    ),
+    "Sigmoid_backward": _module(
+        Sigmoid,
+        _activation_probe,
+        _m(
+            "at_input",
+            "u(1 - u) instead of v(1 - v)",
+            "sigma' = v (1 - v) with the output v = sigma(u), not the input u.",
+            _activation_variant("sigmoid", "at_input"),
+        ),
+        _m(
+            "no_dv",
+            "sigma' without dv",
+            "return dv times v (1 - v), not v (1 - v) alone.",
+            _activation_variant("sigmoid", "no_dv"),
+        ),
+        _m(
+            "no_one_minus",
+            "the factor (1 - v) forgotten",
+            "sigma' = v (1 - v): the factor (1 - v) is missing.",
+            _activation_variant("sigmoid", "no_one_minus"),
+        ),
+    ),
+}
