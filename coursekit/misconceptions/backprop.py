@@ -148,7 +148,12 @@ def _linear_probe(cls: Any) -> Any:
 
 def _activation_variant(kind: str, mistake: str) -> type:
     """An activation layer like a student's (u and v kept by forward), with ``mistake`` in backward."""
-    f = {"relu": lambda u: np.maximum(u, 0.0), "tanh": np.tanh, "sigmoid": lambda u: 1 / (1 + np.exp(-u))}[kind]
+    functions: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "relu": lambda u: np.maximum(u, 0.0),
+        "tanh": np.tanh,
+        "sigmoid": lambda u: 1 / (1 + np.exp(-u)),
+    }
+    f = functions[kind]
 
     class WrongActivation(Module):
         def forward(self, u: Any) -> np.ndarray:
