@@ -56,7 +56,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from coursekit.activations import sigmoid
-from coursekit.checks import assert_close, assert_shape, call, needs
+from coursekit.checks import assert_close, assert_shape, call, diagnose, needs
 from coursekit.init import preactivations
 from coursekit.modules import Linear, Sequential, SquaredLoss, Tanh
 from coursekit.progress import GRADING, progress
@@ -125,6 +125,7 @@ print(constant_init(4, 7))
 
 # %% nbgrader={"grade": true, "grade_id": "test_constant_init", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check constant_init: shape, dtype float64 and every entry equal to the value."""
+diagnose("constant_init", constant_init)
 W_c = call(constant_init, (3, 4), 0.25, what="constant_init((3, 4), 0.25)")
 assert_shape(W_c, (3, 4), what="constant_init((3, 4), 0.25)")
 assert_close(W_c, np.full((3, 4), 0.25), what="constant_init((3, 4), 0.25)",
@@ -404,6 +405,7 @@ print(W_try.shape, f"sample std {W_try.std():.2f}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_normal_init", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check normal_init: shape, dtype, N(0, std^2) statistics, and that it draws from the rng it is given."""
+diagnose("normal_init", normal_init)
 check_draws(call(normal_init, (300, 400), 0.5, np.random.default_rng(1), what="normal_init((300, 400), 0.5, rng)"),
             what="normal_init((300, 400), 0.5, rng)", shape=(300, 400), std=0.5)
 check_uses_rng(lambda g: normal_init((20, 30), 2.0, g), what="normal_init((20, 30), 2.0, rng)")
@@ -508,6 +510,7 @@ print(f"sample std {lecun_normal(400, 300, rng).std():.4f}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_lecun_normal", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check lecun_normal: shape (fan_in, fan_out), N(0, 1/fan_in) statistics, and use of the rng."""
+diagnose("lecun_normal", lecun_normal)
 check_draws(call(lecun_normal, 400, 300, np.random.default_rng(2), what="lecun_normal(400, 300, rng)"),
             what="lecun_normal(400, 300, rng) (variance 1/400, standard deviation 0.05)", shape=(400, 300),
             std=math.sqrt(1 / 400))
@@ -606,6 +609,7 @@ def glorot_normal(fan_in, fan_out, rng):
 
 # %% nbgrader={"grade": true, "grade_id": "test_glorot_normal", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check glorot_normal: shape (fan_in, fan_out), N(0, 2/(fan_in + fan_out)) statistics, and use of the rng."""
+diagnose("glorot_normal", glorot_normal)
 check_draws(call(glorot_normal, 500, 300, np.random.default_rng(3), what="glorot_normal(500, 300, rng)"),
             what="glorot_normal(500, 300, rng) (variance 2/800, standard deviation 0.05)", shape=(500, 300),
             std=math.sqrt(2 / 800))
@@ -649,6 +653,7 @@ def glorot_uniform(fan_in, fan_out, rng):
 
 # %% nbgrader={"grade": true, "grade_id": "test_glorot_uniform", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check glorot_uniform: shape, bounds +-sqrt(6/(fan_in + fan_out)), uniform statistics, and use of the rng."""
+diagnose("glorot_uniform", glorot_uniform)
 check_draws(call(glorot_uniform, 500, 300, np.random.default_rng(4), what="glorot_uniform(500, 300, rng)"),
             what="glorot_uniform(500, 300, rng) (bounds +-sqrt(6/800) = +-0.0866)", shape=(500, 300),
             std=math.sqrt(2 / 800), limit=math.sqrt(6 / 800))
@@ -689,6 +694,7 @@ def he_normal(fan_in, fan_out, rng):
 
 # %% nbgrader={"grade": true, "grade_id": "test_he_normal", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check he_normal: shape (fan_in, fan_out), N(0, 2/fan_in) statistics, and use of the rng."""
+diagnose("he_normal", he_normal)
 check_draws(call(he_normal, 400, 300, np.random.default_rng(5), what="he_normal(400, 300, rng)"),
             what="he_normal(400, 300, rng) (variance 2/400, standard deviation 0.0707)", shape=(400, 300),
             std=math.sqrt(2 / 400))
@@ -815,6 +821,7 @@ for layer, d in enumerate(activation_stats(rng.standard_normal((200, 100)), [rng
 
 # %% nbgrader={"grade": true, "grade_id": "test_activation_stats", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Check activation_stats on a hand-computed layer, the saturation rule of each activation and a 3-layer stack."""
+diagnose("activation_stats", activation_stats)
 # One linear layer with identity weights: Z = A = X, entries 1, -1, 3, 0.
 out_a = call(activation_stats, np.array([[1.0, -1.0], [3.0, 0.0]]), [np.eye(2)], "linear",
              what='activation_stats(X, [I], "linear")')
