@@ -1,8 +1,8 @@
 """Classic student mistakes for notebook 04 (forward and reverse mode).
 
-Each entry maps an exercise name to ``(description, replacement source of the solution cell)``.
+Each entry maps an exercise name to ``(description, replacement source of the solution cell[, key])``.
 The grading harness substitutes the source for the solution cell and checks that exactly the
-exercise's own test cell fails.
+exercise's own test cell fails, naming the misconception ``key`` of ``coursekit.misconceptions``.
 
 The solution cells of ``Dual`` and ``Var`` are whole classes. Their mistakes are made from the
 solution cell itself (read from the notebook source, solution markers dropped) by replacing one
@@ -45,7 +45,7 @@ def _variant(grade_id: str, old: str, new: str) -> str:
     return source.replace(old, new)
 
 
-MISTAKES: dict[str, list[tuple[str, str]]] = {
+MISTAKES: dict[str, list[tuple[str, ...]]] = {
     "Dual": [
         (
             "product rule replaced by the product of the derivatives: (ab)' = a'b'",
@@ -54,6 +54,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
                 "return Dual(self.value * other.value, self.deriv * other.value + self.value * other.deriv)",
                 "return Dual(self.value * other.value, self.deriv * other.deriv)",
             ),
+            "product",
         ),
         (
             "__rsub__ computes self - other instead of other - self",
@@ -62,6 +63,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
                 "return Dual(other.value - self.value, other.deriv - self.deriv)",
                 "return Dual(self.value - other.value, self.deriv - other.deriv)",
             ),
+            "rsub",
         ),
         (
             "quotient rule with a plus sign: (a'b + ab')/b^2",
@@ -70,6 +72,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
                 "return Dual(q, (self.deriv - q * other.deriv) / other.value)",
                 "return Dual(q, (self.deriv + q * other.deriv) / other.value)",
             ),
+            "quotient",
         ),
         (
             "power rule without the chain factor a': c a^(c-1)",
@@ -78,6 +81,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
                 "return Dual(self.value**c, c * self.value ** (c - 1) * self.deriv)",
                 "return Dual(self.value**c, c * self.value ** (c - 1))",
             ),
+            "power_chain",
         ),
         (
             "sin without the chain factor a' (correct only when the seed is 1)",
@@ -86,6 +90,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
                 "return Dual(math.sin(self.value), math.cos(self.value) * self.deriv)",
                 "return Dual(math.sin(self.value), math.cos(self.value))",
             ),
+            "sin_chain",
         ),
         (
             "cos with the wrong sign: (cos a)' = sin(a) a'",
@@ -94,6 +99,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
                 "return Dual(math.cos(self.value), -math.sin(self.value) * self.deriv)",
                 "return Dual(math.cos(self.value), math.sin(self.value) * self.deriv)",
             ),
+            "cos_sign",
         ),
         (
             "__add__ updates self in place instead of returning a new Dual",
@@ -102,6 +108,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
                 "return Dual(self.value + other.value, self.deriv + other.deriv)",
                 "self.value += other.value\n        self.deriv += other.deriv\n        return self",
             ),
+            "add_in_place",
         ),
     ],
     "Var_backward": [
@@ -112,6 +119,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
                 "                parent.grad += local * node.grad\n",
                 "                parent.grad = local * node.grad\n",
             ),
+            "overwrites",
         ),
         (
             "walks the topological order forwards (inputs first) instead of backwards",
@@ -120,10 +128,12 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
                 "for node in reversed(order):  # every node after all of its children: its grad is complete",
                 "for node in order:",
             ),
+            "forwards",
         ),
         (
             "does not reset the gradients: a second backward() doubles them",
             _variant("Var_backward", "            node.grad = 0.0\n", "            pass\n"),
+            "no_reset",
         ),
         (
             "no topological order: pushes each node's gradient on as soon as it is reached (double counts shared nodes)",
@@ -142,7 +152,10 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
                 "                stack.append(parent)\n"
                 "        return\n",
             ),
+            "no_order",
         ),
+        # Not diagnosed: its numbers are right; only its time (exponential in the number of shared
+        # nodes) is wrong, which the test cell measures and a quick probe cannot.
         (
             "follows every path recursively: right numbers, but exponential time on shared nodes",
             _variant(
@@ -176,6 +189,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         grad[i] = out.deriv if isinstance(out, ad.Dual) else 0.0
     return grad
 """,
+            "all_seeds",
         ),
         (
             "returns the value of f instead of its derivative",
@@ -188,6 +202,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         grad[i] = out.value if isinstance(out, ad.Dual) else 0.0
     return grad
 """,
+            "value",
         ),
         (
             "uses the notebook's own Dual instead of ad.Dual (grading would then depend on exercise 1)",
@@ -200,6 +215,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         grad[i] = out.deriv if isinstance(out, Dual) else 0.0
     return grad
 """,
+            "own_dual",
         ),
         (
             "crashes when f returns a plain number (a constant function)",
@@ -211,6 +227,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         grad[i] = f(tuple(ad.Dual(x[j], 1.0 if j == i else 0.0) for j in range(n))).deriv
     return grad
 """,
+            "constant_crash",
         ),
     ],
     "grad_reverse": [
@@ -221,6 +238,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     f(xs)
     return np.array([v.grad for v in xs], dtype=float)
 """,
+            "no_backward",
         ),
         (
             "one backward sweep per input, each on a fresh graph (right numbers, forward mode's cost)",
@@ -235,6 +253,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         grad[i] = xs[i].grad
     return grad
 """,
+            "per_input",
         ),
         (
             "reads the output's grad (always 1) instead of the inputs' grads",
@@ -246,6 +265,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         return np.full(len(xs), float(out.grad))
     return np.zeros(len(xs))
 """,
+            "output_grad",
         ),
         (
             "builds the graph with the notebook's own Var instead of ad.Var",
@@ -256,6 +276,37 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
         out.backward()
     return np.array([v.grad for v in xs], dtype=float)
 """,
+            "own_var",
         ),
+    ],
+}
+
+# Correct answers written differently from the reference: they pass every test and get no diagnosis.
+ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
+    "grad_forward": [
+        (
+            "one seed vector per pass, with np.eye",
+            """def grad_forward(f, x):
+    x = np.asarray(x, dtype=float)
+    out = []
+    for seed in np.eye(len(x)):
+        y = f(tuple(ad.Dual(v, s) for v, s in zip(x, seed)))
+        out.append(y.deriv if isinstance(y, ad.Dual) else 0.0)
+    return np.array(out)
+""",
+        )
+    ],
+    "grad_reverse": [
+        (
+            "a list comprehension after one backward sweep",
+            """def grad_reverse(f, x):
+    inputs = [ad.Var(float(v)) for v in np.asarray(x, dtype=float)]
+    out = f(tuple(inputs))
+    if not isinstance(out, ad.Var):
+        return np.zeros(len(inputs))
+    out.backward()
+    return np.array([v.grad for v in inputs])
+""",
+        )
     ],
 }

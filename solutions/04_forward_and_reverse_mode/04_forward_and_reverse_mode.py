@@ -50,7 +50,7 @@ import numpy as np
 
 from coursekit import autodiff as ad
 from coursekit.autodiff import cos, exp, log, sin, tanh
-from coursekit.checks import assert_close, assert_shape, call
+from coursekit.checks import assert_close, assert_shape, call, diagnose
 from coursekit.progress import GRADING, progress
 
 SEED = 4
@@ -354,6 +354,7 @@ print(f"closed form:   dz/du = {dz_du(1.5):9.5f}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_Dual", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 """Check Dual's arithmetic and elementary functions against derivatives worked out by hand."""
+diagnose("Dual", Dual)
 
 
 def _check(d, value, deriv, what, hint="", rtol=1e-12, atol=1e-14):
@@ -602,6 +603,7 @@ print(f"closed form:   dz/du = {dz_du(1.5):9.5f}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_Var_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Check Var.backward on x * x, on the notes' example (v is used twice) and when it is called twice."""
+diagnose("Var_backward", Var)
 _x = Var(3.0)
 _y = _x * _x
 call(_y.backward, what="(x * x).backward()")
@@ -859,6 +861,7 @@ print(grad_forward(lambda x: x[0] * x[1] + sin(x[2]), [2.0, -1.0, 0.5]).round(5)
 
 # %% nbgrader={"grade": true, "grade_id": "test_grad_forward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check grad_forward on known gradients, and that it makes one pass per input with ad.Dual numbers."""
+diagnose("grad_forward", grad_forward)
 _g = call(grad_forward, lambda x: x[0] * x[1] + ad.sin(x[2]), np.array([2.0, -1.0, 0.5]),
           what="grad_forward(f, [2, -1, 0.5]) for f(x) = x0 x1 + sin(x2)")
 assert_shape(_g, (3,), what="grad_forward(f, x) for x of shape (3,)")
@@ -959,6 +962,7 @@ print(grad_reverse(lambda x: x[0] * x[1] + sin(x[2]), [2.0, -1.0, 0.5]).round(5)
 
 # %% nbgrader={"grade": true, "grade_id": "test_grad_reverse", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check grad_reverse on known gradients, and that it calls f once, with ad.Var numbers."""
+diagnose("grad_reverse", grad_reverse)
 _g = call(grad_reverse, lambda x: x[0] * x[1] + ad.sin(x[2]), np.array([2.0, -1.0, 0.5]),
           what="grad_reverse(f, [2, -1, 0.5]) for f(x) = x0 x1 + sin(x2)")
 assert_shape(_g, (3,), what="grad_reverse(f, x) for x of shape (3,)")
