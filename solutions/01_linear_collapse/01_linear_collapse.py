@@ -78,7 +78,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from coursekit.checks import assert_close, assert_shape, call
+from coursekit.checks import assert_close, assert_shape, call, diagnose
 from coursekit.datasets import wedge_data, xor_data
 from coursekit.plotting import decision_regions, plot_curves
 
@@ -138,6 +138,7 @@ print(collapse_linear([np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([[2.0, 0.0],
 
 # %% nbgrader={"grade": true, "grade_id": "test_collapse_linear", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check collapse_linear on a hand-multiplied example, the order of the factors and the output shape."""
+diagnose("collapse_linear", collapse_linear)
 Wa = np.array([[1.0, 2.0], [0.0, 1.0]])
 Wb = np.array([[2.0, 0.0], [1.0, 3.0]])
 assert_close(call(collapse_linear, [Wa, Wb], what="collapse_linear([Wa, Wb])"), [[4.0, 6.0], [1.0, 3.0]],
@@ -205,6 +206,7 @@ print(linear_network(np.array([[1.0, 1.0], [2.0, -1.0]]),
 
 # %% nbgrader={"grade": true, "grade_id": "test_linear_network", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check linear_network on a hand-computed example and against layer-by-layer products."""
+diagnose("linear_network", linear_network)
 Xt = np.array([[1.0, 1.0], [2.0, -1.0]])
 Wt = [np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0]]), np.array([[1.0], [1.0], [1.0]])]
 # hidden layer [[1, 1, 1], [2, -1, 5]], then the row sums
@@ -335,6 +337,7 @@ print(relu_network(np.array([[1.0, 2.0], [-1.0, 0.5]]),
 
 # %% nbgrader={"grade": true, "grade_id": "test_relu_network", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check relu_network on a small hand-computed network."""
+diagnose("relu_network", relu_network)
 Xr = np.array([[1.0, 2.0], [-1.0, 0.5]])
 Wr = [np.array([[1.0, -1.0], [1.0, 1.0]]), np.array([[1.0], [3.0]])]
 br = [np.array([0.0, -2.0]), np.array([-1.0])]
@@ -543,6 +546,7 @@ print(f"w = {np.round(w_try, 6)}, b = {b_try:.6f}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_least_squares_fit", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check least_squares_fit on data that lie exactly on a plane: it must recover the plane."""
+diagnose("least_squares_fit", least_squares_fit)
 Xl = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [2.0, 1.0], [1.0, 3.0]])
 yl = 2.0 * Xl[:, 0] - 3.0 * Xl[:, 1] + 1.0
 fit = call(least_squares_fit, Xl, yl, what="least_squares_fit(Xl, yl)")
@@ -650,6 +654,7 @@ print(xor_relu_network(X_xor))
 
 # %% nbgrader={"grade": true, "grade_id": "test_xor_relu_network", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check xor_relu_network on the XOR truth table."""
+diagnose("xor_relu_network", xor_relu_network)
 X4 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 out4 = call(xor_relu_network, X4, what="xor_relu_network(X) on the four XOR inputs")
 assert_shape(out4, (4,), what="xor_relu_network(X) for X of shape (4, 2)")
@@ -787,6 +792,7 @@ print(wedge_classifier(np.array([[0.0, 1.0], [0.0, -1.0], [1.0, 0.5], [-2.0, 2.0
 
 # %% nbgrader={"grade": true, "grade_id": "test_wedge_classifier", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check wedge_classifier inside, outside and on the boundary of the wedge x2 >= |x1|."""
+diagnose("wedge_classifier", wedge_classifier)
 Xw = np.array([[0.0, 1.0], [0.0, -1.0], [1.0, 0.5], [-3.0, 2.9], [0.5, 3.0]])
 out_w = call(wedge_classifier, Xw, what="wedge_classifier(Xw)")
 assert_shape(out_w, (5,), what="wedge_classifier(Xw) for Xw of shape (5, 2)")

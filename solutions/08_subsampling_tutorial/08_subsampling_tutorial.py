@@ -55,7 +55,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from coursekit.checks import assert_close, assert_shape, call, needs
+from coursekit.checks import assert_close, assert_shape, call, diagnose, needs
 from coursekit.plotting import LINESTYLES, MARKERS, plot_curves
 from coursekit.progress import GRADING, progress
 from coursekit.subsampling import (
@@ -174,6 +174,7 @@ print(f"share of positives: {y_train.mean():.2%} before, {y_kept.mean():.2%} aft
 
 # %% nbgrader={"grade": true, "grade_id": "test_subsample_negatives", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check subsample_negatives: every positive kept, about f of the negatives, rows whole and in order."""
+diagnose("subsample_negatives", subsample_negatives)
 row_ids = np.arange(20_000.0)
 y_chk = (np.random.default_rng(80).random(20_000) < 0.05).astype(float)
 X_chk = np.column_stack([row_ids, -2.0 * row_ids])  # column 0 numbers the rows, so we can see which were kept
@@ -328,6 +329,7 @@ print(f"all data:  w = {np.round(w_full, 3)}, b = {b_full:.3f}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_fit_logistic_regression", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Check fit_logistic_regression: at its answer the gradient of the (weighted) mean log loss must vanish."""
+diagnose("fit_logistic_regression", fit_logistic_regression)
 rng_fit = np.random.default_rng(82)
 X_fit = rng_fit.standard_normal((300, 2))
 y_fit = (rng_fit.random(300) < 1.0 / (1.0 + np.exp(-(X_fit @ np.array([2.0, -1.0]) - 1.0)))).astype(float)
@@ -506,6 +508,7 @@ print(f"naive b = {b_naive:.3f}, corrected b = {bias_correction(b_naive, F):.3f}
 
 # %% nbgrader={"grade": true, "grade_id": "test_bias_correction", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check bias_correction: b + log f, which turns the kept data's log-odds back into the world's."""
+diagnose("bias_correction", bias_correction)
 assert_close(call(bias_correction, 0.7, 1.0, what="bias_correction(0.7, 1.0)"), 0.7, rtol=1e-12,
              what="bias_correction(0.7, 1.0)", hint="With f = 1 nothing was thrown away, so b must not change.")
 assert_close(call(bias_correction, -1.0, 0.1, what="bias_correction(-1.0, 0.1)"), -1.0 + np.log(0.1), rtol=1e-12,
@@ -593,6 +596,7 @@ print(f"safe step size: {safe_step_size(X_kept):.3f} without weights, {safe_step
 
 # %% nbgrader={"grade": true, "grade_id": "test_importance_weights", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """Check importance_weights: 1 for every positive, 1/f for every negative."""
+diagnose("importance_weights", importance_weights)
 y_w = np.array([1.0, 0.0, 0.0, 1.0, 0.0])
 w_out = call(importance_weights, y_w, 0.25, what="importance_weights(y, 0.25)")
 assert_shape(w_out, (5,), what="importance_weights(y, 0.25) for 5 labels")
