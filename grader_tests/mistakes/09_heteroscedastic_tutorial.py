@@ -1,8 +1,8 @@
 """Classic student mistakes for notebook 09 (heteroscedastic regression).
 
-Each entry maps an exercise name to ``(description, replacement source of the solution cell)``.
+Each entry maps an exercise name to ``(description, replacement source of the solution cell[, key])``.
 The grading harness substitutes the source for the solution cell and checks that exactly the
-exercise's own test cell fails.
+exercise's own test cell fails, naming the misconception ``key`` of ``coursekit.misconceptions``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _mlp(backward_body: str) -> str:
     return _MLP_HEAD + "    def backward(self, df, dlog_var):\n" + backward_body
 
 
-MISTAKES: dict[str, list[tuple[str, str]]] = {
+MISTAKES: dict[str, list[tuple[str, ...]]] = {
     "gaussian_nll": [
         (
             "missing factor 1/2 on the log-variance term (log v instead of 0.5 log v)",
@@ -47,6 +47,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     r = y - f
     return float(np.mean(log_var + 0.5 * r**2 * np.exp(-log_var)) + 0.5 * np.log(2.0 * np.pi))
 """,
+            "log_factor",
         ),
         (
             "missing factor 1/2 on the squared residual (r^2 / v instead of r^2 / (2v))",
@@ -54,6 +55,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     r = y - f
     return float(np.mean(0.5 * log_var + r**2 * np.exp(-log_var)) + 0.5 * np.log(2.0 * np.pi))
 """,
+            "square_factor",
         ),
         (
             "treats log_var as the variance: 0.5 log(a) + r^2 / (2a)",
@@ -61,6 +63,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     r = y - f
     return float(np.mean(0.5 * np.log(log_var) + r**2 / (2 * log_var)) + 0.5 * np.log(2.0 * np.pi))
 """,
+            "log_var_as_variance",
         ),
         (
             "sums over the examples instead of taking the mean",
@@ -68,6 +71,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     r = y - f
     return float(np.sum(0.5 * log_var + 0.5 * r**2 * np.exp(-log_var) + 0.5 * np.log(2.0 * np.pi)))
 """,
+            "sum",
         ),
         (
             "drops the constant 0.5 log(2 pi)",
@@ -75,6 +79,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     r = y - f
     return float(np.mean(0.5 * log_var + 0.5 * r**2 * np.exp(-log_var)))
 """,
+            "no_constant",
         ),
     ],
     "gaussian_nll_grads": [
@@ -87,6 +92,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     dv = (1 / (2 * v) - (y - f) ** 2 / (2 * v**2)) / n
     return df, dv
 """,
+            "wrt_v",
         ),
         (
             "missing factor 1/2 in the log-variance gradient (1 - r^2/v instead of 1/2 - r^2/(2v))",
@@ -95,6 +101,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     v = np.exp(log_var)
     return (f - y) / v / n, (1.0 - (y - f) ** 2 / v) / n
 """,
+            "half",
         ),
         (
             "gradients of the summed loss (forgets to divide by N)",
@@ -102,6 +109,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     v = np.exp(log_var)
     return (f - y) / v, 0.5 - (y - f) ** 2 / (2 * v)
 """,
+            "no_mean",
         ),
         (
             "sign error in the mean gradient: (y - f) / v",
@@ -110,6 +118,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     v = np.exp(log_var)
     return (y - f) / v / n, (0.5 - (y - f) ** 2 / (2 * v)) / n
 """,
+            "sign",
         ),
         (
             "uses the least-squares gradient for the mean (forgets to divide by v)",
@@ -118,6 +127,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
     v = np.exp(log_var)
     return (f - y) / n, (0.5 - (y - f) ** 2 / (2 * v)) / n
 """,
+            "least_squares",
         ),
     ],
     "HeteroscedasticMLP_backward": [
@@ -206,6 +216,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
 
     return log_var
 """,
+            "no_correction",
         ),
         (
             "subtracts the correction instead of adding it",
@@ -224,6 +235,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
 
     return log_var
 """,
+            "correction_sign",
         ),
         (
             "fits log |r| instead of log r^2 (half the log-variance)",
@@ -241,6 +253,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
 
     return log_var
 """,
+            "log_abs",
         ),
         (
             "no intercept: regresses log r^2 on the RBF features alone",
@@ -257,6 +270,7 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
 
     return log_var
 """,
+            "no_intercept",
         ),
         (
             "takes the log of zero residuals (no floor): -inf targets",
@@ -274,6 +288,31 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
 
     return log_var
 """,
+            "no_floor",
         ),
+    ],
+}
+
+# Correct answers written differently from the reference: they pass every test and get no diagnosis.
+# (HeteroscedasticMLP.backward's mistakes carry no key: coursekit.misconceptions does not diagnose it yet.)
+ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
+    "gaussian_nll": [
+        (
+            "the log of the normal density, with the variance computed first",
+            """def gaussian_nll(y, f, log_var):
+    v = np.exp(log_var)
+    return float(-np.mean(-0.5 * np.log(2.0 * np.pi * v) - (y - f) ** 2 / (2.0 * v)))
+""",
+        )
+    ],
+    "gaussian_nll_grads": [
+        (
+            "through the precision exp(-log_var)",
+            """def gaussian_nll_grads(y, f, log_var):
+    precision = np.exp(-log_var)
+    n = len(y)
+    return (f - y) * precision / n, 0.5 * (1.0 - (y - f) ** 2 * precision) / n
+""",
+        )
     ],
 }

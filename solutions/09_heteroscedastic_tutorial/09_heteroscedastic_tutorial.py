@@ -53,7 +53,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from coursekit.checks import assert_close, assert_shape, call, needs
+from coursekit.checks import assert_close, assert_shape, call, diagnose, needs
 from coursekit.gradcheck import numerical_gradient
 from coursekit.heteroscedastic import (
     TrainingDiverged,
@@ -161,6 +161,7 @@ print(f"{gaussian_nll(np.array([1.5]), np.array([1.5]), np.array([0.0])):.4f}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_gaussian_nll", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Check gaussian_nll against hand-computed values and against the Gaussian density itself."""
+diagnose("gaussian_nll", gaussian_nll)
 half_log_2pi = 0.5 * np.log(2 * np.pi)
 assert_close(call(gaussian_nll, np.array([2.0]), np.array([2.0]), np.array([0.0]), what="gaussian_nll([2], [2], [0])"),
              half_log_2pi, what="gaussian_nll(y=[2], f=[2], log_var=[0])",
@@ -289,6 +290,7 @@ print(gaussian_nll_grads(np.array([1.0, 2.0]), np.array([0.0, 2.0]), np.log(np.a
 
 # %% nbgrader={"grade": true, "grade_id": "test_gaussian_nll_grads", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Check gaussian_nll_grads against the closed form and against finite differences of the loss."""
+diagnose("gaussian_nll_grads", gaussian_nll_grads)
 yg = np.array([1.0, -2.0, 0.5, 3.0])
 fg = np.array([0.0, -1.0, 0.5, 1.0])
 ag = np.log(np.array([1.0, 4.0, 0.25, 2.0]))
@@ -807,6 +809,7 @@ print(np.round(fit_log_residuals(np.linspace(-1, 1, 10)[:, None], np.full(10, 0.
 
 # %% nbgrader={"grade": true, "grade_id": "test_fit_log_residuals", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Check fit_log_residuals on residuals of constant size and on a log-variance the features represent exactly."""
+diagnose("fit_log_residuals", fit_log_residuals)
 X_lr = np.linspace(-2.0, 2.0, 40)[:, None]
 centres_lr, width_lr = np.array([[-1.0], [0.0], [1.5]]), 0.9
 X_new_lr = np.array([[-3.0], [0.25], [2.5]])
