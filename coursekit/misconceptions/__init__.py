@@ -1,6 +1,6 @@
 """The classic mistakes of the course's exercises, as wrong implementations :func:`diagnose` can recognise.
 
-One module per assignment (``optimizers`` for ``06_optimizers``, ...), each with a dict
+One or two modules per assignment (``optimizers`` for ``06_optimizers``, ...), each with a dict
 ``EXERCISES`` from exercise name to :class:`~coursekit.diagnosis.ExerciseDiagnosis`: the
 reference, a few probes and the misconceptions. The wrong variants are written here
 independently of ``grader_tests/mistakes/`` (the catalogue of mistakes as students write them):

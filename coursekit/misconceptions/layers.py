@@ -1,0 +1,232 @@
+"""Misconceptions of notebook 03's layer exercises: ``Linear.backward`` and the activations' backward.
+
+They are probed through their classes: a layer is built, given fixed parameters, run forward and
+backward (twice for ``Linear``, whose second call must not remember the first), and what it returns
+and stores is observed. The wrong variants are small classes of their own, written like a
+student's, with one mistake in ``backward``. (The function exercises of notebook 03 are in
+:mod:`coursekit.misconceptions.backprop`.)
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from coursekit.diagnosis import ExerciseDiagnosis, Misconception
+from coursekit.modules import Linear, Module, ReLU, Sigmoid, Tanh
+
+_RNG = np.random.default_rng(31)
+W_FIXED = _RNG.normal(size=(3, 2))
+U, DV1, DV2 = np.array([[0.5, -1.0, 0.0], [2.0, 0.25, -0.5]]), _RNG.normal(size=(2, 2)), _RNG.normal(size=(2, 2))
+UA, DVA = np.array([[0.5, -1.0, 0.0], [2.0, 0.25, -0.5]]), np.array([[1.5, -2.0, 0.5], [-0.25, 1.0, 3.0]])
+
+
+def _m(key: str, title: str, message: str, variant: Any) -> Misconception:
+    return Misconception(key, title, message, variant)
+
+
+def _linear_variant(mistake: str) -> type:
+    """A Linear layer like a student's, with ``mistake`` in its backward."""
+
+    class WrongLinear(Module):
+        def __init__(self, n_in: int, n_out: int, *, rng: np.random.Generator) -> None:
+            self.W, self.b = rng.normal(size=(n_in, n_out)), np.zeros(n_out)
+            self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)
+
+        def param_names(self) -> list[str]:
+            return ["W", "b"]
+
+        def forward(self, u: Any) -> np.ndarray:
+            self.u = np.array(u, dtype=float)
+            return self.u @ self.W + self.b
+
+        def backward(self, dv: Any) -> np.ndarray:
+            dW, db = self.u.T @ dv, dv.sum(axis=0)
+            if mistake == "transposed_dW":
+                dW = dv.T @ self.u
+            if mistake == "db_axis":
+                db = dv.sum(axis=1)
+            if mistake == "db_mean":
+                db = dv.mean(axis=0)
+            if mistake == "accumulates":
+                dW, db = self.dW + dW, self.db + db
+            if mistake != "not_stored":
+                self.dW, self.db = dW, db
+            return dv @ self.W if mistake == "du_no_transpose" else dv @ self.W.T
+
+    return WrongLinear
+
+
+def _linear_probe(cls: Any) -> Any:
+    layer = cls(3, 2, rng=np.random.default_rng(0))
+    layer.W, layer.b = W_FIXED.copy(), np.array([0.1, -0.2])
+    layer.dW, layer.db = np.zeros((3, 2)), np.zeros(2)
+    seen = []
+    for dv in (DV1, DV2):  # twice: the second backward must not remember the first
+        layer.forward(U.copy())
+        du = layer.backward(dv.copy())
+        seen.append((du, copy.deepcopy(layer.dW), copy.deepcopy(layer.db)))
+    return seen
+
+
+def _activation_variant(kind: str, mistake: str) -> type:
+    """An activation layer like a student's (u and v kept by forward), with ``mistake`` in backward."""
+    functions: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "relu": lambda u: np.maximum(u, 0.0),
+        "tanh": np.tanh,
+        "sigmoid": lambda u: 1 / (1 + np.exp(-u)),
+    }
+    f = functions[kind]
+
+    class WrongActivation(Module):
+        def forward(self, u: Any) -> np.ndarray:
+            self.u = np.array(u, dtype=float)
+            self.v = f(self.u)
+            return self.v
+
+        def backward(self, dv: Any) -> Any:
+            u, v = self.u, self.v
+            slope = {
+                ("relu", "no_mask"): np.ones_like(u),
+                ("relu", "mask_from_dv"): (dv > 0).astype(float),
+                ("relu", "open_at_zero"): (u >= 0).astype(float),
+                ("relu", "mask_only"): (u > 0).astype(float),
+                ("tanh", "at_input"): 1 - u**2,
+                ("tanh", "no_dv"): 1 - v**2,
+                ("tanh", "twice"): 1 - np.tanh(v) ** 2,
+                ("sigmoid", "at_input"): u * (1 - u),
+                ("sigmoid", "no_dv"): v * (1 - v),
+                ("sigmoid", "no_one_minus"): v,
+            }[kind, mistake]
+            return slope if mistake in ("mask_only", "no_dv") else dv * slope
+
+    return WrongActivation
+
+
+def _activation_probe(cls: Any) -> Any:
+    layer = cls()
+    layer.forward(UA.copy())
+    return layer.backward(DVA.copy())
+
+
+def _module(reference: Any, probe: Callable[[Any], Any], *misconceptions: Misconception) -> ExerciseDiagnosis:
+    return ExerciseDiagnosis(reference=reference, probes=[probe], misconceptions=list(misconceptions))
+
+
+EXERCISES: dict[str, ExerciseDiagnosis] = {
+    "Linear_backward": _module(
+        Linear,
+        _linear_probe,
+        _m(
+            "du_no_transpose",
+            "du without W's transpose",
+            "the input gradient is du = dv @ W.T (it must have u's shape).",
+            _linear_variant("du_no_transpose"),
+        ),
+        _m(
+            "transposed_dW",
+            "dW transposed",
+            "your dW has the shape of W transposed: dW = u.T @ dv.",
+            _linear_variant("transposed_dW"),
+        ),
+        _m(
+            "db_axis",
+            "db summed over the units",
+            "sum db over the samples (axis=0), so that it has b's shape.",
+            _linear_variant("db_axis"),
+        ),
+        _m(
+            "db_mean",
+            "db averaged instead of summed",
+            "db is the sum of dv over the samples, not the mean (the loss already divided by N).",
+            _linear_variant("db_mean"),
+        ),
+        _m(
+            "not_stored",
+            "dW and db not stored",
+            "backward must store the gradients in self.dW and self.db (the optimizer reads them there).",
+            _linear_variant("not_stored"),
+        ),
+        _m(
+            "accumulates",
+            "gradients accumulated across calls",
+            "each backward call sets dW and db afresh: assign them, do not add to the previous call's.",
+            _linear_variant("accumulates"),
+        ),
+    ),
+    "ReLU_backward": _module(
+        ReLU,
+        _activation_probe,
+        _m(
+            "no_mask",
+            "ReLU gradient passed through unchanged",
+            "multiply dv by the ReLU's derivative, (u > 0): no gradient flows through an inactive unit.",
+            _activation_variant("relu", "no_mask"),
+        ),
+        _m(
+            "mask_from_dv",
+            "mask taken from dv",
+            "the mask comes from the input u of forward (u > 0), not from the incoming gradient dv.",
+            _activation_variant("relu", "mask_from_dv"),
+        ),
+        _m(
+            "open_at_zero",
+            "ReLU gradient through u = 0",
+            "at u = 0 this course takes the derivative 0: mask with u > 0.",
+            _activation_variant("relu", "open_at_zero"),
+        ),
+        _m(
+            "mask_only",
+            "the mask without dv",
+            "return dv times the mask, not the mask alone.",
+            _activation_variant("relu", "mask_only"),
+        ),
+    ),
+    "Tanh_backward": _module(
+        Tanh,
+        _activation_probe,
+        _m(
+            "at_input",
+            "1 - u**2 instead of 1 - tanh(u)**2",
+            "tanh' = 1 - tanh(u)**2 = 1 - v**2: use the output v, not the input u.",
+            _activation_variant("tanh", "at_input"),
+        ),
+        _m(
+            "no_dv",
+            "tanh' without dv",
+            "return dv times tanh'(u), not tanh'(u) alone.",
+            _activation_variant("tanh", "no_dv"),
+        ),
+        _m(
+            "twice",
+            "tanh applied twice",
+            "v is already tanh(u): the derivative is 1 - v**2, not 1 - tanh(v)**2.",
+            _activation_variant("tanh", "twice"),
+        ),
+    ),
+    "Sigmoid_backward": _module(
+        Sigmoid,
+        _activation_probe,
+        _m(
+            "at_input",
+            "u(1 - u) instead of v(1 - v)",
+            "sigma' = v (1 - v) with the output v = sigma(u), not the input u.",
+            _activation_variant("sigmoid", "at_input"),
+        ),
+        _m(
+            "no_dv",
+            "sigma' without dv",
+            "return dv times v (1 - v), not v (1 - v) alone.",
+            _activation_variant("sigmoid", "no_dv"),
+        ),
+        _m(
+            "no_one_minus",
+            "the factor (1 - v) forgotten",
+            "sigma' = v (1 - v): the factor (1 - v) is missing.",
+            _activation_variant("sigmoid", "no_one_minus"),
+        ),
+    ),
+}
