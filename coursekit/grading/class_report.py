@@ -28,8 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
+from coursekit.grading.collect import read_quietly
 from coursekit.grading.export import GradeRow
 from coursekit.grading.similarity import SimilarityFindings
 from coursekit.grading.summary import Report
@@ -112,11 +111,8 @@ def _pass_figure(passed: Mapping[str, tuple[int, int]]) -> bytes:
 def _answer_cell(submitted: Path, student: str, assignment: str, exercise: str) -> str | None:
     """The source of ``exercise``'s answer cell in a student's submitted notebooks, if it is there."""
     for path in sorted((submitted / student / assignment).glob("*.ipynb")):
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception:  # noqa: BLE001 - a broken notebook simply offers no example
-            continue
-        for cell in nb.cells:
+        nb = read_quietly(path)
+        for cell in nb.cells if nb is not None else []:
             meta = cell.get("metadata", {}).get("nbgrader", {})
             if meta.get("grade_id") == exercise and meta.get("solution"):
                 return str(cell.get("source", ""))

@@ -304,3 +304,17 @@ def unpack_zip(
             if student not in students:
                 students.append(student)
     return sorted(students), notes
+
+
+def read_quietly(path: Path) -> Any | None:
+    """A submitted notebook as nbformat reads it, or None if it cannot be read; nothing on stderr.
+
+    For the reports, which look at every submission again after grading: what is wrong with a
+    notebook was said once, when it was staged.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - nbformat raises many kinds for broken files
+        return None

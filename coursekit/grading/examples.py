@@ -91,9 +91,9 @@ def reference_copy(course: Course, assignment: str, exercise: str) -> str | None
     """An answer cell that pastes ``exercise``'s coursekit reference (a function) with the imports it needs,
     as a student who read it with ``??`` might: docstring, comments and annotations dropped, reformatted."""
     for module_name in course.references(assignment):
-        module = importlib.import_module(module_name)
-        func = getattr(module, exercise, None)
+        func = getattr(importlib.import_module(module_name), exercise, None)
         if inspect.isfunction(func):
+            module = importlib.import_module(func.__module__)  # where it is defined, with its helpers
             break
     else:
         return None

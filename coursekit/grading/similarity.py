@@ -354,6 +354,7 @@ def review_class(course: Any, submitted: Any, assignment: str) -> SimilarityFind
 
     import nbformat
 
+    from coursekit.grading.collect import read_quietly
     from coursekit.grading.course import reference_name
     from coursekit.grading.examples import _MARKER_LINE
 
@@ -373,10 +374,9 @@ def review_class(course: Any, submitted: Any, assignment: str) -> SimilarityFind
     for folder in sorted(submitted.glob(f"*/{assignment}")):
         cells: dict[str, str] = {}
         for path in sorted(folder.glob("*.ipynb")):
-            try:
-                cells.update(_answer_cells(nbformat.read(path, as_version=4)))
-            except Exception:  # noqa: BLE001 - an unreadable notebook was reported by grading already
-                continue
+            nb = read_quietly(path)  # an unreadable notebook was reported when it was staged
+            if nb is not None:
+                cells.update(_answer_cells(nb))
         answers[folder.parent.name] = cells
     with_reference = {
         e: [*sources, _definition(references[e])] if e in references else sources for e, sources in expected.items()
