@@ -39,7 +39,9 @@ def test_example_class_graded_through_the_cli(tmp_path: Path) -> None:
         assert 0 < float(partial["autograded_score"]) < full or one_exercise, assignment
         assert all(r["status"] == "graded" for r in (reference, untouched, partial)), assignment
         # the copy passes every test (a flag for review never changes a score); the mistakes lose points
-        assert float(rows["copied", assignment]["autograded_score"]) == full, assignment
+        if ("copied", assignment) in rows:  # (none where every reference needs another exercise's class)
+            assert float(rows["copied", assignment]["autograded_score"]) == full, assignment
         assert 0 < float(rows["mistaken", assignment]["autograded_score"]) < full, assignment
+    assert sum(("copied", a) in rows for a in ASSIGNMENTS) >= len(ASSIGNMENTS) - 1
     assert "graded now: " in out.stdout and "Most common mistakes" in out.stdout
     assert "Why points were lost" in out.stdout and "untouched/" in out.stdout.split("Why points were lost")[1]

@@ -23,7 +23,7 @@ from typing import Any
 
 import nbformat
 
-from coursekit.grading.course import Course, exercises_of
+from coursekit.grading.course import Course, exercises_of, reference_name
 
 __all__ = ["answer_ids", "fill", "example_class", "write_submission"]
 
@@ -120,8 +120,16 @@ def reference_copy(course: Course, assignment: str, exercise: str) -> str | None
 
 
 def _longest_reference(course: Course, assignment: str, exercises: list[str]) -> tuple[str, str] | None:
-    """(exercise, its reference copy) for the exercise with the longest copyable reference."""
-    copies = [(e, c) for e in exercises if (c := reference_copy(course, assignment, e)) is not None]
+    """(exercise, its reference copy) for the exercise with the longest copyable reference; a copy
+    that would import another exercise's reference (``Var`` for ``grad_reverse``) is passed over,
+    since the integrity scan rightly flags that import as delegation of the other exercise."""
+    others = {reference_name(e) for e in exercises}
+    copies = [
+        (e, c)
+        for e in exercises
+        if (c := reference_copy(course, assignment, e)) is not None
+        and not any(re.search(rf"\bimport {re.escape(name)}\b", c) for name in others - {e})
+    ]
     return max(copies, key=lambda item: len(item[1]), default=None)
 
 
