@@ -43,7 +43,7 @@ def make_class(course: Course, assignment: str, n: int, submitted: Path) -> dict
     student = nbformat.read(course.student(assignment), as_version=4)
     solution = nbformat.read(course.solution(assignment), as_version=4)
     ids = answer_ids(student)
-    mistakes = [(ex, src) for ex, items in sorted(_mistakes(assignment).items()) for _, src in items]
+    mistakes = [(ex, entry[1]) for ex, items in sorted(_mistakes(assignment).items()) for entry in items]
     kinds = {}
     for i in range(n):
         sid = f"student{i:03d}"
