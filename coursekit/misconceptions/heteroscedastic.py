@@ -1,8 +1,9 @@
 """Misconceptions of notebook 09 (heteroscedastic regression).
 
 ``fit_log_residuals`` returns a function; its probe observes that function on fixed new inputs.
-``HeteroscedasticMLP.backward`` is not diagnosed yet: its mistakes are still named by the test
-cell's own checks.
+``HeteroscedasticMLP.backward`` is probed through its class: a network with fixed parameters (a
+non-zero variance head, so that its path shows) runs forward and backward once, and the input
+gradient and every parameter gradient are observed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from coursekit.diagnosis import ExerciseDiagnosis, Misconception, args
-from coursekit.heteroscedastic_model import gaussian_nll, gaussian_nll_grads
+from coursekit.heteroscedastic_model import HeteroscedasticMLP, gaussian_nll, gaussian_nll_grads
 from coursekit.log_residuals import fit_log_residuals, rbf_features
 
 
@@ -111,7 +112,102 @@ def _fit(
     return log_var
 
 
+def _wrong_mlp(mistake: str) -> type:
+    """The network as a student's solution cell has it, with ``mistake`` in backward."""
+
+    class WrongMLP:
+        def __init__(self, n_in: int, n_hidden: int, *, rng: np.random.Generator) -> None:
+            self.W1, self.b1 = rng.standard_normal((n_in, n_hidden)), np.zeros(n_hidden)
+            self.wf, self.bf = rng.standard_normal(n_hidden), np.zeros(1)
+            self.wa, self.ba = np.zeros(n_hidden), np.zeros(1)
+
+        def forward(self, X: Any) -> Any:
+            self.X = X
+            self.H = np.tanh(X @ self.W1 + self.b1)
+            return self.H @ self.wf + self.bf, self.H @ self.wa + self.ba
+
+        def grads(self) -> list[Any]:
+            return [self.dW1, self.db1, self.dwf, self.dbf, self.dwa, self.dba]
+
+        def backward(self, df: Any, dlog_var: Any) -> Any:
+            H = self.H
+            head = df if mistake == "variance_head_mean_gradient" else dlog_var
+            self.dwf, self.dbf = H.T @ df, np.array([df.sum()])
+            self.dwa, self.dba = H.T @ head, np.array([head.sum()])
+            dH = np.outer(df, self.wf) + (0.0 if mistake == "mean_head_only" else np.outer(dlog_var, self.wa))
+            if mistake == "no_tanh_derivative":
+                dZ1 = dH
+            elif mistake == "derivative_at_z":
+                dZ1 = dH * (1.0 - (self.X @ self.W1 + self.b1) ** 2)
+            else:
+                dZ1 = dH * (1.0 - H**2)
+            self.dW1 = self.X.T @ dZ1
+            self.db1 = dZ1 if mistake == "bias_not_summed" else dZ1.sum(axis=0)
+            return dZ1 @ self.W1.T
+
+    return WrongMLP
+
+
+XM = _RNG.normal(size=(5, 3))
+DF, DA = _RNG.normal(size=5), _RNG.normal(size=5)
+MLP_PARAMS = {
+    "W1": _RNG.normal(size=(3, 4)),
+    "b1": _RNG.normal(size=4) * 0.3,
+    "wf": _RNG.normal(size=4),
+    "bf": np.array([0.2]),
+    "wa": _RNG.normal(size=4),
+    "ba": np.array([-0.4]),
+}
+
+
+def _mlp_probe(cls: Any) -> Any:
+    net = cls(3, 4, rng=np.random.default_rng(0))
+    for name, value in MLP_PARAMS.items():
+        setattr(net, name, value.copy())
+    net.forward(XM.copy())
+    dX = net.backward(DF.copy(), DA.copy())
+    return dX, [np.asarray(g) for g in net.grads()]
+
+
 EXERCISES: dict[str, ExerciseDiagnosis] = {
+    "HeteroscedasticMLP_backward": ExerciseDiagnosis(
+        reference=HeteroscedasticMLP,
+        probes=[_mlp_probe],
+        misconceptions=[
+            _m(
+                "mean_head_only",
+                "shared layer gets only the mean's gradient",
+                "both heads read the hidden layer, "
+                "so its gradient is the sum of both: outer(df, wf) + outer(dlog_var, wa).",
+                _wrong_mlp("mean_head_only"),
+            ),
+            _m(
+                "no_tanh_derivative",
+                "tanh derivative forgotten",
+                "multiply the hidden layer's gradient by the "
+                "tanh derivative, 1 - H**2, before the first layer's weights.",
+                _wrong_mlp("no_tanh_derivative"),
+            ),
+            _m(
+                "derivative_at_z",
+                "1 - Z1**2 instead of 1 - H**2",
+                "tanh' at the pre-activation Z1 is 1 - tanh(Z1)**2 = 1 - H**2: use the hidden activations H, not Z1.",
+                _wrong_mlp("derivative_at_z"),
+            ),
+            _m(
+                "variance_head_mean_gradient",
+                "variance head trained with the mean's gradient",
+                "the log-variance head's gradients come from dlog_var: dwa = H.T @ dlog_var and dba = sum(dlog_var).",
+                _wrong_mlp("variance_head_mean_gradient"),
+            ),
+            _m(
+                "bias_not_summed",
+                "bias gradient not summed over the batch",
+                "sum the bias gradient over the samples (axis=0), so that db1 has b1's shape.",
+                _wrong_mlp("bias_not_summed"),
+            ),
+        ],
+    ),
     "gaussian_nll": ExerciseDiagnosis(
         reference=gaussian_nll,
         probes=[args(Y, F, A), args(Y, F, np.abs(A) + 0.5)],

@@ -144,6 +144,7 @@ MISTAKES: dict[str, list[tuple[str, ...]]] = {
         self.db1 = dZ1.sum(axis=0)
         return dZ1 @ self.W1.T
 """),
+            "mean_head_only",
         ),
         (
             "forgets the tanh derivative (back-propagates dH as if there were no nonlinearity)",
@@ -157,6 +158,7 @@ MISTAKES: dict[str, list[tuple[str, ...]]] = {
         self.db1 = dZ1.sum(axis=0)
         return dZ1 @ self.W1.T
 """),
+            "no_tanh_derivative",
         ),
         (
             "tanh derivative taken at the pre-activation: 1 - Z1^2 instead of 1 - H^2",
@@ -171,6 +173,7 @@ MISTAKES: dict[str, list[tuple[str, ...]]] = {
         self.db1 = dZ1.sum(axis=0)
         return dZ1 @ self.W1.T
 """),
+            "derivative_at_z",
         ),
         (
             "the variance head is trained with the mean's gradient (dwa = H.T @ df)",
@@ -184,6 +187,7 @@ MISTAKES: dict[str, list[tuple[str, ...]]] = {
         self.db1 = dZ1.sum(axis=0)
         return dZ1 @ self.W1.T
 """),
+            "variance_head_mean_gradient",
         ),
         (
             "bias gradients not summed over the batch (db1 of shape (N, K))",
@@ -197,6 +201,7 @@ MISTAKES: dict[str, list[tuple[str, ...]]] = {
         self.db1 = dZ1
         return dZ1 @ self.W1.T
 """),
+            "bias_not_summed",
         ),
     ],
     "fit_log_residuals": [
@@ -294,7 +299,6 @@ MISTAKES: dict[str, list[tuple[str, ...]]] = {
 }
 
 # Correct answers written differently from the reference: they pass every test and get no diagnosis.
-# (HeteroscedasticMLP.backward's mistakes carry no key: coursekit.misconceptions does not diagnose it yet.)
 ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
     "gaussian_nll": [
         (

@@ -473,6 +473,7 @@ print("dX:", dX_try.shape, " grads:", [g.shape for g in net_try.grads()])
 
 # %% nbgrader={"grade": true, "grade_id": "test_HeteroscedasticMLP_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Check HeteroscedasticMLP.backward against finite differences, parameter by parameter."""
+diagnose("HeteroscedasticMLP_backward", HeteroscedasticMLP)
 rng_b = np.random.default_rng(7)
 net_b = HeteroscedasticMLP(2, 3, rng=rng_b)
 for p in net_b.params():
