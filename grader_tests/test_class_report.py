@@ -48,7 +48,17 @@ def graded(tmp_path_factory):
     broken = workspace / "submitted" / "zed" / A
     broken.mkdir(parents=True)
     (broken / f"{A}.ipynb").write_text("{ not json", encoding="utf-8")
-    report = grade(COURSE, workspace, [A], example=True, say=lambda line: None)
+    # a hostile submission for the reports: odd metadata and an answer nested too deep to parse
+    hostile = nbformat.read(COURSE.student(A), as_version=4)
+    answer = next(c for c in hostile.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "sgd_step")
+    answer.source = "x = " + "(" * 3000 + "1" + ")" * 3000
+    hostile.cells[0].metadata["nbgrader"] = "not a dict"
+    folder = workspace / "submitted" / "mallory" / A
+    folder.mkdir(parents=True)
+    nbformat.write(hostile, folder / f"{A}.ipynb")
+    said: list[str] = []
+    report = grade(COURSE, workspace, [A], example=True, say=said.append)
+    assert not [line for line in said if "not done" in line or "not written" in line], said
     return workspace, report
 
 
@@ -140,3 +150,19 @@ def test_the_report_shows_the_example_class_copy_beside_the_reference(graded):
     assert "the coursekit reference" in copies and "check_step_inputs" in copies
     assert report.similar == {A: 1}
     assert (workspace / "similarity.json").is_file()
+
+
+def test_timing_ignores_what_a_submission_wrote_into_cell_metadata():
+    markdown = nbformat.v4.new_markdown_cell("fast")
+    markdown.metadata["coursekit"] = {"seconds": 1e5}  # only code cells are timed, by the runner
+    odd = nbformat.v4.new_code_cell("x = 1")
+    odd.metadata["coursekit"] = "seconds"  # not a dict: a cell the runner never reached
+    negative = nbformat.v4.new_code_cell("y = 2")
+    negative.metadata["coursekit"] = {"seconds": -5.0}
+    timed = nbformat.v4.new_code_cell("z = 3")
+    timed.metadata["coursekit"] = {"seconds": 0.5}
+    timed.metadata["nbgrader"] = "not a dict"
+    assert timing_of(cells_of(_executed([markdown, odd, negative, timed]))) == {
+        "seconds": 0.5,
+        "cells": [["nb cell 4", 0.5]],
+    }

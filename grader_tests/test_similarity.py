@@ -87,12 +87,12 @@ def _expected_and_references(assignment: str):
     import nbformat
 
     from coursekit.grading.examples import _MARKER_LINE
-    from coursekit.grading.similarity import _answer_cells, _definition
+    from coursekit.grading.similarity import _definition, answer_cells
 
     expected: dict[str, list[str]] = {}
     for name in COURSE.notebook_names(assignment):
         for path in (COURSE.student(assignment, name), COURSE.solution(assignment, name)):
-            for exercise, source in _answer_cells(nbformat.read(path, as_version=4)).items():
+            for exercise, source in answer_cells(nbformat.read(path, as_version=4)).items():
                 expected.setdefault(exercise, []).append(_MARKER_LINE.sub("", source))
     references = {}
     for module_name in COURSE.references(assignment):

@@ -32,7 +32,8 @@ def _write_raw(submitted: Path, student: str, text: str) -> None:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Grade a stripped notebook, a real nbformat 3 file and one without cell ids; then grade again."""
+    """Grade a stripped notebook, a real nbformat 3 file, one without cell ids and one with cell metadata
+    of the wrong type; then grade again."""
     workspace = tmp_path_factory.mktemp("staging")
     submitted = workspace / "submitted"
     reference = _reference()
@@ -45,6 +46,11 @@ def runs(tmp_path_factory):
     for cell in no_ids["cells"]:
         cell.pop("id", None)
     _write_raw(submitted, "no_ids", json.dumps(no_ids))
+    odd = json.loads(nbformat.writes(reference))  # metadata of the wrong type in two cells that are no exercise
+    plain = [c for c in odd["cells"] if "nbgrader" not in c.get("metadata", {})]
+    plain[0]["metadata"]["nbgrader"] = "not a dict"
+    plain[1]["metadata"] = ["not", "a", "dict"]
+    _write_raw(submitted, "odd_metadata", json.dumps(odd))
     first: list[str] = []
     report = grade(COURSE, workspace, [A], say=first.append)
     second: list[str] = []
@@ -131,3 +137,11 @@ def test_an_oversized_notebook_is_refused_unread_and_the_run_goes_on(tmp_path):
     assert rows["bloated"].max_score == rows["honest"].max_score
     assert not list((workspace / "feedback").glob("bloated/**/*.html"))
     assert sum("bloated" in line for line in lines) == 1, lines
+
+
+def test_cell_metadata_of_the_wrong_type_is_dropped_and_said_once(runs):
+    rows, first, _ = runs
+    assert rows["odd_metadata"].status == "graded"
+    assert rows["odd_metadata"].auto_score == rows["odd_metadata"].auto_max > 0
+    said = [line for line in first if "odd_metadata" in line and "metadata nbgrader cannot have written" in line]
+    assert len(said) == 1, first

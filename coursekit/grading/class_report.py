@@ -30,7 +30,7 @@ from typing import Any
 
 from coursekit.grading.collect import read_quietly
 from coursekit.grading.export import GradeRow
-from coursekit.grading.similarity import SimilarityFindings
+from coursekit.grading.similarity import SimilarityFindings, answer_cells
 from coursekit.grading.summary import Report
 
 __all__ = ["render_report", "top_misconceptions", "write_class_reports"]
@@ -112,10 +112,8 @@ def _answer_cell(submitted: Path, student: str, assignment: str, exercise: str) 
     """The source of ``exercise``'s answer cell in a student's submitted notebooks, if it is there."""
     for path in sorted((submitted / student / assignment).glob("*.ipynb")):
         nb = read_quietly(path)
-        for cell in nb.cells if nb is not None else []:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if meta.get("grade_id") == exercise and meta.get("solution"):
-                return str(cell.get("source", ""))
+        if nb is not None and exercise in (cells := answer_cells(nb)):
+            return cells[exercise]
     return None
 
 

@@ -84,11 +84,12 @@ def _read_notebook(path: Path, notes: list[str], max_mb: float) -> tuple[object 
     if major not in (3, 4):
         return None, f"{path.name} has nbformat {major}; expected 4"
     bad_ids = _bad_cell_ids(data)
+    odd = _drop_odd_metadata(data.get("cells"))
     try:
         with warnings.catch_warnings():
             # nbformat warns (on stderr) about missing or duplicated cell ids while it repairs them; say it once below
             warnings.simplefilter("ignore")
-            nb = nbformat.reads(text, as_version=4)
+            nb = nbformat.reads(json.dumps(data) if odd else text, as_version=4)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for broken files
         return None, f"{path.name} could not be read as a notebook ({type(exc).__name__})"
     if bad_ids:
@@ -97,12 +98,30 @@ def _read_notebook(path: Path, notes: list[str], max_mb: float) -> tuple[object 
         notes.append(f"{path.name} was in nbformat 3 and was converted to nbformat 4")
     if not isinstance(nb.get("cells"), list):
         return None, f"{path.name} has no cells"
-    if not any(c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.cells):
+    if odd:
+        notes.append(f"{path.name}: {odd} cell(s) had metadata nbgrader cannot have written; it was dropped")
+    if not any(c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells):
         return None, (
             f"{path.name} has no nbgrader cell metadata: it was not made from the released notebook "
             "(cells copied into a new notebook, or saved by a tool that drops metadata)"
         )
     return nb, None
+
+
+def _drop_odd_metadata(cells: object) -> int:
+    """In a notebook's JSON, make every cell's metadata, and its nbgrader part, a dict (dropping what
+    is not); return how many cells needed it. Later steps (and nbgrader) can then trust the types."""
+    odd = 0
+    for cell in cells if isinstance(cells, list) else []:
+        if not isinstance(cell, dict):
+            continue  # nbformat refuses such a notebook in one line
+        if not isinstance(cell.get("metadata", {}), dict):
+            cell["metadata"] = {}
+            odd += 1
+        elif not isinstance(cell.get("metadata", {}).get("nbgrader", {}), dict):
+            del cell["metadata"]["nbgrader"]
+            odd += 1
+    return odd
 
 
 def _bad_cell_ids(data: dict[str, Any]) -> int:

@@ -175,11 +175,24 @@ def grade(
             _say_limits(pool, scheduler, limits, say)
             _grade_all(course, ws, nbg, pool, todo, limits, sandbox, show_progress, say)
         report = export(ws, nbg.db_url, names, submissions)
-    similarity = {a: review_class(course, ws.submitted, a) for a in names if ws.students(a)}
-    write_similarity(ws.root / "similarity.json", similarity)
-    report.similar = {a: len(f.reference_copies) + len(f.pairs) for a, f in similarity.items()}
-    write_class_reports(ws.root, report, similarity)
+    write_reviews(course, ws, names, report, say)
     return report
+
+
+def write_reviews(course: Course, ws: Workspace, names: list[str], report: Report, say: Callable[[str], None]) -> None:
+    """The copy check (similarity.json) and the class reports, after every grade is saved: whatever
+    goes wrong here is said in one line and loses nothing."""
+    try:
+        similarity = {a: review_class(course, ws.submitted, a) for a in names if ws.students(a)}
+        write_similarity(ws.root / "similarity.json", similarity)
+        report.similar = {a: len(f.reference_copies) + len(f.pairs) for a, f in similarity.items()}
+    except Exception as exc:  # noqa: BLE001 - a report must never cost the grades already saved
+        say(f"copy check not done: {_short(exc)}")
+        similarity = {}
+    try:
+        write_class_reports(ws.root, report, similarity)
+    except Exception as exc:  # noqa: BLE001 - as above
+        say(f"class reports not written: {_short(exc)}")
 
 
 def collect(

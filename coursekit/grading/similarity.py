@@ -64,6 +64,7 @@ __all__ = [
     "PairFlag",
     "ReferenceCopy",
     "SimilarityFindings",
+    "answer_cells",
     "fingerprints",
     "normalise",
     "reference_copies",
@@ -323,12 +324,17 @@ def candidate_pair_count(answers: Answers, expected: Mapping[str, Iterable[str]]
     return sum(len(_candidates(answers, e, _honest(expected, e))[2]) for e in exercises)
 
 
-def _answer_cells(nb: Any) -> dict[str, str]:
-    """exercise -> source of every answer code cell (nbgrader ``solution`` and not ``grade``) of a notebook."""
+def answer_cells(nb: Any) -> dict[str, str]:
+    """exercise -> source of every answer code cell (nbgrader ``solution`` and not ``grade``) of a notebook.
+
+    Cells whose metadata is not what nbgrader writes (a submission may hold anything) are skipped.
+    """
     out = {}
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.get("cell_type") == "code" and meta.get("solution") and not meta.get("grade") and meta.get("grade_id"):
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader") if isinstance(cell.get("metadata"), dict) else None
+        if not isinstance(meta, dict) or cell.get("cell_type") != "code":
+            continue
+        if meta.get("solution") and not meta.get("grade") and meta.get("grade_id"):
             out[str(meta["grade_id"])] = str(cell.get("source", ""))
     return out
 
@@ -361,7 +367,7 @@ def review_class(course: Any, submitted: Any, assignment: str) -> SimilarityFind
     expected: dict[str, list[str]] = defaultdict(list)
     for name in course.notebook_names(assignment):
         for path in (course.student(assignment, name), course.solution(assignment, name)):
-            for exercise, source in _answer_cells(nbformat.read(path, as_version=4)).items():
+            for exercise, source in answer_cells(nbformat.read(path, as_version=4)).items():
                 expected[exercise].append(_MARKER_LINE.sub("", source))
     references: dict[str, Any] = {}
     for module_name in course.references(assignment):
@@ -376,7 +382,7 @@ def review_class(course: Any, submitted: Any, assignment: str) -> SimilarityFind
         for path in sorted(folder.glob("*.ipynb")):
             nb = read_quietly(path)  # an unreadable notebook was reported when it was staged
             if nb is not None:
-                cells.update(_answer_cells(nb))
+                cells.update(answer_cells(nb))
         answers[folder.parent.name] = cells
     with_reference = {
         e: [*sources, _definition(references[e])] if e in references else sources for e, sources in expected.items()

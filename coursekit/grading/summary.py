@@ -83,9 +83,13 @@ def timing_of(cells: list[tuple[str, int, Any]], slowest: int = 3) -> dict[str, 
     with the ``slowest`` cells, slowest first; a cell is named by its grade_id, else ``<notebook> cell <n>``."""
     times: list[tuple[str, float]] = []
     for name, n, cell in cells:
-        seconds = (cell.get("metadata", {}).get("coursekit") or {}).get("seconds")
-        if isinstance(seconds, int | float):
-            label = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"{name} cell {n}"
+        if cell.get("cell_type") != "code":  # the runner times code cells; other metadata is the student's
+            continue
+        meta = cell.get("metadata", {})
+        ours, theirs = meta.get("coursekit"), meta.get("nbgrader")
+        seconds = ours.get("seconds") if isinstance(ours, dict) else None
+        if isinstance(seconds, int | float) and 0 <= seconds < 1e6:
+            label = (theirs.get("grade_id") if isinstance(theirs, dict) else None) or f"{name} cell {n}"
             times.append((str(label), float(seconds)))
     times.sort(key=lambda item: -item[1])
     return {"seconds": round(sum(t for _, t in times), 3), "cells": [[label, t] for label, t in times[:slowest]]}
