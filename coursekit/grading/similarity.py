@@ -34,7 +34,7 @@ sharing at least :data:`PAIR_SHARE` of the larger of their two remaining sets (a
 The thresholds were set on the catalogue of ``grader_tests/mistakes/`` (its mistakes and correct
 alternatives are honest code written independently of the reference and of each other: none may be
 flagged) and on renamed, reformatted and reordered copies of the references (all must be);
-``grader_tests/test_similarity.py`` holds both sides. Measured when they were set (148 honest
+``grader_tests/test_similarity.py`` holds both sides. Measured when they were set (163 honest
 answers of the nine assignments against their references, 26 disguised copies): honest answers
 held at most 0.17 of a reference's distinctive fingerprints, every copy all of them; no two honest
 answers of different mistakes shared the six fingerprints a pair needs at all.
