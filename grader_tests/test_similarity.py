@@ -15,15 +15,16 @@ import itertools
 import pytest
 
 from conftest import ASSIGNMENTS, COURSE, load_alternatives, load_mistakes
-from coursekit.grading.course import reference_name
 from coursekit.grading.examples import reference_copy
 from coursekit.grading.similarity import (
     MIN_FINGERPRINTS,
     _definition,
+    expected_and_references,
     fingerprints,
     reference_copies,
     review_class,
     similar_pairs,
+    with_references,
 )
 
 OURS = [a for a in ASSIGNMENTS if COURSE.is_course_assignment(a)]
@@ -82,26 +83,8 @@ def _answers(assignment: str) -> dict[str, dict[str, str]]:
 
 
 def _expected_and_references(assignment: str):
-    import importlib
-
-    import nbformat
-
-    from coursekit.grading.examples import _MARKER_LINE
-    from coursekit.grading.similarity import _definition, answer_cells
-
-    expected: dict[str, list[str]] = {}
-    for name in COURSE.notebook_names(assignment):
-        for path in (COURSE.student(assignment, name), COURSE.solution(assignment, name)):
-            for exercise, source in answer_cells(nbformat.read(path, as_version=4)).items():
-                expected.setdefault(exercise, []).append(_MARKER_LINE.sub("", source))
-    references = {}
-    for module_name in COURSE.references(assignment):
-        module = importlib.import_module(module_name)
-        for exercise in expected:
-            if (ref := getattr(module, reference_name(exercise), None)) is not None:
-                references.setdefault(exercise, ref)
-    with_reference = {e: [*s, _definition(references[e])] if e in references else s for e, s in expected.items()}
-    return expected, references, with_reference
+    expected, references = expected_and_references(COURSE, assignment)
+    return expected, references, with_references(expected, references)
 
 
 @pytest.mark.parametrize("assignment", OURS)

@@ -28,6 +28,7 @@ __all__ = [
     "exercise_of",
     "reference_name",
     "is_test_cell",
+    "without_markers",
 ]
 
 #: The course's own assignment names: two digits, an underscore, a lower-case topic.
@@ -60,6 +61,14 @@ def is_test_cell(cell: Any) -> bool:
 def exercise_of(grade_id: str) -> str:
     """The exercise a cell belongs to: its grade_id without a ``test_`` prefix."""
     return grade_id[len("test_") :] if grade_id.startswith("test_") else grade_id
+
+
+_MARKER_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
+
+
+def without_markers(source: str) -> str:
+    """A solution cell's source without its ``### BEGIN/END SOLUTION`` lines: the answer as a student writes it."""
+    return _MARKER_LINE.sub("", source)
 
 
 def reference_name(exercise: str) -> str:

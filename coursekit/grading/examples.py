@@ -23,11 +23,10 @@ from typing import Any
 
 import nbformat
 
-from coursekit.grading.course import Course, exercises_of, reference_name
+from coursekit.grading.course import Course, exercises_of, reference_name, without_markers
+from coursekit.grading.similarity import strip_docs_and_annotations
 
 __all__ = ["answer_ids", "fill", "example_class", "write_submission"]
-
-_MARKER_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
 
 def _grade_id(cell: Any) -> str | None:
@@ -63,7 +62,7 @@ def fill(student: Any, solution: Any, ids: Iterable[str], overrides: Mapping[str
         if gid in overrides:
             cell.source = overrides.pop(gid)
         elif gid in wanted:
-            cell.source = _MARKER_LINE.sub("", answers[gid])
+            cell.source = without_markers(answers[gid])
     if overrides:
         raise KeyError(f"no answer cells named {sorted(overrides)} in the notebook")
     return out
@@ -97,16 +96,10 @@ def reference_copy(course: Course, assignment: str, exercise: str) -> str | None
             break
     else:
         return None
-    tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    tree = strip_docs_and_annotations(ast.parse(textwrap.dedent(inspect.getsource(func))))
     node = tree.body[0]
     if not isinstance(node, ast.FunctionDef):
         return None
-    if ast.get_docstring(node) is not None:
-        node.body = node.body[1:]
-    node.returns = None
-    for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs, node.args.vararg, node.args.kwarg]:
-        if arg is not None:
-            arg.annotation = None
     local = {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
     local |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     imports = []

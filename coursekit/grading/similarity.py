@@ -48,6 +48,7 @@ from __future__ import annotations
 import ast
 import builtins
 import hashlib
+import importlib
 import inspect
 import io
 import keyword
@@ -56,11 +57,18 @@ import tokenize
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import nbformat
+
+from coursekit.grading.collect import read_quietly
+from coursekit.grading.course import Course, reference_name, without_markers
 
 __all__ = [
     "Answers",
     "candidate_pair_count",
+    "expected_and_references",
     "PairFlag",
     "ReferenceCopy",
     "SimilarityFindings",
@@ -70,6 +78,8 @@ __all__ = [
     "reference_copies",
     "review_class",
     "similar_pairs",
+    "strip_docs_and_annotations",
+    "with_references",
     "write_similarity",
 ]
 
@@ -153,6 +163,11 @@ class _Strip(ast.NodeTransformer):
         return ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node)
 
 
+def strip_docs_and_annotations(tree: ast.AST) -> Any:
+    """``tree`` (changed in place) without docstrings and annotations."""
+    return _Strip().visit(tree)
+
+
 def normalise(source: str) -> list[tuple[str, ...]]:
     """The cell's statements as token tuples, robust to renaming and reformatting (module docstring).
 
@@ -170,7 +185,7 @@ def normalise(source: str) -> list[tuple[str, ...]]:
     lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
     text = "\n".join(lines)
     try:
-        text = ast.unparse(_Strip().visit(ast.parse(text)))
+        text = ast.unparse(strip_docs_and_annotations(ast.parse(text)))
     except (SyntaxError, ValueError, RecursionError):
         pass
     statements: list[tuple[str, ...]] = []
@@ -226,7 +241,7 @@ def _definition(obj: Any) -> str:
     except (OSError, TypeError):
         return ""
     try:
-        return ast.unparse(_Strip().visit(ast.parse(source)))
+        return ast.unparse(strip_docs_and_annotations(ast.parse(source)))
     except (SyntaxError, ValueError):
         return source
 
@@ -339,7 +354,40 @@ def answer_cells(nb: Any) -> dict[str, str]:
     return out
 
 
-def review_class(course: Any, submitted: Any, assignment: str) -> SimilarityFindings:
+def expected_and_references(course: Course, assignment: str) -> tuple[dict[str, list[str]], dict[str, Any]]:
+    """What every student may honestly write, and the coursekit references, of each exercise.
+
+    Returns
+    -------
+    expected : dict
+        exercise -> the released cell and the instructor's model answer (markers removed).
+    references : dict
+        exercise -> its coursekit reference (function or class), for the course's own assignments.
+    """
+    expected: dict[str, list[str]] = defaultdict(list)
+    for name in course.notebook_names(assignment):
+        for path in (course.student(assignment, name), course.solution(assignment, name)):
+            for exercise, source in answer_cells(nbformat.read(path, as_version=4)).items():
+                expected[exercise].append(without_markers(source))
+    references: dict[str, Any] = {}
+    for module_name in course.references(assignment):
+        module = importlib.import_module(module_name)
+        for exercise in expected:
+            ref = getattr(module, reference_name(exercise), None)
+            if ref is not None and exercise not in references:
+                references[exercise] = ref
+    return dict(expected), references
+
+
+def with_references(expected: Mapping[str, list[str]], references: Mapping[str, Any]) -> dict[str, list[str]]:
+    """``expected`` with each exercise's reference source added: what a pair may share without suspicion."""
+    return {
+        e: [*sources, _definition(references[e])] if e in references else list(sources)
+        for e, sources in expected.items()
+    }
+
+
+def review_class(course: Course, submitted: Path, assignment: str) -> SimilarityFindings:
     """Compare the answer cells of every submission of ``assignment`` in ``submitted/``.
 
     Parameters
@@ -356,26 +404,7 @@ def review_class(course: Any, submitted: Any, assignment: str) -> SimilarityFind
     SimilarityFindings
         Reference copies and similar pairs; a notebook that cannot be read is left out.
     """
-    import importlib
-
-    import nbformat
-
-    from coursekit.grading.collect import read_quietly
-    from coursekit.grading.course import reference_name
-    from coursekit.grading.examples import _MARKER_LINE
-
-    expected: dict[str, list[str]] = defaultdict(list)
-    for name in course.notebook_names(assignment):
-        for path in (course.student(assignment, name), course.solution(assignment, name)):
-            for exercise, source in answer_cells(nbformat.read(path, as_version=4)).items():
-                expected[exercise].append(_MARKER_LINE.sub("", source))
-    references: dict[str, Any] = {}
-    for module_name in course.references(assignment):
-        module = importlib.import_module(module_name)
-        for exercise in expected:
-            ref = getattr(module, reference_name(exercise), None)
-            if ref is not None and exercise not in references:
-                references[exercise] = ref
+    expected, references = expected_and_references(course, assignment)
     answers: dict[str, dict[str, str]] = {}
     for folder in sorted(submitted.glob(f"*/{assignment}")):
         cells: dict[str, str] = {}
@@ -384,12 +413,9 @@ def review_class(course: Any, submitted: Any, assignment: str) -> SimilarityFind
             if nb is not None:
                 cells.update(answer_cells(nb))
         answers[folder.parent.name] = cells
-    with_reference = {
-        e: [*sources, _definition(references[e])] if e in references else sources for e, sources in expected.items()
-    }
     return SimilarityFindings(
         reference_copies=reference_copies(answers, references, expected),
-        pairs=similar_pairs(answers, with_reference),
+        pairs=similar_pairs(answers, with_references(expected, references)),
     )
 
 

@@ -30,10 +30,6 @@ def _f(z: Any) -> np.ndarray:
     return np.asarray(z, dtype=float)
 
 
-def _m(key: str, title: str, message: str, variant: Any) -> Misconception:
-    return Misconception(key, title, message, variant)
-
-
 def _elementwise(reference: Any, *misconceptions: Misconception, **kw: Any) -> ExerciseDiagnosis:
     """An elementwise function probed on :data:`Z` and :data:`Z_GRID` (with the keyword arguments ``kw``)."""
     probes = [args(z.copy(), **kw) for z in (Z, Z_GRID, BIG_NEGATIVE, BIG_POSITIVE)]
@@ -71,13 +67,13 @@ def _softmax_global(z: Any, axis: int = -1, *, shift_only: bool = False) -> np.n
 EXERCISES: dict[str, ExerciseDiagnosis] = {
     "step": _elementwise(
         ref.step,
-        _m(
+        Misconception(
             "zero_at_zero",
             "step(0) = 0",
             "your step gives 0 at z = 0: this course (like the notes' tutorial) uses step(0) = 1, so test z >= 0.",
             lambda z: np.where(_f(z) > 0, 1.0, 0.0),
         ),
-        _m(
+        Misconception(
             "booleans",
             "step returns booleans",
             "your step returns True/False: return floats, e.g. np.where(z >= 0, 1.0, 0.0).",
@@ -86,19 +82,19 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     ),
     "relu": _elementwise(
         ref.relu,
-        _m(
+        Misconception(
             "builtin_max",
             "Python's max instead of np.maximum",
             "Python's max compares the whole array with 0 at once: use np.maximum(z, 0), which works entry by entry.",
             lambda z: max(z, 0),
         ),
-        _m(
+        Misconception(
             "in_place",
             "ReLU changes its input in place",
             "your relu changes the array it is given: return a new array, e.g. np.maximum(z, 0).",
             _relu_in_place,
         ),
-        _m(
+        Misconception(
             "absolute",
             "|z| instead of max(0, z)",
             "your relu returns |z|: negative inputs must give 0, not their absolute value.",
@@ -107,26 +103,26 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     ),
     "sigmoid": _elementwise(
         ref.sigmoid,
-        _m(
+        Misconception(
             "sign",
             "exp(z) instead of exp(-z)",
             "your sigmoid decreases as z grows: sigma(z) = 1 / (1 + exp(-z)), so sigma(3) is close to 1.",
             lambda z: ref.sigmoid(-_f(z)),
         ),
-        _m(
+        Misconception(
             "naive",
             "textbook sigmoid overflows",
             "1 / (1 + exp(-z)) computes exp(1000) for z = -1000 and "
             "overflows: use exp(-|z|), which never exceeds 1, with one formula for each sign.",
             naive_sigmoid,
         ),
-        _m(
+        Misconception(
             "naive_other",
             "exp(z) / (1 + exp(z)) overflows",
             "exp(z) / (1 + exp(z)) is inf / inf = nan at z = 1000: use exp(-|z|), with one formula for each sign.",
             lambda z: np.exp(_f(z)) / (1 + np.exp(_f(z))),
         ),
-        _m(
+        Misconception(
             "where_both",
             "np.where over two unstable forms",
             "np.where evaluates both of its branches for every "
@@ -137,14 +133,14 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     ),
     "tanh": _elementwise(
         ref.tanh,
-        _m(
+        Misconception(
             "naive",
             "exponential formula overflows",
             "(e^z - e^-z) / (e^z + e^-z) overflows for |z| > 710: use "
             "np.tanh, or 2 sigma(2z) - 1 with a stable sigmoid.",
             _tanh_naive,
         ),
-        _m(
+        Misconception(
             "no_factor_two",
             "2 sigma(z) - 1",
             "tanh(z) is 2 sigma(2z) - 1: the factor 2 inside the sigmoid is missing.",
@@ -153,13 +149,13 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     ),
     "leaky_relu": _elementwise(
         ref.leaky_relu,
-        _m(
+        Misconception(
             "fixed_alpha",
             "leaky ReLU ignores alpha",
             "your leaky_relu ignores its alpha argument: use alpha, not a fixed 0.01, on the negative side.",
             lambda z, alpha=0.01: np.where(_f(z) > 0, _f(z), 0.01 * _f(z)),
         ),
-        _m(
+        Misconception(
             "wrong_side",
             "alpha on the positive side",
             "alpha belongs on the negative side: z for z > 0, alpha * z otherwise.",
@@ -169,14 +165,14 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     ),
     "elu": _elementwise(
         ref.elu,
-        _m(
+        Misconception(
             "overflow",
             "ELU's unused branch overflows",
             "np.where evaluates exp(z) for every entry, so it overflows "
             "for large positive z: take np.expm1(np.minimum(z, 0)).",
             lambda z, alpha=1.0: np.where(_f(z) > 0, _f(z), alpha * (np.exp(_f(z)) - 1)),
         ),
-        _m(
+        Misconception(
             "no_alpha",
             "ELU without alpha",
             "the negative side of ELU is alpha * (exp(z) - 1): multiply by alpha.",
@@ -186,14 +182,14 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     ),
     "selu": _elementwise(
         ref.selu,
-        _m(
+        Misconception(
             "swapped",
             "SELU's constants swapped",
             "lambda (about 1.05) scales everything and alpha (about 1.67) "
             "sits inside the negative branch: your constants are the other way round.",
             lambda z: SELU_ALPHA * np.where(_f(z) > 0, _f(z), SELU_LAMBDA * np.expm1(np.minimum(_f(z), 0))),
         ),
-        _m(
+        Misconception(
             "lambda_negative_only",
             "SELU without lambda for z > 0",
             "lambda scales both sides: for z > 0 SELU is lambda * z, not z.",
@@ -204,27 +200,27 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=ref.softmax,
         probes=[args(LOGITS.copy()), args(LOGITS.copy(), axis=0), args(np.array([0.5, -1.0, 2.0]))],
         misconceptions=[
-            _m(
+            Misconception(
                 "no_shift",
                 "softmax without the max shift",
                 "exp of a large logit overflows (nan): subtract each "
                 "row's maximum first, np.max(z, axis=axis, keepdims=True).",
                 naive_softmax,
             ),
-            _m(
+            Misconception(
                 "global_sum",
                 "softmax normalised over the whole array",
                 "your probabilities sum to 1 over the whole "
                 "array: sum along the axis only (np.sum(e, axis=axis, keepdims=True)).",
                 _softmax_global,
             ),
-            _m(
+            Misconception(
                 "last_axis_only",
                 "softmax ignores its axis",
                 "your softmax always works along the last axis: use the axis argument for the maximum and the sum.",
                 lambda z, axis=-1: ref.softmax(z, axis=-1),
             ),
-            _m(
+            Misconception(
                 "global_shift",
                 "one global maximum subtracted",
                 "subtracting one maximum for the whole array makes "
@@ -235,13 +231,13 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     ),
     "relu_grad": _elementwise(
         ref.relu_grad,
-        _m(
+        Misconception(
             "one_at_zero",
             "relu_grad(0) = 1",
             "at the kink z = 0 this course takes the left slope, 0: use z > 0.",
             lambda z: np.where(_f(z) >= 0, 1.0, 0.0),
         ),
-        _m(
+        Misconception(
             "function",
             "relu instead of its derivative",
             "you return relu(z), not its derivative: the slope is 1 for z > 0 and 0 otherwise.",
@@ -250,20 +246,20 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     ),
     "sigmoid_grad": _elementwise(
         ref.sigmoid_grad,
-        _m(
+        Misconception(
             "unstable",
             "sigma(1 - sigma) through an unstable sigmoid",
             "your sigmoid inside overflows for large "
             "|z|: compute sigma(z) stably (your sigmoid), then sigma * (1 - sigma).",
             lambda z: naive_sigmoid(z) * (1 - naive_sigmoid(z)),
         ),
-        _m(
+        Misconception(
             "on_z",
             "z(1 - z) instead of sigma(1 - sigma)",
             "sigma' = sigma(z) (1 - sigma(z)): apply the formula to sigma(z), not to z.",
             lambda z: _f(z) * (1 - _f(z)),
         ),
-        _m(
+        Misconception(
             "sigma_only",
             "the sigmoid instead of its derivative",
             "you return sigma(z): its derivative is sigma(z) (1 - sigma(z)), at most 1/4.",
@@ -272,8 +268,10 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     ),
     "tanh_grad": _elementwise(
         ref.tanh_grad,
-        _m("no_square", "1 - tanh(z)", "tanh' = 1 - tanh(z)**2: the square is missing.", lambda z: 1 - np.tanh(_f(z))),
-        _m(
+        Misconception(
+            "no_square", "1 - tanh(z)", "tanh' = 1 - tanh(z)**2: the square is missing.", lambda z: 1 - np.tanh(_f(z))
+        ),
+        Misconception(
             "on_z",
             "1 - z**2 instead of 1 - tanh(z)**2",
             "apply the formula to tanh(z): tanh' = 1 - tanh(z)**2, not 1 - z**2.",
@@ -282,19 +280,19 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     ),
     "leaky_relu_grad": _elementwise(
         ref.leaky_relu_grad,
-        _m(
+        Misconception(
             "no_leak",
             "leaky ReLU's slope 0 for z < 0",
             "on the negative side the slope is alpha, not 0 (that is ReLU's derivative).",
             lambda z, alpha=0.01: np.where(_f(z) > 0, 1.0, 0.0),
         ),
-        _m(
+        Misconception(
             "one_at_zero",
             "slope 1 at z = 0",
             "at the kink z = 0 this course takes the left slope, alpha: use z > 0.",
             lambda z, alpha=0.01: np.where(_f(z) >= 0, 1.0, alpha),
         ),
-        _m(
+        Misconception(
             "fixed_alpha",
             "leaky_relu_grad ignores alpha",
             "your slope on the negative side ignores the alpha argument: return alpha there, not 0.01.",
@@ -304,19 +302,19 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     ),
     "elu_grad": _elementwise(
         ref.elu_grad,
-        _m(
+        Misconception(
             "overflow",
             "ELU derivative's unused branch overflows",
             "np.where evaluates exp(z) everywhere and it overflows for large z: take exp(np.minimum(z, 0)).",
             lambda z, alpha=1.0: np.where(_f(z) > 0, 1.0, alpha * np.exp(_f(z))),
         ),
-        _m(
+        Misconception(
             "no_alpha",
             "ELU derivative without alpha",
             "on the negative side the derivative is alpha * exp(z): multiply by alpha.",
             lambda z, alpha=1.0: np.where(_f(z) > 0, 1.0, np.exp(np.minimum(_f(z), 0))),
         ),
-        _m(
+        Misconception(
             "function",
             "ELU instead of its derivative for z < 0",
             "for z < 0 you return ELU itself, alpha (exp(z) - 1): its derivative is alpha * exp(z).",
@@ -326,13 +324,13 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     ),
     "selu_grad": _elementwise(
         ref.selu_grad,
-        _m(
+        Misconception(
             "lambda_missing_positive",
             "SELU derivative without lambda for z > 0",
             "for z > 0 SELU is lambda * z, so its slope there is lambda, not 1.",
             lambda z: np.where(_f(z) > 0, 1.0, SELU_LAMBDA * SELU_ALPHA * np.exp(np.minimum(_f(z), 0))),
         ),
-        _m(
+        Misconception(
             "lambda_missing_negative",
             "SELU derivative without lambda for z <= 0",
             "lambda scales the negative side too: its slope is lambda * alpha * exp(z).",
@@ -343,26 +341,26 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=ref.softmax_jacobian,
         probes=[args(np.array([0.5, -1.0, 2.0])), args(np.array([1000.0, 1001.0, 999.0]))],
         misconceptions=[
-            _m(
+            Misconception(
                 "diagonal_only",
                 "softmax Jacobian without off-diagonal terms",
                 "every p_i depends on every z_j: J = diag(p) - outer(p, p), with the off-diagonal terms -p_i p_j.",
                 lambda z: _jacobian(z, diagonal_only=True),
             ),
-            _m(
+            Misconception(
                 "sign",
                 "softmax Jacobian with the wrong sign",
                 "your Jacobian has the wrong sign: J = diag(p) - outer(p, p) (its diagonal is positive).",
                 lambda z: _jacobian(z, sign=-1.0),
             ),
-            _m(
+            Misconception(
                 "inner",
                 "p . p instead of outer(p, p)",
                 "you subtract the number p . p from every entry: the "
                 "subtracted term is the matrix outer(p, p), with entries p_i p_j.",
                 lambda z: _jacobian(z, inner=True),
             ),
-            _m(
+            Misconception(
                 "no_shift",
                 "softmax Jacobian overflows",
                 "exp of a large logit overflows: compute p with the maximum subtracted first.",

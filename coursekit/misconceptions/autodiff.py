@@ -18,11 +18,6 @@ import coursekit.autodiff as ad
 from coursekit.autodiff import Dual, Var, grad_forward, grad_reverse
 from coursekit.diagnosis import ExerciseDiagnosis, Misconception
 
-
-def _m(key: str, title: str, message: str, variant: Any) -> Misconception:
-    return Misconception(key, title, message, variant)
-
-
 # -- Dual --------------------------------------------------------------------------------------------
 
 
@@ -234,43 +229,43 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=Dual,
         probes=_DUAL_PROBES,
         misconceptions=[
-            _m(
+            Misconception(
                 "product",
                 "(ab)' = a'b'",
                 "the derivative of a product is a'b + ab' (the product rule), not a'b'.",
                 _wrong_dual("product"),
             ),
-            _m(
+            Misconception(
                 "rsub",
                 "__rsub__ reversed",
                 "__rsub__ computes other - self (for 3 - x): you computed self - other.",
                 _wrong_dual("rsub"),
             ),
-            _m(
+            Misconception(
                 "quotient",
                 "quotient rule with a plus",
                 "the quotient rule is (a'b - ab') / b**2: the sign between the two terms is a minus.",
                 _wrong_dual("quotient"),
             ),
-            _m(
+            Misconception(
                 "power_chain",
                 "power rule without the chain factor",
                 "(a**c)' = c a**(c - 1) a': multiply by the derivative a' of the base.",
                 _wrong_dual("power_chain"),
             ),
-            _m(
+            Misconception(
                 "sin_chain",
                 "sin without the chain factor",
                 "(sin a)' = cos(a) a': multiply by a' (your rule is right only when a' = 1).",
                 _wrong_dual("sin_chain"),
             ),
-            _m(
+            Misconception(
                 "cos_sign",
                 "cos with the wrong sign",
                 "(cos a)' = -sin(a) a': the minus sign is missing.",
                 _wrong_dual("cos_sign"),
             ),
-            _m(
+            Misconception(
                 "add_in_place",
                 "+ changes its left operand",
                 "a + b must return a new Dual and leave a unchanged.",
@@ -282,27 +277,27 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=Var,
         probes=[_var_probe],
         misconceptions=[
-            _m(
+            Misconception(
                 "overwrites",
                 "parent.grad overwritten",
                 "a node used several times collects a contribution from "
                 "each use: add to parent.grad (+=), do not overwrite it.",
                 _wrong_var("overwrites"),
             ),
-            _m(
+            Misconception(
                 "forwards",
                 "graph walked inputs first",
                 "walk the topological order backwards (from the output), "
                 "so that a node's grad is complete before it is passed on.",
                 _wrong_var("forwards"),
             ),
-            _m(
+            Misconception(
                 "no_reset",
                 "gradients not reset",
                 "set every node's grad to 0 at the start of backward(): a second call must not add to the first.",
                 _wrong_var("no_reset"),
             ),
-            _m(
+            Misconception(
                 "no_order",
                 "no topological order",
                 "pass a node's gradient on only once it is complete: list the "
@@ -315,27 +310,27 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=grad_forward,
         probes=[_driver_probe(False), _driver_probe(True)],
         misconceptions=[
-            _m(
+            Misconception(
                 "all_seeds",
                 "every input seeded with 1",
                 "seed only input i with derivative 1 in pass i (the others "
                 "0): seeding all gives a directional derivative.",
                 lambda f, x: _forward(f, x, all_seeds=True),
             ),
-            _m(
+            Misconception(
                 "value",
                 "the value instead of the derivative",
                 "read out.deriv, the derivative, not out.value.",
                 lambda f, x: _forward(f, x, value=True),
             ),
-            _m(
+            Misconception(
                 "own_dual",
                 "another Dual than coursekit's",
                 "build the inputs with ad.Dual: the test functions use "
                 "coursekit.autodiff's elementary functions, which need its Dual.",
                 lambda f, x: _forward(f, x, dual=_OTHER_DUAL),
             ),
-            _m(
+            Misconception(
                 "constant_crash",
                 "a constant f crashes",
                 "f may return a plain number (a constant function): its derivative is 0.",
@@ -347,26 +342,26 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=grad_reverse,
         probes=[_driver_probe(False), _driver_probe(True)],
         misconceptions=[
-            _m(
+            Misconception(
                 "no_backward",
                 "backward() never called",
                 "call out.backward() before reading the inputs' grads.",
                 lambda f, x: _reverse(f, x, no_backward=True),
             ),
-            _m(
+            Misconception(
                 "per_input",
                 "one sweep per input",
                 "one backward sweep gives every input's gradient: build the "
                 "graph once and call backward() once (f is called once).",
                 lambda f, x: _reverse(f, x, per_input=True),
             ),
-            _m(
+            Misconception(
                 "output_grad",
                 "the output's grad read",
                 "read the grad of each input Var, not of the output (which is always 1).",
                 lambda f, x: _reverse(f, x, output_grad=True),
             ),
-            _m(
+            Misconception(
                 "own_var",
                 "another Var than coursekit's",
                 "build the inputs with ad.Var: the test functions use "

@@ -24,10 +24,6 @@ LOGITS, LABELS = _RNG.normal(size=(4, 3)) * 3, np.array([0, 2, 1, 2])
 XE, YE, WE = np.array([[0.2, -0.1], [0.4, 0.3], [-0.3, 0.5]]), np.array([1.0, 2.0, 0.5]), np.array([0.3, -0.2])
 
 
-def _m(key: str, title: str, message: str, variant: Any) -> Misconception:
-    return Misconception(key, title, message, variant)
-
-
 # -- numerical_gradient -------------------------------------------------------------------------
 
 
@@ -162,20 +158,20 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=matmul_backward,
         probes=[args(DC, A, B)],
         misconceptions=[
-            _m(
+            Misconception(
                 "no_transposes",
                 "matmul gradient without transposes",
                 "each gradient needs a transpose: "
                 "dA = dC @ B.T and dB = A.T @ dC (check that dA has A's shape and dB has B's).",
                 lambda dC, A, B: (dC @ B, A @ dC),
             ),
-            _m(
+            Misconception(
                 "dB_transposed",
                 "dB transposed",
                 "your dB has the shape of B transposed: dB = A.T @ dC, so that it has B's shape.",
                 lambda dC, A, B: (dC @ B.T, dC.T @ A),
             ),
-            _m(
+            Misconception(
                 "swapped",
                 "the two rules swapped",
                 "you swapped the two rules: dA = dC @ B.T and dB = A.T @ dC.",
@@ -187,25 +183,25 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=two_layer_gradients,
         probes=[args(X, Y, W1, B1, W2, B2), args(X, Y, np.zeros((3, 4)), np.zeros(4), W2, B2)],
         misconceptions=[
-            _m(
+            Misconception(
                 "no_mask",
                 "ReLU mask forgotten",
                 "on the way back through the ReLU, multiply by its derivative: dZ1 = (dF @ W2.T) * (Z1 > 0).",
                 lambda *a: _two_layer(*a, mask=False),
             ),
-            _m(
+            Misconception(
                 "no_mean",
                 "1/N of the mean forgotten",
                 "the loss is a mean over the N samples, so every gradient carries a factor 1/N: dF = (F - y) / N.",
                 lambda *a: _two_layer(*a, mean=False),
             ),
-            _m(
+            Misconception(
                 "axis",
                 "offset gradients summed over the units",
                 "sum the offsets' gradients over the samples (axis=0), so that db1 has b1's shape.",
                 lambda *a: _two_layer(*a, axis=1),
             ),
-            _m(
+            Misconception(
                 "open_at_zero",
                 "ReLU derivative 1 at zero",
                 "at Z1 = 0 the ReLU's derivative is 0 in this course: mask with Z1 > 0, not Z1 >= 0.",
@@ -217,26 +213,26 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=softmax_cross_entropy,
         probes=[args(LOGITS, LABELS), args(LOGITS + np.array([1000.0, 0.0, 0.0]), LABELS)],
         misconceptions=[
-            _m(
+            Misconception(
                 "no_shift",
                 "softmax cross-entropy overflows",
                 "exp of a large logit overflows: subtract each row's "
                 "maximum from the logits first (the result does not change).",
                 lambda z, y: _xent(z, y, shift=False),
             ),
-            _m(
+            Misconception(
                 "no_mean_grad",
                 "1/N missing in the gradient",
                 "the loss is a mean, so its gradient is (p - one_hot) / N: divide by the batch size.",
                 lambda z, y: _xent(z, y, mean_grad=False),
             ),
-            _m(
+            Misconception(
                 "no_one_hot",
                 "gradient without the one-hot labels",
                 "the gradient is (p - one_hot(labels)) / N: subtract 1 at each sample's true class.",
                 lambda z, y: _xent(z, y, one_hot=False),
             ),
-            _m(
+            Misconception(
                 "sum_loss",
                 "loss summed over the batch",
                 "return the mean loss over the batch, not the sum.",
@@ -248,25 +244,25 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=exp_neuron_step,
         probes=[args(WE, 0.1, XE, YE, 0.05)],
         misconceptions=[
-            _m(
+            Misconception(
                 "no_activation_derivative",
                 "da/dz = a forgotten",
                 "the chain rule passes through the activation: with a = exp(z), da/dz = a, so delta = 2 (a - y) a / N.",
                 lambda *a: _exp_step(*a, da=False),
             ),
-            _m(
+            Misconception(
                 "no_two",
                 "factor 2 of the square forgotten",
                 "the derivative of (a - y)**2 is 2 (a - y): the factor 2 is missing.",
                 lambda *a: _exp_step(*a, two=1.0),
             ),
-            _m(
+            Misconception(
                 "uphill",
                 "exp neuron steps uphill",
                 "your step goes up the gradient: subtract lr times the gradient.",
                 lambda *a: _exp_step(*a, sign=-1.0),
             ),
-            _m(
+            Misconception(
                 "sum",
                 "sum instead of mean",
                 "the loss is a mean over the samples: divide the summed gradient by N.",
@@ -278,27 +274,27 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=numerical_gradient,
         probes=[_probe_gradient(_cubic), _probe_gradient(_cubic, h=1e-2), _held_probe],
         misconceptions=[
-            _m(
+            Misconception(
                 "forward_difference",
                 "forward instead of central differences",
                 "use central differences, "
                 "(f(x + h) - f(x - h)) / (2 h): the one-sided difference is much less accurate.",
                 lambda f, x, h=1e-5: _numerical(f, x, h, forward=True),
             ),
-            _m(
+            Misconception(
                 "arithmetic_restore",
                 "x restored by arithmetic",
                 "undoing +h and -h by arithmetic leaves rounding errors in x: save the old value and put it back.",
                 lambda f, x, h=1e-5: _numerical(f, x, h, arithmetic=True),
             ),
-            _m(
+            Misconception(
                 "copies",
                 "perturbs a copy of x",
                 "perturb x itself (and restore it): a function that reads the "
                 "array it holds does not see a change made to a copy.",
                 lambda f, x, h=1e-5: _numerical(f, x, h, copies=True),
             ),
-            _m(
+            Misconception(
                 "fixed_h",
                 "ignores h",
                 "use the step h you are given, not a fixed 1e-5.",
@@ -314,21 +310,21 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
             args(np.array([1e-3, 4.0]), np.array([2e-3, 2.0])),
         ],
         misconceptions=[
-            _m(
+            Misconception(
                 "entrywise",
                 "relative error entry by entry",
                 "divide the largest difference by the largest "
                 "|a| + |b|, not entry by entry: tiny entries would dominate.",
                 lambda a, b: _relative(a, b, entrywise=True),
             ),
-            _m(
+            Misconception(
                 "no_guard",
                 "0/0 for two zero arrays",
                 "two zero arrays agree perfectly: guard the division "
                 "(e.g. max(scale, np.finfo(float).tiny)) so the error is 0, not nan.",
                 lambda a, b: _relative(a, b, guard=False),
             ),
-            _m(
+            Misconception(
                 "one_sided",
                 "normalised by one array only",
                 "the error must be symmetric in a and b: divide by max(|a| + |b|), not by the first array alone.",

@@ -24,10 +24,6 @@ U, DV1, DV2 = np.array([[0.5, -1.0, 0.0], [2.0, 0.25, -0.5]]), _RNG.normal(size=
 UA, DVA = np.array([[0.5, -1.0, 0.0], [2.0, 0.25, -0.5]]), np.array([[1.5, -2.0, 0.5], [-0.25, 1.0, 3.0]])
 
 
-def _m(key: str, title: str, message: str, variant: Any) -> Misconception:
-    return Misconception(key, title, message, variant)
-
-
 def _linear_variant(mistake: str) -> type:
     """A Linear layer like a student's, with ``mistake`` in its backward."""
 
@@ -120,37 +116,37 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     "Linear_backward": _module(
         Linear,
         _linear_probe,
-        _m(
+        Misconception(
             "du_no_transpose",
             "du without W's transpose",
             "the input gradient is du = dv @ W.T (it must have u's shape).",
             _linear_variant("du_no_transpose"),
         ),
-        _m(
+        Misconception(
             "transposed_dW",
             "dW transposed",
             "your dW has the shape of W transposed: dW = u.T @ dv.",
             _linear_variant("transposed_dW"),
         ),
-        _m(
+        Misconception(
             "db_axis",
             "db summed over the units",
             "sum db over the samples (axis=0), so that it has b's shape.",
             _linear_variant("db_axis"),
         ),
-        _m(
+        Misconception(
             "db_mean",
             "db averaged instead of summed",
             "db is the sum of dv over the samples, not the mean (the loss already divided by N).",
             _linear_variant("db_mean"),
         ),
-        _m(
+        Misconception(
             "not_stored",
             "dW and db not stored",
             "backward must store the gradients in self.dW and self.db (the optimizer reads them there).",
             _linear_variant("not_stored"),
         ),
-        _m(
+        Misconception(
             "accumulates",
             "gradients accumulated across calls",
             "each backward call sets dW and db afresh: assign them, do not add to the previous call's.",
@@ -160,25 +156,25 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     "ReLU_backward": _module(
         ReLU,
         _activation_probe,
-        _m(
+        Misconception(
             "no_mask",
             "ReLU gradient passed through unchanged",
             "multiply dv by the ReLU's derivative, (u > 0): no gradient flows through an inactive unit.",
             _activation_variant("relu", "no_mask"),
         ),
-        _m(
+        Misconception(
             "mask_from_dv",
             "mask taken from dv",
             "the mask comes from the input u of forward (u > 0), not from the incoming gradient dv.",
             _activation_variant("relu", "mask_from_dv"),
         ),
-        _m(
+        Misconception(
             "open_at_zero",
             "ReLU gradient through u = 0",
             "at u = 0 this course takes the derivative 0: mask with u > 0.",
             _activation_variant("relu", "open_at_zero"),
         ),
-        _m(
+        Misconception(
             "mask_only",
             "the mask without dv",
             "return dv times the mask, not the mask alone.",
@@ -188,19 +184,19 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     "Tanh_backward": _module(
         Tanh,
         _activation_probe,
-        _m(
+        Misconception(
             "at_input",
             "1 - u**2 instead of 1 - tanh(u)**2",
             "tanh' = 1 - tanh(u)**2 = 1 - v**2: use the output v, not the input u.",
             _activation_variant("tanh", "at_input"),
         ),
-        _m(
+        Misconception(
             "no_dv",
             "tanh' without dv",
             "return dv times tanh'(u), not tanh'(u) alone.",
             _activation_variant("tanh", "no_dv"),
         ),
-        _m(
+        Misconception(
             "twice",
             "tanh applied twice",
             "v is already tanh(u): the derivative is 1 - v**2, not 1 - tanh(v)**2.",
@@ -210,19 +206,19 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     "Sigmoid_backward": _module(
         Sigmoid,
         _activation_probe,
-        _m(
+        Misconception(
             "at_input",
             "u(1 - u) instead of v(1 - v)",
             "sigma' = v (1 - v) with the output v = sigma(u), not the input u.",
             _activation_variant("sigmoid", "at_input"),
         ),
-        _m(
+        Misconception(
             "no_dv",
             "sigma' without dv",
             "return dv times v (1 - v), not v (1 - v) alone.",
             _activation_variant("sigmoid", "no_dv"),
         ),
-        _m(
+        Misconception(
             "no_one_minus",
             "the factor (1 - v) forgotten",
             "sigma' = v (1 - v): the factor (1 - v) is missing.",

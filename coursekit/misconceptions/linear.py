@@ -26,10 +26,6 @@ XOR = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 WEDGE = np.array([[0.0, 1.0], [1.0, 1.0], [-1.0, 1.0], [0.5, -1.0], [-2.0, 1.0], [2.0, 0.5], [0.0, 0.0], [1.0, 3.0]])
 
 
-def _m(key: str, title: str, message: str, variant: Any) -> Misconception:
-    return Misconception(key, title, message, variant)
-
-
 def _product(weights: Any, *, reverse: bool = False, elementwise: bool = False, last_only: bool = False) -> Any:
     ws = [np.asarray(W, dtype=float) for W in weights]
     if last_only:
@@ -90,20 +86,20 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=collapse_linear,
         probes=[args(WEIGHTS), args(RECT)],
         misconceptions=[
-            _m(
+            Misconception(
                 "reversed",
                 "product in reverse order",
                 "the first layer's matrix comes first: W1 @ W2 @ ... @ WL "
                 "(samples are rows, so X @ W1 is applied first).",
                 lambda w: _product(w, reverse=True),
             ),
-            _m(
+            Misconception(
                 "elementwise",
                 "* instead of @",
                 "* multiplies entry by entry: a layer after a layer is the matrix product @.",
                 lambda w: _product(w, elementwise=True),
             ),
-            _m(
+            Misconception(
                 "last_only",
                 "only the last matrix",
                 "your loop overwrites the result with each matrix: multiply it into the product instead.",
@@ -115,13 +111,13 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=linear_network,
         probes=[args(X3, WEIGHTS), args(X3, RECT)],
         misconceptions=[
-            _m(
+            Misconception(
                 "transposed",
                 "W x convention (W.T)",
                 "in this course samples are rows: each layer computes A @ W, not A @ W.T.",
                 lambda X, ws: _layers(X, ws, transposed=True),
             ),
-            _m(
+            Misconception(
                 "first_layer_only",
                 "only the first layer",
                 "apply every layer in turn, not only the first.",
@@ -133,19 +129,19 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=relu_network,
         probes=[args(X3, RECT, BIASES)],
         misconceptions=[
-            _m(
+            Misconception(
                 "relu_last",
                 "ReLU after the output layer",
                 "the last layer has no activation: its output is A @ W + b, negative values included.",
                 lambda *a: _relu_net(*a, relu_last=True),
             ),
-            _m(
+            Misconception(
                 "bias_after",
                 "bias added after the ReLU",
                 "add the bias before the ReLU: relu(A @ W + b).",
                 lambda *a: _relu_net(*a, bias_after=True),
             ),
-            _m(
+            Misconception(
                 "no_bias",
                 "biases forgotten",
                 "every layer adds its bias: A @ W + b.",
@@ -157,20 +153,20 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=least_squares_fit,
         probes=[args(XLS, YLS)],
         misconceptions=[
-            _m(
+            Misconception(
                 "no_bias",
                 "fit without a bias",
                 "fit the bias too: add a column of ones to X (the design matrix) and solve for w and b together.",
                 lambda X, y: _lstsq(X, y, bias="zero"),
             ),
-            _m(
+            Misconception(
                 "bias_mean",
                 "bias set to mean(y) afterwards",
                 "w and b must be fitted together (a column of ones in "
                 "the design matrix): mean(y) is the best bias only for centred X.",
                 lambda X, y: _lstsq(X, y, bias="mean"),
             ),
-            _m(
+            Misconception(
                 "lstsq_tuple",
                 "lstsq's whole result returned",
                 "np.linalg.lstsq returns (solution, residuals, rank, "
@@ -183,19 +179,19 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=xor_relu_network,
         probes=[args(XOR)],
         misconceptions=[
-            _m(
+            Misconception(
                 "no_relu",
                 "XOR network without the ReLU",
                 "without the ReLU the network is linear and cannot compute XOR: apply relu to the hidden layer.",
                 lambda X: _xor(X, linear=True),
             ),
-            _m(
+            Misconception(
                 "bias_sign",
                 "hidden bias with the wrong sign",
                 "the second hidden unit needs the bias -1 (it fires only when both inputs are 1).",
                 lambda X: _xor(X, sign=1.0),
             ),
-            _m(
+            Misconception(
                 "column",
                 "output of shape (n, 1)",
                 "return one number per sample, shape (n,): use the output weights as a 1-D array.",
@@ -207,20 +203,20 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=wedge_classifier,
         probes=[args(WEDGE)],
         misconceptions=[
-            _m(
+            Misconception(
                 "strict",
                 "boundary points classified 0",
                 "points on the boundary x2 = |x1| belong to the wedge: the step gives 1 at 0 (use >=).",
                 lambda X: _wedge(X, strict=True),
             ),
-            _m(
+            Misconception(
                 "or",
                 "OR instead of AND",
                 "a point must be on the right side of both lines: the output unit is an "
                 "AND of the two hidden units (bias -0.6, not -0.4).",
                 lambda X: _wedge(X, bias_out=-0.4),
             ),
-            _m(
+            Misconception(
                 "one_line",
                 "only one of the two lines",
                 "the wedge needs both x2 >= x1 and x2 >= -x1: two hidden units, combined by an AND.",
