@@ -1,5 +1,6 @@
 """The values that :class:`coursekit.forward_mode.Dual` and :class:`coursekit.reverse_mode.Var` carry: floats or
-float arrays, with the checks and elementwise arithmetic both share (private to the autodiff modules)."""
+float arrays, with the checks and elementwise arithmetic both share, and the array helpers of reverse mode
+(broadcasting, matrix products, axes). Private to the autodiff modules."""
 
 from __future__ import annotations
 
@@ -137,3 +138,55 @@ def _outputs(out: object, func: str) -> list[object]:
         return list(out)  # type: ignore[call-overload]
     except TypeError:
         raise TypeError(f"{func}: f must return a number or a sequence of numbers, got {type(out).__name__}") from None
+
+
+# Array helpers of reverse mode
+
+
+def _unbroadcast(g: Any, shape: tuple[int, ...]) -> Value:
+    """Sum ``g`` over the axes along which an operand of ``shape`` was broadcast."""
+    if not shape:
+        return g if type(g) is float else float(np.sum(g))
+    arr = np.asarray(g, dtype=np.float64)
+    while arr.ndim > len(shape):
+        arr = arr.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and arr.shape[axis] != 1:
+            arr = arr.sum(axis=axis, keepdims=True)
+    return _clean(arr.reshape(shape))
+
+
+def _matmul_grads(g: Value, a: Value, b: Value) -> tuple[Value, Value]:
+    """For C = A @ B (A, B of 1 or 2 dimensions): (dA, dB) = (dC B^T, A^T dC)."""
+    A = np.asarray(a)
+    B = np.asarray(b)
+    A2 = A if A.ndim == 2 else A[None, :]
+    B2 = B if B.ndim == 2 else B[:, None]
+    G2 = np.reshape(g, (A2.shape[0], B2.shape[1]))
+    return _clean((G2 @ B2.T).reshape(A.shape)), _clean((A2.T @ G2).reshape(B.shape))
+
+
+def _matmul_value(a: Value, b: Value) -> Value:
+    A = np.asarray(a)
+    B = np.asarray(b)
+    if A.ndim not in (1, 2) or B.ndim not in (1, 2):
+        raise ValueError(f"Var @: both operands must have 1 or 2 dimensions, got shapes {A.shape} and {B.shape}")
+    inner_a = A.shape[-1]
+    inner_b = B.shape[0]
+    if inner_a != inner_b:
+        raise ValueError(f"Var @: shapes {A.shape} and {B.shape} do not align ({inner_a} columns vs {inner_b} rows)")
+    return _clean(A @ B)
+
+
+def _normalise_axis(axis: int | tuple[int, ...] | None, ndim: int, func: str) -> tuple[int, ...] | None:
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    out = []
+    for a in axes:
+        if isinstance(a, bool) or not isinstance(a, int | np.integer) or not -ndim <= a < ndim:
+            raise ValueError(f"{func}: axis {a!r} is out of range for an array with {ndim} dimension(s)")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{func}: repeated axis in {axis!r}")
+    return tuple(out)

@@ -27,6 +27,7 @@ from numbers import Integral
 import numpy as np
 from numpy.typing import ArrayLike
 
+from coursekit._docs import documented
 from coursekit._validate import FloatArray, as_float_array, check_positive
 
 __all__ = [
@@ -70,60 +71,42 @@ def _exp_neg_abs(z: FloatArray) -> FloatArray:
     return np.exp(-np.abs(z))
 
 
+# The arguments and the result every elementwise function shares (see coursekit._docs).
+_Z = "z : array_like, any shape\n    Pre-activations (the derivatives too take z, not the activation)."
+_ALPHA_LEAKY = "alpha : float\n    Slope on the negative side, ``>= 0``."
+_ALPHA_ELU = "alpha : float\n    Saturation level on the negative side (``elu -> -alpha``), ``>= 0``."
+_SAME = "ndarray, same shape as ``z``"
+
+
 # ---------------------------------------------------------------------------
 # The functions
 # ---------------------------------------------------------------------------
 
 
+@documented(params=[_Z], returns=_SAME + "\n    0.0 where ``z < 0`` and 1.0 elsewhere (so ``step(0) = 1``).")
 def step(z: ArrayLike) -> FloatArray:
-    r"""Heaviside step, elementwise: :math:`\mathrm{step}(z) = 0` if :math:`z < 0`, else 1.
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
-        0.0 where ``z < 0`` and 1.0 elsewhere (so ``step(0) = 1``).
-    """
+    r"""Heaviside step, elementwise: :math:`\mathrm{step}(z) = 0` if :math:`z < 0`, else 1."""
     z = as_float_array(z, "z", "step")
     return _out(np.where(z < 0, 0.0, 1.0))
 
 
+@documented(params=[_Z], returns=_SAME)
 def relu(z: ArrayLike) -> FloatArray:
-    r"""Rectified linear unit, elementwise: :math:`\mathrm{ReLU}(z) = \max(0, z)`.
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
-    """
+    r"""Rectified linear unit, elementwise: :math:`\mathrm{ReLU}(z) = \max(0, z)`."""
     z = as_float_array(z, "z", "relu")
     return _out(np.maximum(z, 0.0))
 
 
+@documented(
+    params=[_Z],
+    returns=_SAME
+    + "\n    Values in [0, 1] (strictly inside unless ``|z|`` is so large that the result rounds to 0 or 1).",
+)
 def sigmoid(z: ArrayLike) -> FloatArray:
     r"""Logistic sigmoid, elementwise: :math:`\sigma(z) = 1 / (1 + e^{-z})`.
 
     Computed without overflow for any finite ``z``: with :math:`e = e^{-|z|} \in (0, 1]`,
     :math:`\sigma(z) = 1/(1+e)` for :math:`z \ge 0` and :math:`e/(1+e)` for :math:`z < 0`.
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
-        Values in [0, 1] (strictly inside unless ``|z|`` is so large that the
-        result rounds to 0 or 1).
     """
     return logistic(as_float_array(z, "z", "sigmoid"))
 
@@ -151,83 +134,47 @@ def logistic_fast(z: FloatArray) -> FloatArray:
     return t
 
 
+@documented(params=[_Z], returns=_SAME)
 def tanh(z: ArrayLike) -> FloatArray:
     r"""Hyperbolic tangent, elementwise: :math:`\tanh(z) = (e^{z} - e^{-z}) / (e^{z} + e^{-z})`.
 
     Equivalently :math:`\tanh(z) = 2\sigma(2z) - 1`. Values lie in (-1, 1).
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
     """
     z = as_float_array(z, "z", "tanh")
     return _out(np.tanh(z))
 
 
+@documented(params=[_Z, _ALPHA_LEAKY], returns=_SAME)
 def leaky_relu(z: ArrayLike, alpha: float = 0.01) -> FloatArray:
     r"""Leaky ReLU, elementwise: :math:`z` if :math:`z > 0`, else :math:`\alpha z`.
 
     For :math:`0 \le \alpha \le 1` this equals :math:`\max(\alpha z, z)`. PReLU is the
     same function with :math:`\alpha` learned by gradient descent instead of fixed.
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations.
-    alpha : float
-        Slope on the negative side, ``>= 0``.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
     """
     z = as_float_array(z, "z", "leaky_relu")
     alpha = check_positive(alpha, "alpha", "leaky_relu", allow_zero=True)
     return _out(np.where(z > 0, z, alpha * z))
 
 
+@documented(params=[_Z, _ALPHA_ELU], returns=_SAME)
 def elu(z: ArrayLike, alpha: float = 1.0) -> FloatArray:
     r"""Exponential linear unit, elementwise: :math:`z` if :math:`z > 0`, else :math:`\alpha(e^{z} - 1)`.
 
     ``expm1`` is applied to :math:`\min(z, 0)` only, so large positive ``z`` cannot overflow
     and small negative ``z`` keeps full relative precision.
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations.
-    alpha : float
-        Saturation level on the negative side (``elu -> -alpha``), ``>= 0``.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
     """
     z = as_float_array(z, "z", "elu")
     alpha = check_positive(alpha, "alpha", "elu", allow_zero=True)
     return _out(np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0))))
 
 
+@documented(params=[_Z], returns=_SAME)
 def selu(z: ArrayLike) -> FloatArray:
     r"""Scaled ELU, elementwise: :math:`\lambda z` if :math:`z > 0`, else :math:`\lambda\alpha(e^{z} - 1)`.
 
     :math:`\lambda` = :data:`SELU_LAMBDA` :math:`\approx 1.0507` and :math:`\alpha` =
     :data:`SELU_ALPHA` :math:`\approx 1.6733` are chosen so that a standard normal input gives
     an output of mean 0 and variance 1 (Klambauer et al., 2017).
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
     """
     z = as_float_array(z, "z", "selu")
     neg = SELU_ALPHA * np.expm1(np.minimum(z, 0.0))
@@ -301,21 +248,13 @@ def sigmoid_steep(z: ArrayLike, k: float) -> FloatArray:
 # ---------------------------------------------------------------------------
 
 
+@documented(params=[_Z], returns=_SAME)
 def naive_sigmoid(z: ArrayLike) -> FloatArray:
     r"""The textbook formula :math:`1 / (1 + e^{-z})` evaluated literally. DELIBERATELY UNSTABLE.
 
     For :math:`z < -709.78` the intermediate :math:`e^{-z}` overflows to ``inf`` and numpy
     emits ``RuntimeWarning: overflow encountered in exp`` (the result, 0, happens to be
     right, but the warning alone scores an nbgrader test cell zero). Use :func:`sigmoid`.
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
     """
     z = as_float_array(z, "z", "naive_sigmoid")
     return _out(1.0 / (1.0 + np.exp(-z)))
@@ -352,116 +291,58 @@ def naive_softmax(z: ArrayLike, axis: int = -1) -> FloatArray:
 # ---------------------------------------------------------------------------
 
 
+@documented(params=[_Z], returns=_SAME)
 def relu_grad(z: ArrayLike) -> FloatArray:
-    r"""Derivative of ReLU, elementwise: 1 if :math:`z > 0`, else 0 (so ``relu_grad(0) = 0``).
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations (not activations).
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
-    """
+    r"""Derivative of ReLU, elementwise: 1 if :math:`z > 0`, else 0 (so ``relu_grad(0) = 0``)."""
     z = as_float_array(z, "z", "relu_grad")
     return _out(np.where(z > 0, 1.0, 0.0))
 
 
+@documented(params=[_Z], returns=_SAME + "\n    Values in [0, 1/4].")
 def sigmoid_grad(z: ArrayLike) -> FloatArray:
     r"""Derivative of the sigmoid, elementwise: :math:`\sigma'(z) = \sigma(z)\,(1 - \sigma(z))`.
 
     Evaluated as :math:`e / (1 + e)^2` with :math:`e = e^{-|z|}` (it is an even function),
     which keeps full relative precision in the tails where :math:`1 - \sigma(z)` would
     cancel. The maximum is :math:`\sigma'(0) = 1/4`.
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
-        Values in [0, 1/4].
     """
     z = as_float_array(z, "z", "sigmoid_grad")
     e = _exp_neg_abs(z)
     return _out(e / (1.0 + e) ** 2)
 
 
+@documented(params=[_Z], returns=_SAME + "\n    Values in [0, 1].")
 def tanh_grad(z: ArrayLike) -> FloatArray:
     r"""Derivative of tanh, elementwise: :math:`\tanh'(z) = 1 - \tanh^2(z) = \mathrm{sech}^2(z)`.
 
     Evaluated as :math:`4e / (1 + e)^2` with :math:`e = e^{-2|z|}`, which neither overflows
     (unlike ``1 / cosh(z)**2``) nor cancels to exactly 0 in the tails (unlike
     ``1 - tanh(z)**2``). The maximum is :math:`\tanh'(0) = 1`.
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
-        Values in [0, 1].
     """
     z = as_float_array(z, "z", "tanh_grad")
     e = np.exp(-2.0 * np.abs(z))
     return _out(4.0 * e / (1.0 + e) ** 2)
 
 
+@documented(params=[_Z, _ALPHA_LEAKY], returns=_SAME)
 def leaky_relu_grad(z: ArrayLike, alpha: float = 0.01) -> FloatArray:
-    r"""Derivative of leaky ReLU, elementwise: 1 if :math:`z > 0`, else :math:`\alpha`.
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations.
-    alpha : float
-        Slope on the negative side, ``>= 0``.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
-    """
+    r"""Derivative of leaky ReLU, elementwise: 1 if :math:`z > 0`, else :math:`\alpha`."""
     z = as_float_array(z, "z", "leaky_relu_grad")
     alpha = check_positive(alpha, "alpha", "leaky_relu_grad", allow_zero=True)
     return _out(np.where(z > 0, 1.0, alpha))
 
 
+@documented(params=[_Z, _ALPHA_ELU], returns=_SAME)
 def elu_grad(z: ArrayLike, alpha: float = 1.0) -> FloatArray:
-    r"""Derivative of ELU, elementwise: 1 if :math:`z > 0`, else :math:`\alpha e^{z}`.
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations.
-    alpha : float
-        ELU's ``alpha``, ``>= 0``.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
-    """
+    r"""Derivative of ELU, elementwise: 1 if :math:`z > 0`, else :math:`\alpha e^{z}`."""
     z = as_float_array(z, "z", "elu_grad")
     alpha = check_positive(alpha, "alpha", "elu_grad", allow_zero=True)
     return _out(np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0))))
 
 
+@documented(params=[_Z], returns=_SAME)
 def selu_grad(z: ArrayLike) -> FloatArray:
-    r"""Derivative of SELU, elementwise: :math:`\lambda` if :math:`z > 0`, else :math:`\lambda\alpha e^{z}`.
-
-    Parameters
-    ----------
-    z : array_like, any shape
-        Pre-activations.
-
-    Returns
-    -------
-    ndarray, same shape as ``z``
-    """
+    r"""Derivative of SELU, elementwise: :math:`\lambda` if :math:`z > 0`, else :math:`\lambda\alpha e^{z}`."""
     z = as_float_array(z, "z", "selu_grad")
     return _out(SELU_LAMBDA * np.where(z > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(z, 0.0))))
 

@@ -86,8 +86,9 @@ import numpy as np
 
 from coursekit._autodiff_values import _BOOL, _NODES, _NOT_NODES, Value, _clean, _elementwise, _exp_value, _log_value
 from coursekit._validate import as_float_array
-from coursekit.forward_mode import Dual, grad_forward, jacobian_forward, jvp
-from coursekit.reverse_mode import Var, grad_reverse, jacobian_reverse, topological_order, vjp
+from coursekit.derivatives import grad_forward, grad_reverse, jacobian_forward, jacobian_reverse, jvp, vjp
+from coursekit.forward_mode import Dual
+from coursekit.reverse_mode import Var, topological_order
 
 __all__ = [
     "Dual",

@@ -6,11 +6,8 @@ See :mod:`coursekit.autodiff` for the two modes side by side.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from coursekit._autodiff_values import (
     _NODES,
@@ -22,14 +19,11 @@ from coursekit._autodiff_values import (
     _is_real_number,
     _log_value,
     _Node,
-    _outputs,
-    _point,
     _power_slope,
     _power_value,
 )
-from coursekit._validate import FloatArray, as_float_array
 
-__all__ = ["Dual", "grad_forward", "jvp", "jacobian_forward"]
+__all__ = ["Dual"]
 
 # ---------------------------------------------------------------------------
 # Forward mode
@@ -214,100 +208,3 @@ class Dual(_Node):
 
     def __repr__(self) -> str:
         return f"Dual(value={self.value!r}, deriv={self.deriv!r})"
-
-
-def _dual_deriv(out: object, func: str) -> float:
-    if isinstance(out, Dual):
-        return out.deriv
-    if _is_real_number(out):
-        return 0.0  # f did not depend on its inputs
-    raise TypeError(
-        f"{func}: f must return a scalar built from its inputs with + - * / ** and "
-        f"coursekit.autodiff's sin, cos, exp, log, tanh; got {type(out).__name__}"
-    )
-
-
-def grad_forward(f: Callable[[tuple[Dual, ...]], Any], x: ArrayLike) -> FloatArray:
-    r"""Gradient of a scalar function of ``n`` scalars by forward mode: ``n`` passes.
-
-    Pass :math:`i` seeds :math:`\dot x_i = 1` and :math:`\dot x_j = 0` for
-    :math:`j \ne i`, so the output's derivative is :math:`\partial f/\partial x_i`.
-
-    Parameters
-    ----------
-    f : callable
-        ``f(xs)`` with ``xs`` a tuple of ``n`` Duals; returns one Dual (or a
-        plain number if it does not depend on ``xs``).
-    x : array_like, shape (n,)
-        The point.
-
-    Returns
-    -------
-    ndarray, shape (n,)
-    """
-    func = "grad_forward"
-    point = _point(f, x, func)
-    n = point.shape[0]
-    grad = np.zeros(n)
-    for i in range(n):
-        xs = tuple(Dual._make(point[j], 1.0 if j == i else 0.0) for j in range(n))
-        grad[i] = _dual_deriv(f(xs), func)
-    return grad
-
-
-def jvp(f: Callable[[tuple[Dual, ...]], Any], x: ArrayLike, v: ArrayLike) -> FloatArray:
-    r"""Jacobian-vector product :math:`J_f(x)\, v` by one forward-mode pass.
-
-    Seeding :math:`\dot x = v` makes every output carry
-    :math:`\dot f_k = \sum_i \partial f_k/\partial x_i\, v_i`.
-
-    Parameters
-    ----------
-    f : callable
-        ``f(xs)`` with ``xs`` a tuple of ``n`` Duals; returns a sequence of
-        ``m`` Duals or numbers (a single one means ``m = 1``).
-    x : array_like, shape (n,)
-        The point.
-    v : array_like, shape (n,)
-        The direction.
-
-    Returns
-    -------
-    ndarray, shape (m,)
-    """
-    func = "jvp"
-    point = _point(f, x, func)
-    direction = as_float_array(v, "v", func, ndim=1)
-    if direction.shape != point.shape:
-        raise ValueError(f"{func}: argument 'v' must have the shape of 'x', {point.shape}, got {direction.shape}")
-    xs = tuple(Dual._make(p, d) for p, d in zip(point, direction, strict=True))
-    return np.array([_dual_deriv(o, func) for o in _outputs(f(xs), func)], dtype=np.float64)
-
-
-def jacobian_forward(f: Callable[[tuple[Dual, ...]], Any], x: ArrayLike) -> FloatArray:
-    r"""The whole Jacobian :math:`J_{ki} = \partial f_k/\partial x_i` by forward mode: one pass per input.
-
-    Pass :math:`i` seeds :math:`\dot x = e_i` and yields column :math:`i` for every output at
-    once, so the cost is :math:`n` evaluations of ``f`` (with dual numbers), whatever :math:`m`.
-
-    Parameters
-    ----------
-    f : callable
-        As for :func:`jvp`: a tuple of ``n`` Duals in, ``m`` Duals or numbers out.
-    x : array_like, shape (n,)
-        The point.
-
-    Returns
-    -------
-    ndarray, shape (m, n)
-    """
-    func = "jacobian_forward"
-    point = _point(f, x, func)
-    n = point.shape[0]
-    if n == 0:
-        raise ValueError(f"{func}: argument 'x' must have at least one entry")
-    columns = []
-    for i in range(n):
-        xs = tuple(Dual._make(point[j], 1.0 if j == i else 0.0) for j in range(n))
-        columns.append([_dual_deriv(o, func) for o in _outputs(f(xs), func)])
-    return np.array(columns, dtype=np.float64).T

@@ -25,35 +25,24 @@ from coursekit._autodiff_values import (
     _exp_value,
     _is_real_number,
     _log_value,
+    _matmul_grads,
+    _matmul_value,
     _Node,
-    _outputs,
-    _point,
+    _normalise_axis,
     _power_slope,
     _power_value,
+    _unbroadcast,
     _zeros_like,
 )
-from coursekit._validate import FloatArray, as_float_array
+from coursekit._validate import as_float_array
 
-__all__ = ["Var", "topological_order", "grad_reverse", "vjp", "jacobian_reverse"]
+__all__ = ["Var", "topological_order"]
 
 # ---------------------------------------------------------------------------
 # Reverse mode
 # ---------------------------------------------------------------------------
 
 Backward = Callable[[Value], Value]
-
-
-def _unbroadcast(g: Any, shape: tuple[int, ...]) -> Value:
-    """Sum ``g`` over the axes along which an operand of ``shape`` was broadcast."""
-    if not shape:
-        return g if type(g) is float else float(np.sum(g))
-    arr = np.asarray(g, dtype=np.float64)
-    while arr.ndim > len(shape):
-        arr = arr.sum(axis=0)
-    for axis, size in enumerate(shape):
-        if size == 1 and arr.shape[axis] != 1:
-            arr = arr.sum(axis=axis, keepdims=True)
-    return _clean(arr.reshape(shape))
 
 
 def _same(g: Value) -> Value:
@@ -66,9 +55,23 @@ def _negated(g: Value) -> Value:
     return -g
 
 
-def _scalar_parents(a: Var, back_a: Backward, b: Var | None, back_b: Backward) -> list[tuple[Var, Backward]]:
-    """Parents of a binary operation on scalars; ``b`` is None when the second operand is a constant."""
-    return [(a, back_a)] if b is None else [(a, back_a), (b, back_b)]
+def _binary_parents(
+    a: Var, back_a: Backward, b: Value, bnode: Var | None, back_b: Backward
+) -> list[tuple[Var, Backward]]:
+    """The parents of ``a <op> b``, each with its local derivative applied (``back_a``, ``back_b``).
+
+    ``bnode`` is None when ``b`` is a constant, which gets no gradient. Where an operand is an
+    array, numpy may have broadcast the other one, whose share of the gradient is then summed
+    back to its own shape; two Python floats (the scalar fast path) skip that step.
+    """
+    if type(a.value) is float and type(b) is float:
+        return [(a, back_a)] if bnode is None else [(a, back_a), (bnode, back_b)]
+    a_shape = a.shape
+    parents: list[tuple[Var, Backward]] = [(a, lambda g: _unbroadcast(back_a(g), a_shape))]
+    if bnode is not None:
+        b_shape = bnode.shape
+        parents.append((bnode, lambda g: _unbroadcast(back_b(g), b_shape)))
+    return parents
 
 
 def _var_operand(x: object, op: str) -> tuple[Value, Var | None] | None:
@@ -82,28 +85,6 @@ def _var_operand(x: object, op: str) -> tuple[Value, Var | None] | None:
     if isinstance(x, np.ndarray):
         return _clean(as_float_array(x, "operand", f"Var {op}", finite=False)), None
     return None
-
-
-def _matmul_grads(g: Value, a: Value, b: Value) -> tuple[Value, Value]:
-    """For C = A @ B (A, B of 1 or 2 dimensions): (dA, dB) = (dC B^T, A^T dC)."""
-    A = np.asarray(a)
-    B = np.asarray(b)
-    A2 = A if A.ndim == 2 else A[None, :]
-    B2 = B if B.ndim == 2 else B[:, None]
-    G2 = np.reshape(g, (A2.shape[0], B2.shape[1]))
-    return _clean((G2 @ B2.T).reshape(A.shape)), _clean((A2.T @ G2).reshape(B.shape))
-
-
-def _matmul_value(a: Value, b: Value) -> Value:
-    A = np.asarray(a)
-    B = np.asarray(b)
-    if A.ndim not in (1, 2) or B.ndim not in (1, 2):
-        raise ValueError(f"Var @: both operands must have 1 or 2 dimensions, got shapes {A.shape} and {B.shape}")
-    inner_a = A.shape[-1]
-    inner_b = B.shape[0]
-    if inner_a != inner_b:
-        raise ValueError(f"Var @: shapes {A.shape} and {B.shape} do not align ({inner_a} columns vs {inner_b} rows)")
-    return _clean(A @ B)
 
 
 class Var(_Node):
@@ -242,35 +223,19 @@ class Var(_Node):
 
     # arithmetic --------------------------------------------------------------
     def __add__(self, other: object) -> Var:
-        o = _var_operand(other, "+")
-        if o is None:
+        if (o := _var_operand(other, "+")) is None:
             return NotImplemented
         b, bnode = o
-        if type(self.value) is float and type(b) is float:  # scalars: nothing to unbroadcast
-            return Var._node(self.value + b, _scalar_parents(self, _same, bnode, _same), "+")
-        a_shape = self.shape
-        parents: list[tuple[Var, Backward]] = [(self, lambda g: _unbroadcast(g, a_shape))]
-        if bnode is not None:
-            b_shape = bnode.shape
-            parents.append((bnode, lambda g: _unbroadcast(g, b_shape)))
-        return Var._node(self.value + b, parents, "+")
+        return Var._node(self.value + b, _binary_parents(self, _same, b, bnode, _same), "+")
 
     def __radd__(self, other: object) -> Var:
         return self.__add__(other)
 
     def __sub__(self, other: object) -> Var:
-        o = _var_operand(other, "-")
-        if o is None:
+        if (o := _var_operand(other, "-")) is None:
             return NotImplemented
         b, bnode = o
-        if type(self.value) is float and type(b) is float:
-            return Var._node(self.value - b, _scalar_parents(self, _same, bnode, _negated), "-")
-        a_shape = self.shape
-        parents: list[tuple[Var, Backward]] = [(self, lambda g: _unbroadcast(g, a_shape))]
-        if bnode is not None:
-            b_shape = bnode.shape
-            parents.append((bnode, lambda g: _unbroadcast(-g, b_shape)))
-        return Var._node(self.value - b, parents, "-")
+        return Var._node(self.value - b, _binary_parents(self, _same, b, bnode, _negated), "-")
 
     def __rsub__(self, other: object) -> Var:
         o = _var_operand(other, "-")
@@ -284,38 +249,22 @@ class Var(_Node):
         return Var._node(o[0] - self.value, [(self, back)], "-")
 
     def __mul__(self, other: object) -> Var:
-        o = _var_operand(other, "*")
-        if o is None:
+        if (o := _var_operand(other, "*")) is None:
             return NotImplemented
         b, bnode = o
         a = self.value
-        if type(a) is float and type(b) is float:
-            return Var._node(a * b, _scalar_parents(self, lambda g: g * b, bnode, lambda g: g * a), "*")
-        a_shape = self.shape
-        parents: list[tuple[Var, Backward]] = [(self, lambda g: _unbroadcast(g * b, a_shape))]
-        if bnode is not None:
-            b_shape = bnode.shape
-            parents.append((bnode, lambda g: _unbroadcast(g * a, b_shape)))
-        return Var._node(a * b, parents, "*")
+        return Var._node(a * b, _binary_parents(self, lambda g: g * b, b, bnode, lambda g: g * a), "*")
 
     def __rmul__(self, other: object) -> Var:
         return self.__mul__(other)
 
     def __truediv__(self, other: object) -> Var:
-        o = _var_operand(other, "/")
-        if o is None:
+        if (o := _var_operand(other, "/")) is None:
             return NotImplemented
         b, bnode = o
         _check_divisor(b, "Var /")
-        a, a_shape = self.value, self.shape
-        q = a / b
-        if type(a) is float and type(b) is float:
-            return Var._node(q, _scalar_parents(self, lambda g: g / b, bnode, lambda g: -g * q / b), "/")
-        parents: list[tuple[Var, Backward]] = [(self, lambda g: _unbroadcast(g / b, a_shape))]
-        if bnode is not None:
-            b_shape = bnode.shape
-            parents.append((bnode, lambda g: _unbroadcast(-(g * q) / b, b_shape)))
-        return Var._node(q, parents, "/")
+        q = self.value / b
+        return Var._node(q, _binary_parents(self, lambda g: g / b, b, bnode, lambda g: -(g * q) / b), "/")
 
     def __rtruediv__(self, other: object) -> Var:
         o = _var_operand(other, "/")
@@ -438,9 +387,6 @@ class Var(_Node):
         return f"Var({self.value!r}, grad={self.grad!r}{op})"
 
 
-#: The two node types of this module (a tuple: see _REAL).
-
-
 def topological_order(output: Var) -> list[Var]:
     """Every node that ``output`` was computed from (itself included), each listed after its parents.
 
@@ -460,125 +406,3 @@ def topological_order(output: Var) -> list[Var]:
     if not isinstance(output, Var):
         raise TypeError(f"topological_order: argument 'output' must be a Var, got {type(output).__name__}")
     return output._topological_order()
-
-
-def _normalise_axis(axis: int | tuple[int, ...] | None, ndim: int, func: str) -> tuple[int, ...] | None:
-    if axis is None:
-        return None
-    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
-    out = []
-    for a in axes:
-        if isinstance(a, bool) or not isinstance(a, int | np.integer) or not -ndim <= a < ndim:
-            raise ValueError(f"{func}: axis {a!r} is out of range for an array with {ndim} dimension(s)")
-        out.append(int(a) % ndim)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{func}: repeated axis in {axis!r}")
-    return tuple(out)
-
-
-def grad_reverse(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike) -> FloatArray:
-    r"""Gradient of a scalar function of ``n`` scalars by reverse mode: one backward pass.
-
-    Parameters
-    ----------
-    f : callable
-        ``f(xs)`` with ``xs`` a tuple of ``n`` scalar Vars; returns one scalar Var
-        (or a plain number if it does not depend on ``xs``).
-    x : array_like, shape (n,)
-        The point.
-
-    Returns
-    -------
-    ndarray, shape (n,)
-    """
-    func = "grad_reverse"
-    point = _point(f, x, func)
-    xs = tuple(Var._node(float(v), (), "") for v in point)
-    out = f(xs)
-    if isinstance(out, Var):
-        if np.size(out.value) != 1:
-            raise ValueError(f"{func}: f must return a single number, got a Var of shape {out.shape}")
-        out.backward()
-    elif not _is_real_number(out):
-        raise TypeError(
-            f"{func}: f must return a scalar built from its inputs with + - * / ** and "
-            f"coursekit.autodiff's sin, cos, exp, log, tanh; got {type(out).__name__}"
-        )
-    return np.array([float(v.grad) for v in xs], dtype=np.float64)
-
-
-def vjp(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike, u: ArrayLike) -> FloatArray:
-    r"""Vector-Jacobian product :math:`u^T J_f(x)` by one reverse-mode pass.
-
-    The backward pass is run once from :math:`s = \sum_k u_k f_k`, whose
-    gradient is :math:`\sum_k u_k \nabla f_k = J^T u`.
-
-    Parameters
-    ----------
-    f : callable
-        ``f(xs)`` with ``xs`` a tuple of ``n`` scalar Vars; returns a sequence
-        of ``m`` scalar Vars or numbers (a single one means ``m = 1``).
-    x : array_like, shape (n,)
-        The point.
-    u : array_like, shape (m,)
-        The weights of the outputs.
-
-    Returns
-    -------
-    ndarray, shape (n,)
-    """
-    func = "vjp"
-    point = _point(f, x, func)
-    weights = as_float_array(u, "u", func, ndim=1)
-    xs = tuple(Var._node(float(p), (), "") for p in point)
-    outs = _outputs(f(xs), func)
-    if len(outs) != weights.shape[0]:
-        raise ValueError(f"{func}: f returned {len(outs)} outputs but 'u' has {weights.shape[0]} entries")
-    total: Var | None = None
-    for w, o in zip(weights, outs, strict=True):
-        if isinstance(o, Var):
-            if np.size(o.value) != 1:
-                raise ValueError(f"{func}: every output of f must be a single number, got a Var of shape {o.shape}")
-            term = o * float(w)
-            total = term if total is None else total + term
-        elif not _is_real_number(o):
-            raise TypeError(f"{func}: f must return Vars or numbers, got {type(o).__name__}")
-    if total is not None:
-        total.backward()
-    return np.array([float(v.grad) for v in xs], dtype=np.float64)
-
-
-def jacobian_reverse(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike) -> FloatArray:
-    r"""The whole Jacobian :math:`J_{ki} = \partial f_k/\partial x_i` by reverse mode: one backward pass per output.
-
-    ``f`` runs once and its graph is recorded; then a backward pass from output :math:`k`
-    yields row :math:`k` for every input at once. Each pass visits the part of the graph
-    that output :math:`k` depends on, so the cost is up to :math:`m` times that of one gradient.
-
-    Parameters
-    ----------
-    f : callable
-        As for :func:`vjp`: a tuple of ``n`` scalar Vars in, ``m`` scalar Vars or numbers out.
-    x : array_like, shape (n,)
-        The point.
-
-    Returns
-    -------
-    ndarray, shape (m, n)
-    """
-    func = "jacobian_reverse"
-    point = _point(f, x, func)
-    xs = tuple(Var._node(float(p), (), "") for p in point)
-    outs = _outputs(f(xs), func)
-    J = np.zeros((len(outs), len(xs)))
-    for k, o in enumerate(outs):
-        if isinstance(o, Var):
-            if np.size(o.value) != 1:
-                raise ValueError(f"{func}: every output of f must be a single number, got a Var of shape {o.shape}")
-            for v in xs:  # inputs that output k does not reach keep a stale gradient otherwise
-                v.grad = 0.0
-            o.backward()
-            J[k] = [float(v.grad) for v in xs]
-        elif not _is_real_number(o):
-            raise TypeError(f"{func}: f must return Vars or numbers, got {type(o).__name__}")
-    return J

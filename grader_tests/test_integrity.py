@@ -180,11 +180,11 @@ def test_an_assignment_the_course_does_not_list_is_scanned_from_its_metadata():
             "from coursekit.losses import softmax_cross_entropy_fast as softmax_cross_entropy\n",
         ),
         # the references of notebook 04 live in the modules autodiff re-exports from (course.toml lists them)
-        ("04_forward_and_reverse_mode", "grad_reverse", "from coursekit.reverse_mode import grad_reverse\n"),
+        ("04_forward_and_reverse_mode", "grad_reverse", "from coursekit.derivatives import grad_reverse\n"),
         (
             "04_forward_and_reverse_mode",
             "grad_forward",
-            "import coursekit.forward_mode as fm\ngrad_forward = fm.grad_forward\n",
+            "import coursekit.derivatives as fm\ngrad_forward = fm.grad_forward\n",
         ),
     ],
 )
