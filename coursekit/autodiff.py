@@ -141,47 +141,43 @@ def _method(x: object, name: str) -> Callable[[], Any] | None:
     return method if callable(method) else None
 
 
-def exp(x: Any) -> Any:
-    r"""Exponential :math:`e^x` of a Dual, a Var, a number or an array (dispatches on the type)."""
-    if (method := _method(x, "exp")) is not None:
-        return method()
-    return _exp_value(_plain(x, "exp"), "exp")
+def _dispatching(name: str, plain: Callable[[Value], Value], doc: str) -> Callable[[Any], Any]:
+    """The module function ``name``: a node's method of that name, else ``plain`` of the checked value."""
+
+    def function(x: Any) -> Any:
+        if (method := _method(x, name)) is not None:
+            return method()
+        return plain(_plain(x, name))
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
 
 
-def log(x: Any) -> Any:
-    r"""Natural logarithm :math:`\log x`, :math:`x > 0`, of a Dual, a Var, a number or an array."""
-    if (method := _method(x, "log")) is not None:
-        return method()
-    return _log_value(_plain(x, "log"), "log")
-
-
-def sin(x: Any) -> Any:
-    r""":math:`\sin x` of a Dual, a Var, a number or an array."""
-    if (method := _method(x, "sin")) is not None:
-        return method()
-    return _elementwise(_plain(x, "sin"), math.sin, np.sin)
-
-
-def cos(x: Any) -> Any:
-    r""":math:`\cos x` of a Dual, a Var, a number or an array."""
-    if (method := _method(x, "cos")) is not None:
-        return method()
-    return _elementwise(_plain(x, "cos"), math.cos, np.cos)
-
-
-def tanh(x: Any) -> Any:
-    r""":math:`\tanh x` of a Dual, a Var, a number or an array."""
-    if (method := _method(x, "tanh")) is not None:
-        return method()
-    return _elementwise(_plain(x, "tanh"), math.tanh, np.tanh)
-
-
-def relu(x: Any) -> Any:
-    r""":math:`\max(0, x)` of a Dual, a Var, a number or an array (slope 0 at 0)."""
-    if (method := _method(x, "relu")) is not None:
-        return method()
-    v = _plain(x, "relu")
-    return max(v, 0.0) if type(v) is float else _clean(np.maximum(v, 0.0))
+exp = _dispatching(
+    "exp",
+    lambda v: _exp_value(v, "exp"),
+    r"Exponential :math:`e^x` of a Dual, a Var, a number or an array (dispatches on the type).",
+)
+log = _dispatching(
+    "log",
+    lambda v: _log_value(v, "log"),
+    r"Natural logarithm :math:`\log x`, :math:`x > 0`, of a Dual, a Var, a number or an array.",
+)
+sin = _dispatching(
+    "sin", lambda v: _elementwise(v, math.sin, np.sin), r":math:`\sin x` of a Dual, a Var, a number or an array."
+)
+cos = _dispatching(
+    "cos", lambda v: _elementwise(v, math.cos, np.cos), r":math:`\cos x` of a Dual, a Var, a number or an array."
+)
+tanh = _dispatching(
+    "tanh", lambda v: _elementwise(v, math.tanh, np.tanh), r":math:`\tanh x` of a Dual, a Var, a number or an array."
+)
+relu = _dispatching(
+    "relu",
+    lambda v: max(v, 0.0) if type(v) is float else _clean(np.maximum(v, 0.0)),
+    r":math:`\max(0, x)` of a Dual, a Var, a number or an array (slope 0 at 0).",
+)
 
 
 def sum_(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
