@@ -28,12 +28,15 @@ ndarray, same shape as ``z``
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 __all__ = ["documented"]
 
 F = TypeVar("F", bound=Callable[..., object])
+
+_FIRST_SECTION = re.compile(r"\n\n[A-Z][A-Za-z ]*\n-{3,}\n")
 
 
 def _names(entry: str) -> list[str]:
@@ -61,8 +64,9 @@ def documented(*, params: Sequence[str] = (), returns: str | Sequence[str] = ())
     ------
     ValueError
         At import time, when the entries do not name exactly the function's parameters (``self``
-        and ``cls`` excepted) in order, or the docstring already has a ``Parameters`` section: the
-        documentation cannot drift from the signature.
+        and ``cls`` excepted) in order, or the docstring already has a section it is given: the
+        documentation cannot drift from the signature. The docstring's own sections (``Returns``,
+        ``Notes``, ...) follow the shared ones.
     """
     entries = [returns] if isinstance(returns, str) else list(returns)
 
@@ -73,14 +77,14 @@ def documented(*, params: Sequence[str] = (), returns: str | Sequence[str] = ())
         if documented_names != signature:
             raise ValueError(f"{name}: the shared docs describe {documented_names}, the signature has {signature}")
         doc = inspect.cleandoc(func.__doc__ or "")
-        if "\nParameters\n----------" in doc:
-            raise ValueError(f"{name}: the docstring has its own Parameters section as well as shared ones")
-        sections = [doc]
-        if params:
-            sections.append(_section("Parameters", params))
-        if entries:
-            sections.append(_section("Returns", entries))
-        func.__doc__ = "\n\n".join(sections)
+        for title, given in (("Parameters", params), ("Returns", entries)):
+            if given and f"\n{title}\n{'-' * len(title)}" in doc:
+                raise ValueError(f"{name}: the docstring has its own {title} section as well as shared ones")
+        shared = [_section(title, given) for title, given in (("Parameters", params), ("Returns", entries)) if given]
+        # The shared sections go before the docstring's own (Returns, Notes, ...), as numpydoc orders them.
+        first = _FIRST_SECTION.search(doc)
+        head, own = (doc[: first.start()], doc[first.start() + 2 :]) if first else (doc, "")
+        func.__doc__ = "\n\n".join([head.rstrip(), *shared, *([own] if own else [])])
         return func
 
     return decorate

@@ -287,3 +287,18 @@ def check_squares_average(arr: FloatArray, name: str, func: str) -> FloatArray:
             f"negative; start it at np.zeros_like(w) and pass back the value the previous step returned"
         )
     return arr
+
+
+def check_matrix_list(weights: object, func: str) -> list[FloatArray]:
+    """A network's weights: a non-empty list (or tuple) of 2-D arrays, returned as float64 arrays.
+
+    Whether their shapes chain is for the caller to check: it knows what comes before the first.
+    """
+    if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or isinstance(weights, str):
+        raise TypeError(
+            f"{func}: argument 'weights' must be a list of 2-D weight matrices [W1, W2, ...], "
+            f"got {type(weights).__name__}"
+        )
+    if len(weights) == 0:
+        raise ValueError(f"{func}: argument 'weights' must contain at least one weight matrix, got an empty list")
+    return [as_float_array(w, f"weights[{i}]", func, ndim=2) for i, w in enumerate(weights)]

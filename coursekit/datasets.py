@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from coursekit._docs import documented
 from coursekit._validate import (
     FloatArray,
     as_float_array,
@@ -186,37 +187,23 @@ def digits() -> tuple[FloatArray, IntArray]:
     return X, y
 
 
+# The input of the two functions that define the heteroscedastic data (see coursekit._docs).
+_X_M = "x : array_like, shape (M,)\n    Inputs."
+
+
+@documented(params=[_X_M], returns="ndarray, shape (M,)")
 def true_mean(x: ArrayLike) -> FloatArray:
-    r"""The mean function of :func:`make_heteroscedastic_data`: :math:`\mu(x) = \sin(x) + x/4`.
-
-    Parameters
-    ----------
-    x : array_like, shape (M,)
-        Inputs.
-
-    Returns
-    -------
-    ndarray, shape (M,)
-    """
+    r"""The mean function of :func:`make_heteroscedastic_data`: :math:`\mu(x) = \sin(x) + x/4`."""
     xa = as_float_array(x, "x", "true_mean", ndim=1)
     return np.sin(xa) + 0.25 * xa
 
 
+@documented(params=[_X_M], returns="ndarray, shape (M,)\n    Standard deviations, all positive.")
 def true_std(x: ArrayLike) -> FloatArray:
     r"""The noise level of :func:`make_heteroscedastic_data`: :math:`s(x) = 0.05 + 0.5\,\sigma(1.5 x)`.
 
     :math:`\sigma` is the logistic sigmoid: the noise grows smoothly from about
     0.05 on the left to about 0.55 on the right (0.3 at :math:`x = 0`).
-
-    Parameters
-    ----------
-    x : array_like, shape (M,)
-        Inputs.
-
-    Returns
-    -------
-    ndarray, shape (M,)
-        Standard deviations, all positive.
     """
     xa = as_float_array(x, "x", "true_std", ndim=1)
     return 0.05 + 0.5 * 0.5 * (1.0 + np.tanh(0.75 * xa))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from coursekit._docs import documented
 from coursekit._validate import FloatArray, as_float_array, check_int, check_rng
 
 __all__ = ["HeteroscedasticMLP", "gaussian_nll", "gaussian_nll_grads"]
@@ -46,6 +47,15 @@ def _targets(y: ArrayLike, f: ArrayLike, log_var: ArrayLike, func: str) -> tuple
 # --------------------------------------------------------------------------- loss
 
 
+# The arguments of the loss and its gradients (see coursekit._docs).
+_NLL_INPUTS = [
+    "y : array_like, shape (N,)\n    Targets.",
+    "f : array_like, shape (N,)\n    Predicted means.",
+    "log_var : array_like, shape (N,)\n    Predicted log-variances :math:`a_n = \\log v_n`.",
+]
+
+
+@documented(params=_NLL_INPUTS)
 def gaussian_nll(y: ArrayLike, f: ArrayLike, log_var: ArrayLike) -> float:
     r"""Mean negative log-likelihood of targets under :math:`\mathcal{N}(f_n, v_n)`.
 
@@ -61,15 +71,6 @@ def gaussian_nll(y: ArrayLike, f: ArrayLike, log_var: ArrayLike) -> float:
     :math:`\log v_n` is used as given (never ``log(exp(...))``) and
     :math:`(y_n - f_n)^2 / v_n` is computed as :math:`(y_n - f_n)^2 e^{-a_n}`.
     For a fixed residual, :math:`c_n` is smallest at :math:`v_n = (y_n - f_n)^2`.
-
-    Parameters
-    ----------
-    y : array_like, shape (N,)
-        Targets.
-    f : array_like, shape (N,)
-        Predicted means.
-    log_var : array_like, shape (N,)
-        Predicted log-variances :math:`a_n = \log v_n`.
 
     Returns
     -------
@@ -88,6 +89,7 @@ def _mean_nll(y: FloatArray, f: FloatArray, a: FloatArray) -> float:
         return float(np.mean(0.5 * a + 0.5 * quad) + _HALF_LOG_2PI)
 
 
+@documented(params=_NLL_INPUTS)
 def gaussian_nll_grads(y: ArrayLike, f: ArrayLike, log_var: ArrayLike) -> tuple[FloatArray, FloatArray]:
     r"""Gradients of the mean Gaussian NLL :math:`C` (see :func:`gaussian_nll`).
 
@@ -111,15 +113,6 @@ def gaussian_nll_grads(y: ArrayLike, f: ArrayLike, log_var: ArrayLike) -> tuple[
     variance equals the squared residual. It never exceeds :math:`1/(2N)` but
     has no lower bound: a log-variance that is too large is pushed down
     gently, one that is far too small is pushed up hard.
-
-    Parameters
-    ----------
-    y : array_like, shape (N,)
-        Targets.
-    f : array_like, shape (N,)
-        Predicted means.
-    log_var : array_like, shape (N,)
-        Predicted log-variances :math:`a_n`.
 
     Returns
     -------

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coursekit._validate import FloatArray, as_float_array, check_int, check_positive, check_rng
+from coursekit._validate import FloatArray, as_float_array, check_int, check_matrix_list, check_positive, check_rng
 from coursekit.activations import logistic
 
 __all__ = [
@@ -270,13 +270,7 @@ def _check_stack(X: ArrayLike, weights: Any, activation: Any, func: str) -> tupl
     A = as_float_array(X, "X", func, ndim=2)
     if A.size == 0:
         raise ValueError(f"{func}: argument 'X' must hold at least one sample and one feature, got shape {A.shape}")
-    if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or isinstance(weights, str):
-        raise TypeError(
-            f"{func}: argument 'weights' must be a list of 2-D weight matrices, got {type(weights).__name__}"
-        )
-    if len(weights) == 0:
-        raise ValueError(f"{func}: argument 'weights' must contain at least one weight matrix, got an empty list")
-    Ws = [as_float_array(W, f"weights[{i}]", func, ndim=2) for i, W in enumerate(weights)]
+    Ws = check_matrix_list(weights, func)
     n_prev, source = A.shape[1], f"X has {A.shape[1]} columns"
     for i, W in enumerate(Ws):
         if W.shape[1] == 0:

@@ -22,7 +22,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coursekit._validate import FloatArray, as_float_array
+from coursekit._docs import documented
+from coursekit._validate import FloatArray, as_float_array, check_matrix_list
 
 __all__ = [
     "collapse_linear",
@@ -47,6 +48,10 @@ _WEDGE_W_OUT = np.array([0.5, 0.5])
 _WEDGE_B_OUT = -0.6
 
 
+# The input of the two-input networks (see coursekit._docs).
+_X2 = "X : array_like, shape (n, 2)\n    Inputs, one sample per row."
+
+
 def _step(a: FloatArray) -> FloatArray:
     """Hard threshold: 1.0 where ``a >= 0`` (so step(0) = 1), else 0.0."""
     return (a >= 0).astype(np.float64)
@@ -54,13 +59,7 @@ def _step(a: FloatArray) -> FloatArray:
 
 def _check_weights(weights: object, func: str) -> list[FloatArray]:
     """Return the weight matrices as float64 arrays whose shapes chain, or raise."""
-    if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or isinstance(weights, str):
-        raise TypeError(
-            f"{func}: argument 'weights' must be a list of 2-D arrays [W1, W2, ...], got {type(weights).__name__}"
-        )
-    if len(weights) == 0:
-        raise ValueError(f"{func}: argument 'weights' must hold at least one matrix, got an empty list")
-    mats = [as_float_array(w, f"weights[{i}]", func, ndim=2) for i, w in enumerate(weights)]
+    mats = check_matrix_list(weights, func)
     for i in range(1, len(mats)):
         n_prev = mats[i - 1].shape[1]
         if mats[i].shape[0] != n_prev:
@@ -210,6 +209,9 @@ def least_squares_fit(X: ArrayLike, y: ArrayLike) -> tuple[FloatArray, float]:
     return theta[:d].copy(), float(theta[d])
 
 
+@documented(
+    params=[_X2], returns="ndarray, shape (n,)\n    The output: 0, 1, 1, 0 on the rows (0,0), (0,1), (1,0), (1,1)."
+)
 def xor_relu_network(X: ArrayLike) -> FloatArray:
     r"""The hand-set network with two ReLU units that computes XOR on {0, 1}^2.
 
@@ -220,21 +222,12 @@ def xor_relu_network(X: ArrayLike) -> FloatArray:
        w = \begin{bmatrix} 1 \\ -2 \end{bmatrix},
 
     with no output bias: ``f(x) = max(0, x1 + x2) - 2 max(0, x1 + x2 - 1)``.
-
-    Parameters
-    ----------
-    X : array_like, shape (n, 2)
-        Inputs, one sample per row.
-
-    Returns
-    -------
-    ndarray, shape (n,)
-        The network's output; 0, 1, 1, 0 on the rows (0,0), (0,1), (1,0), (1,1).
     """
     X = _check_inputs(X, 2, "xor_relu_network")
     return np.maximum(X @ _XOR_W + _XOR_B, 0.0) @ _XOR_W_OUT
 
 
+@documented(params=[_X2], returns="ndarray, shape (n,)\n    0.0 or 1.0 per row.")
 def wedge_classifier(X: ArrayLike) -> FloatArray:
     r"""Hard-threshold network that outputs 1 where ``x2 >= |x1|`` and 0 elsewhere.
 
@@ -246,16 +239,6 @@ def wedge_classifier(X: ArrayLike) -> FloatArray:
 
     so ``h1`` tests ``x2 >= x1``, ``h2`` tests ``x2 >= -x1`` and the output is
     their AND. Points on the boundary ``x2 == |x1|`` get 1.
-
-    Parameters
-    ----------
-    X : array_like, shape (n, 2)
-        Inputs, one sample per row.
-
-    Returns
-    -------
-    ndarray, shape (n,)
-        0.0 or 1.0 per row.
     """
     X = _check_inputs(X, 2, "wedge_classifier")
     # Only the sign of the pre-activation matters, and an overflow to +-inf keeps it.

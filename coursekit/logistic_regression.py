@@ -2,7 +2,8 @@ r"""The gradient descent behind notebook 08's :func:`coursekit.subsampling.fit_l
 weighted logistic regression with an optional L2 penalty, full batch, through
 :func:`coursekit.training.run_epochs` (a small model adapter and a weighted-NLL loss), with the
 step size :func:`safe_step_size` that always decreases the loss. :mod:`coursekit.subsampling`
-re-exports :func:`safe_step_size` and :func:`fit_logistic_regression_history`.
+re-exports :func:`safe_step_size`. ``gradient_descent(..., record=True)`` also returns the
+objective before the first step and after every step, for plotting convergence.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from coursekit._validate import (
 from coursekit.activations import logistic_fast
 from coursekit.training import Diverged, run_epochs
 
-__all__ = ["gradient_descent", "fit_logistic_regression_history", "safe_step_size"]
+__all__ = ["gradient_descent", "safe_step_size"]
 
 
 def _check_both_classes(ya: FloatArray, s: FloatArray, func: str) -> None:
@@ -197,30 +198,3 @@ class _WeightedNLL:
     def backward(self) -> FloatArray:
         z, y = self._last
         return self.s / z.shape[0] * (logistic_fast(z) - y)
-
-
-def fit_logistic_regression_history(
-    X: ArrayLike,
-    y: ArrayLike,
-    sample_weight: ArrayLike | None = None,
-    lr: float | None = None,
-    epochs: int = 1000,
-    l2: float = 0.0,
-) -> tuple[FloatArray, float, FloatArray]:
-    r"""Same as :func:`coursekit.subsampling.fit_logistic_regression`, also returning the objective per step.
-
-    Useful for plotting how fast the plain and the importance-weighted fits
-    converge for a given step size.
-
-    Returns
-    -------
-    w : ndarray, shape (d,)
-        Fitted weights.
-    b : float
-        Fitted bias.
-    losses : ndarray, shape (epochs + 1,)
-        The objective :math:`J` before the first step and after every step.
-    """
-    w, b, losses = gradient_descent(X, y, sample_weight, lr, epochs, l2, record=True)
-    assert losses is not None
-    return w, b, losses

@@ -247,8 +247,7 @@ def momentum_step(
     """
     func = "momentum_step"
     w, g, v = check_step_inputs(func, w, dw, v=v)
-    eta = check_positive(lr, "lr", func)
-    gam = check_decay(gamma, "gamma", func)
+    eta, gam = check_positive(lr, "lr", func), check_decay(gamma, "gamma", func)
     v_new = gam * v + eta * g
     return w - v_new, v_new
 
@@ -296,8 +295,7 @@ def momentum_step_ema(
     """
     func = "momentum_step_ema"
     w, g, m = check_step_inputs(func, w, dw, m=m)
-    eta = check_positive(lr, "lr", func)
-    gam = check_decay(gamma, "gamma", func)
+    eta, gam = check_positive(lr, "lr", func), check_decay(gamma, "gamma", func)
     m_new = gam * m + (1.0 - gam) * g
     return w - eta * m_new, m_new
 
@@ -341,8 +339,7 @@ def adadelta_step(
     func = "adadelta_step"
     w, g, G = check_step_inputs(func, w, dw, G=G)
     check_squares_average(G, "G", func)
-    eta = check_positive(lr, "lr", func)
-    gam = check_decay(gamma, "gamma", func)
+    eta, gam = check_positive(lr, "lr", func), check_decay(gamma, "gamma", func)
     e = check_positive(eps, "eps", func)
     G_new = gam * G + (1.0 - gam) * g**2
     return w - eta * g / np.sqrt(G_new + e), G_new

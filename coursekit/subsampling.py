@@ -68,14 +68,13 @@ from coursekit.calibration import (
     reliability_curve,
 )
 from coursekit.datasets import make_rare_events
-from coursekit.logistic_regression import fit_logistic_regression_history, gradient_descent, safe_step_size
+from coursekit.logistic_regression import gradient_descent, safe_step_size
 
 __all__ = [
     "subsample_negatives",
     "bias_correction",
     "importance_weights",
     "fit_logistic_regression",
-    "fit_logistic_regression_history",
     "safe_step_size",
     "predict_proba",
     "log_loss",

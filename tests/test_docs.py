@@ -71,3 +71,18 @@ def test_every_parameters_section_is_complete(module):
             continue
         for parameter in inspect.signature(func).parameters:
             assert f"\n{parameter} : " in doc or f", {parameter} : " in doc, f"{name}: {parameter} undocumented"
+
+
+def test_shared_sections_go_before_the_docstrings_own():
+    @documented(params=[Z])
+    def f(z):
+        """Summary.
+
+        Returns
+        -------
+        float
+        """
+
+    assert f.__doc__ == (
+        "Summary.\n\nParameters\n----------\nz : array_like, any shape\n    Pre-activations.\n\nReturns\n-------\nfloat"
+    )

@@ -299,7 +299,7 @@ def test_wedge_classifier_known_points_and_huge_values():
 @pytest.mark.parametrize(
     ("call", "exc", "match"),
     [
-        (lambda: collapse_linear([]), ValueError, r"collapse_linear: argument 'weights' must hold at least one"),
+        (lambda: collapse_linear([]), ValueError, r"collapse_linear: argument 'weights' must contain at least one"),
         (lambda: collapse_linear(np.eye(2)), TypeError, r"collapse_linear: argument 'weights' must be a list"),
         (lambda: collapse_linear([np.ones(3)]), ValueError, r"collapse_linear: argument 'weights\[0\]' must have 2"),
         (

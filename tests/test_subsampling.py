@@ -8,11 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import expit, logit, rel_entr, xlogy
 
+from coursekit.logistic_regression import gradient_descent
 from coursekit.subsampling import (
     bias_correction,
     excess_log_loss,
     fit_logistic_regression,
-    fit_logistic_regression_history,
     importance_weights,
     log_loss,
     make_rare_events,
@@ -214,7 +214,7 @@ def test_default_step_never_increases_the_loss() -> None:
     X = rng.standard_normal((500, 2)) * [1.0, 5.0]
     y = (rng.random(500) < 0.2).astype(float)
     s = importance_weights(y, 0.01)  # large weights: the automatic step must shrink
-    _, _, losses = fit_logistic_regression_history(X, y, sample_weight=s, epochs=300)
+    _, _, losses = gradient_descent(X, y, s, None, 300, 0.0, record=True)
     assert losses.shape == (301,)
     assert np.all(np.diff(losses) <= 1e-12)
 
@@ -224,7 +224,7 @@ def test_history_loss_matches_scipy_formula() -> None:
     X = rng.standard_normal((100, 2))
     y = (rng.random(100) < 0.4).astype(float)
     s = rng.uniform(0.5, 2.0, 100)
-    w, b, losses = fit_logistic_regression_history(X, y, s, lr=0.5, epochs=5, l2=0.1)
+    w, b, losses = gradient_descent(X, y, s, 0.5, 5, 0.1, record=True)
     p = expit(X @ w + b)
     expected = -np.sum(s * (xlogy(y, p) + xlogy(1 - y, 1 - p))) / 100 + 0.1 * w @ w
     assert losses[-1] == pytest.approx(expected, rel=1e-10)
