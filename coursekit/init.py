@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from coursekit._docs import documented
 from coursekit._validate import FloatArray, as_float_array, check_int, check_matrix_list, check_positive, check_rng
 from coursekit.activations import logistic
 
@@ -129,13 +130,26 @@ def normal_init(shape: int | Sequence[int], std: float, rng: np.random.Generator
     return rng.normal(0.0, sigma, size=dims)
 
 
-def _normal(fan_in: Any, fan_out: Any, rng: Any, func: str, variance: Callable[[int, int], float]) -> FloatArray:
+# The arguments and the result every fan-based initialiser shares (see coursekit._docs).
+_FANS = "fan_in, fan_out : int\n    Number of inputs :math:`m` and outputs of the layer (both >= 1)."
+_RNG = "rng : numpy.random.Generator\n    Source of randomness."
+_LAYER_WEIGHTS = "W : ndarray, shape (fan_in, fan_out)"
+
+
+def _fans(fan_in: Any, fan_out: Any, rng: Any, func: str) -> tuple[int, int]:
+    """Check the arguments of a fan-based initialiser; return (fan_in, fan_out)."""
     n_in = check_int(fan_in, "fan_in", func, positive=True)
     n_out = check_int(fan_out, "fan_out", func, positive=True)
     check_rng(rng, func)
+    return n_in, n_out
+
+
+def _normal(fan_in: Any, fan_out: Any, rng: Any, func: str, variance: Callable[[int, int], float]) -> FloatArray:
+    n_in, n_out = _fans(fan_in, fan_out, rng, func)
     return rng.normal(0.0, math.sqrt(variance(n_in, n_out)), size=(n_in, n_out))
 
 
+@documented(params=[_FANS, _RNG], returns=_LAYER_WEIGHTS)
 def lecun_normal(fan_in: int, fan_out: int, rng: np.random.Generator) -> FloatArray:
     r"""LeCun initialisation, the notes' choice: :math:`W_{ij} \sim N(0,\ 1/m)`, :math:`m` = fan_in.
 
@@ -147,20 +161,12 @@ def lecun_normal(fan_in: int, fan_out: int, rng: np.random.Generator) -> FloatAr
     i.e. standard deviation :math:`1/\sqrt{m}`. A standard deviation of :math:`1/m` would
     give :math:`\operatorname{Var}[z] = 1/m`, shrinking the signal in every wide layer.
 
-    Parameters
-    ----------
-    fan_in, fan_out : int
-        Number of inputs :math:`m` and outputs of the layer (both >= 1).
-    rng : numpy.random.Generator
-        The draw is ``rng.normal(0.0, sqrt(1/fan_in), size=(fan_in, fan_out))``.
-
-    Returns
-    -------
-    W : ndarray, shape (fan_in, fan_out)
+    The draw is ``rng.normal(0.0, sqrt(1/fan_in), size=(fan_in, fan_out))``.
     """
     return _normal(fan_in, fan_out, rng, "lecun_normal", lambda i, o: 1.0 / i)
 
 
+@documented(params=[_FANS, _RNG], returns=_LAYER_WEIGHTS)
 def glorot_normal(fan_in: int, fan_out: int, rng: np.random.Generator) -> FloatArray:
     r"""Glorot (Xavier) normal: :math:`W_{ij} \sim N(0,\ 2/(n_\text{in} + n_\text{out}))`.
 
@@ -168,20 +174,12 @@ def glorot_normal(fan_in: int, fan_out: int, rng: np.random.Generator) -> FloatA
     backward pass when it is :math:`1/\text{fan\_out}`; Glorot and Bengio (2010) take the
     harmonic mean of the two. Standard deviation :math:`\sqrt{2/(\text{fan\_in}+\text{fan\_out})}`.
 
-    Parameters
-    ----------
-    fan_in, fan_out : int
-        Number of inputs and outputs of the layer (both >= 1).
-    rng : numpy.random.Generator
-        The draw is ``rng.normal(0.0, sqrt(2/(fan_in+fan_out)), size=(fan_in, fan_out))``.
-
-    Returns
-    -------
-    W : ndarray, shape (fan_in, fan_out)
+    The draw is ``rng.normal(0.0, sqrt(2/(fan_in+fan_out)), size=(fan_in, fan_out))``.
     """
     return _normal(fan_in, fan_out, rng, "glorot_normal", lambda i, o: 2.0 / (i + o))
 
 
+@documented(params=[_FANS, _RNG], returns=_LAYER_WEIGHTS)
 def glorot_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> FloatArray:
     r"""Glorot (Xavier) uniform: :math:`W_{ij} \sim U(-l, l)`, :math:`l=\sqrt{6/(n_\text{in}+n_\text{out})}`.
 
@@ -189,26 +187,14 @@ def glorot_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> Float
     :math:`[-l, l]` has variance :math:`l^2/3 = 2/(n_\text{in}+n_\text{out})`, the same as
     :func:`glorot_normal`, but no weight can lie far out in a tail.
 
-    Parameters
-    ----------
-    fan_in, fan_out : int
-        Number of inputs and outputs of the layer (both >= 1).
-    rng : numpy.random.Generator
-        The draw is ``rng.uniform(-l, l, size=(fan_in, fan_out))``.
-
-    Returns
-    -------
-    W : ndarray, shape (fan_in, fan_out)
-        Every entry lies in :math:`[-l, l)`.
+    The draw is ``rng.uniform(-l, l, size=(fan_in, fan_out))``, so every entry lies in :math:`[-l, l)`.
     """
-    func = "glorot_uniform"
-    n_in = check_int(fan_in, "fan_in", func, positive=True)
-    n_out = check_int(fan_out, "fan_out", func, positive=True)
-    check_rng(rng, func)
+    n_in, n_out = _fans(fan_in, fan_out, rng, "glorot_uniform")
     limit = math.sqrt(6.0 / (n_in + n_out))
     return rng.uniform(-limit, limit, size=(n_in, n_out))
 
 
+@documented(params=[_FANS, _RNG], returns=_LAYER_WEIGHTS)
 def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator) -> FloatArray:
     r"""He (Kaiming) normal: :math:`W_{ij} \sim N(0,\ 2/\text{fan\_in})`, for ReLU layers.
 
@@ -216,16 +202,7 @@ def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator) -> FloatArray
     moment passed on; doubling LeCun's variance makes up for it (He et al., 2015).
     Standard deviation :math:`\sqrt{2/\text{fan\_in}}`.
 
-    Parameters
-    ----------
-    fan_in, fan_out : int
-        Number of inputs and outputs of the layer (both >= 1).
-    rng : numpy.random.Generator
-        The draw is ``rng.normal(0.0, sqrt(2/fan_in), size=(fan_in, fan_out))``.
-
-    Returns
-    -------
-    W : ndarray, shape (fan_in, fan_out)
+    The draw is ``rng.normal(0.0, sqrt(2/fan_in), size=(fan_in, fan_out))``.
     """
     return _normal(fan_in, fan_out, rng, "he_normal", lambda i, o: 2.0 / i)
 

@@ -142,24 +142,27 @@ def hinge_loss(z: ArrayLike, labels: ArrayLike) -> tuple[float, FloatArray]:
         :math:`\partial L / \partial z`.
     """
     func = "hinge_loss"
-    zz = _one_output(as_float_array(z, "z", func, ndim=(1, 2)), "z", func)
-    y = as_float_array(labels, "labels", func, ndim=(1, 2))
-    check_same_shape(zz, y, "z", "labels", func)
+    zz, y, n = _scores_and_labels(z, "z", labels, func)
     if not np.all((y == 1.0) | (y == -1.0)):
         raise ValueError(f"{func}: argument 'labels' must contain only -1 and +1 (not 0 and 1)")
-    n = _batch_size(zz, "z", func)
     margin = y * zz
     active = margin < 1.0
     loss = float(np.sum(np.where(active, 1.0 - margin, 0.0)) / n)
     return loss, np.where(active, -y / n, 0.0)
 
 
-def _one_output(z: FloatArray, name: str, func: str) -> FloatArray:
+def _scores_and_labels(
+    scores: ArrayLike, name: str, labels: ArrayLike, func: str
+) -> tuple[FloatArray, FloatArray, int]:
+    """A one-output loss's scores, of shape (N,) or (N, 1), and labels of that shape; with N."""
+    z = as_float_array(scores, name, func, ndim=(1, 2))
     if z.ndim == 2 and z.shape[1] != 1:
         raise ValueError(
             f"{func}: argument '{name}' must have shape (N,) or (N, 1) (one score per sample), got shape {z.shape}"
         )
-    return z
+    y = as_float_array(labels, "labels", func, ndim=(1, 2))
+    check_same_shape(z, y, name, "labels", func)
+    return z, y, _batch_size(z, name, func)
 
 
 def sigmoid_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, FloatArray]:
@@ -198,12 +201,9 @@ def sigmoid_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> tuple[float, 
         :math:`\partial L / \partial z`.
     """
     func = "sigmoid_cross_entropy"
-    z = _one_output(as_float_array(logits, "logits", func, ndim=(1, 2)), "logits", func)
-    y = as_float_array(labels, "labels", func, ndim=(1, 2))
-    check_same_shape(z, y, "logits", "labels", func)
+    z, y, n = _scores_and_labels(logits, "logits", labels, func)
     if not np.all((y >= 0.0) & (y <= 1.0)):
         raise ValueError(f"{func}: argument 'labels' must lie in [0, 1] (use 0/1 labels, not -1/+1)")
-    n = _batch_size(z, "logits", func)
     loss = float(np.sum((1.0 - y) * np.logaddexp(0.0, z) + y * np.logaddexp(0.0, -z)) / n)
     return loss, (logistic(z) - y) / n
 

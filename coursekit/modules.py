@@ -93,6 +93,15 @@ def _check_grad_shape(dv: FloatArray, shape: tuple[int, ...], owner: str, arg: s
         )
 
 
+def _elementwise_backward(dv: ArrayLike, cached: FloatArray | None, owner: str) -> tuple[FloatArray, FloatArray]:
+    """An elementwise module's ``backward`` inputs, checked: (``dv`` as an array, what its forward cached)."""
+    if cached is None:
+        raise no_forward_yet(owner)
+    g = as_float_array(dv, "dv", f"{owner}.backward")
+    _check_grad_shape(g, cached.shape, owner)
+    return g, cached
+
+
 class Module:
     """Base class: a differentiable block with ``forward`` and ``backward``.
 
@@ -298,11 +307,8 @@ class ReLU(Module):
 
     def backward(self, dv: ArrayLike) -> FloatArray:
         """Return ``dv * (u > 0)`` for the ``u`` of the last forward."""
-        if self._mask is None:
-            raise no_forward_yet("ReLU")
-        g = as_float_array(dv, "dv", "ReLU.backward")
-        _check_grad_shape(g, self._mask.shape, "ReLU")
-        return g * self._mask
+        g, mask = _elementwise_backward(dv, self._mask, "ReLU")
+        return g * mask
 
 
 class Tanh(Module):
@@ -321,11 +327,8 @@ class Tanh(Module):
 
     def backward(self, dv: ArrayLike) -> FloatArray:
         """Return ``dv * (1 - v**2)`` for the output ``v`` of the last forward."""
-        if self._v is None:
-            raise no_forward_yet("Tanh")
-        g = as_float_array(dv, "dv", "Tanh.backward")
-        _check_grad_shape(g, self._v.shape, "Tanh")
-        return g * (1.0 - self._v * self._v)
+        g, v = _elementwise_backward(dv, self._v, "Tanh")
+        return g * (1.0 - v * v)
 
 
 class Sigmoid(Module):
@@ -346,11 +349,8 @@ class Sigmoid(Module):
 
     def backward(self, dv: ArrayLike) -> FloatArray:
         """Return ``dv * v * (1 - v)`` for the output ``v`` of the last forward."""
-        if self._v is None:
-            raise no_forward_yet("Sigmoid")
-        g = as_float_array(dv, "dv", "Sigmoid.backward")
-        _check_grad_shape(g, self._v.shape, "Sigmoid")
-        return g * self._v * (1.0 - self._v)
+        g, v = _elementwise_backward(dv, self._v, "Sigmoid")
+        return g * v * (1.0 - v)
 
 
 class Sequential(Module):

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
@@ -181,24 +182,22 @@ def _adadelta(
     return w_new, G_new
 
 
+_ADAM_SIGNATURE = inspect.signature(adam_step)
+
+
 def _adam(
-    w: FloatArray,
-    dw: FloatArray,
-    m: FloatArray,
-    v: FloatArray,
-    t: int,
-    lr: float = 1e-3,
-    beta1: float = 0.9,
-    beta2: float = 0.999,
-    eps: float = 1e-8,
-    *,
+    *arguments: Any,
     power: int = 0,
     correct: bool = True,
     sign: float = 1.0,
     store_hat: bool = False,
     in_place: bool = False,
+    **named: Any,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Adam with one of its classic mistakes switched on (the keywords after ``*``)."""
+    """Adam with one of its classic mistakes switched on, called as ``adam_step`` (with its defaults)."""
+    bound = _ADAM_SIGNATURE.bind(*arguments, **named)
+    bound.apply_defaults()
+    w, dw, m, v, t, lr, beta1, beta2, eps = bound.arguments.values()
     m_new = beta1 * m + (1 - beta1) * dw
     v_new = beta2 * v + (1 - beta2) * dw**2
     m_hat = m_new / (1 - beta1 ** (t + power)) if correct else m_new
