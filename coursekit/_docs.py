@@ -74,6 +74,8 @@ def documented(*, params: Sequence[str] = (), returns: str | Sequence[str] = ())
         name = getattr(func, "__qualname__", repr(func))
         documented_names = [n for entry in params for n in _names(entry)]
         signature = [p for p in inspect.signature(func).parameters if p not in ("self", "cls")]
+        if any("\\n" in entry for entry in [*params, *entries]):
+            raise ValueError(f"{name}: a shared entry holds a backslash and n, not a newline (a raw string?)")
         if documented_names != signature:
             raise ValueError(f"{name}: the shared docs describe {documented_names}, the signature has {signature}")
         doc = inspect.cleandoc(func.__doc__ or "")

@@ -27,6 +27,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from coursekit._docs import documented
 from coursekit._validate import (
     FloatArray,
     as_float_array,
@@ -187,29 +188,32 @@ def minibatch_indices(n: int, k: int, rng: np.random.Generator) -> list[np.ndarr
 
 # ----------------------------------------------------------------------------- update rules
 
+# The arguments every update rule shares (see coursekit._docs).
+_W = "w : array_like, any shape\n    Current weights :math:`W_{t-1}`."
+_DW = "dw : array_like, shape of ``w``\n    Gradient :math:`g_t` of the loss at ``w``."
+_LR = "lr : float\n    Step size :math:`\\eta > 0`."
+_GAMMA = "gamma : float\n    Decay :math:`\\gamma \\in [0, 1)`."
 
+
+@documented(params=[_W, _DW, _LR], returns="w_new : ndarray, shape of ``w``")
 def sgd_step(w: ArrayLike, dw: ArrayLike, lr: float) -> FloatArray:
-    r"""One step of gradient descent: :math:`W \leftarrow W - \eta\, g`.
-
-    Parameters
-    ----------
-    w : array_like, any shape
-        Current weights.
-    dw : array_like, shape of ``w``
-        Gradient :math:`g` of the loss at ``w``.
-    lr : float
-        Step size :math:`\eta > 0`.
-
-    Returns
-    -------
-    w_new : ndarray, shape of ``w``
-    """
+    r"""One step of gradient descent: :math:`W \leftarrow W - \eta\, g`."""
     func = "sgd_step"
     w, g = check_step_inputs(func, w, dw)
     eta = check_positive(lr, "lr", func)
     return w - eta * g
 
 
+@documented(
+    params=[
+        _W,
+        _DW,
+        "v : array_like, shape of ``w``\n    Velocity :math:`V_{t-1}` (zeros before the first step).",
+        _LR,
+        "gamma : float\n    Momentum :math:`\\gamma \\in [0, 1)`; 0 is plain gradient descent.",
+    ],
+    returns="w_new, v_new : ndarray, shape of ``w``\n    :math:`W_t` and :math:`V_t`.",
+)
 def momentum_step(
     w: ArrayLike, dw: ArrayLike, v: ArrayLike, lr: float, gamma: float = 0.9
 ) -> tuple[FloatArray, FloatArray]:
@@ -227,23 +231,6 @@ def momentum_step(
     (:func:`momentum_step_ema`); the two give identical paths when
     :math:`\eta' = \eta/(1-\gamma)`.
 
-    Parameters
-    ----------
-    w : array_like, any shape
-        Current weights :math:`W_{t-1}`.
-    dw : array_like, shape of ``w``
-        Gradient :math:`g_t` of the loss at ``w``.
-    v : array_like, shape of ``w``
-        Velocity :math:`V_{t-1}` (zeros before the first step).
-    lr : float
-        Step size :math:`\eta > 0`.
-    gamma : float
-        Momentum :math:`\gamma \in [0, 1)`; 0 is plain gradient descent.
-
-    Returns
-    -------
-    w_new, v_new : ndarray, shape of ``w``
-        :math:`W_t` and :math:`V_t`.
     """
     func = "momentum_step"
     w, g, v = check_step_inputs(func, w, dw, v=v)
@@ -252,6 +239,16 @@ def momentum_step(
     return w - v_new, v_new
 
 
+@documented(
+    params=[
+        _W,
+        _DW,
+        "m : array_like, shape of ``w``\n    Moving average :math:`M_{t-1}` (zeros before the first step).",
+        "lr : float\n    Step size :math:`\\eta' > 0`.",
+        _GAMMA,
+    ],
+    returns="w_new, m_new : ndarray, shape of ``w``\n    :math:`W_t` and :math:`M_t`.",
+)
 def momentum_step_ema(
     w: ArrayLike, dw: ArrayLike, m: ArrayLike, lr: float, gamma: float = 0.9
 ) -> tuple[FloatArray, FloatArray]:
@@ -275,23 +272,6 @@ def momentum_step_ema(
     the size of a step comparable to plain SGD with step size :math:`\eta'` once the
     average has warmed up.
 
-    Parameters
-    ----------
-    w : array_like, any shape
-        Current weights :math:`W_{t-1}`.
-    dw : array_like, shape of ``w``
-        Gradient :math:`g_t` at ``w``.
-    m : array_like, shape of ``w``
-        Moving average :math:`M_{t-1}` (zeros before the first step).
-    lr : float
-        Step size :math:`\eta' > 0`.
-    gamma : float
-        Decay :math:`\gamma \in [0, 1)`.
-
-    Returns
-    -------
-    w_new, m_new : ndarray, shape of ``w``
-        :math:`W_t` and :math:`M_t`.
     """
     func = "momentum_step_ema"
     w, g, m = check_step_inputs(func, w, dw, m=m)
@@ -300,6 +280,18 @@ def momentum_step_ema(
     return w - eta * m_new, m_new
 
 
+@documented(
+    params=[
+        _W,
+        _DW,
+        "G : array_like, shape of ``w``\n    Running average :math:`G_{t-1} \\ge 0` of squared\n"
+        "    gradients (zeros before the first step).",
+        _LR,
+        _GAMMA,
+        "eps : float\n    :math:`\\varepsilon > 0`, keeps the division finite where :math:`G = 0`.",
+    ],
+    returns="w_new, G_new : ndarray, shape of ``w``\n    :math:`W_t` and :math:`G_t`.",
+)
 def adadelta_step(
     w: ArrayLike, dw: ArrayLike, G: ArrayLike, lr: float, gamma: float = 0.9, eps: float = 1e-8
 ) -> tuple[FloatArray, FloatArray]:
@@ -316,25 +308,6 @@ def adadelta_step(
     original adadelta also keeps an average of the squared *updates* and has no
     :math:`\eta`.)
 
-    Parameters
-    ----------
-    w : array_like, any shape
-        Current weights :math:`W_{t-1}`.
-    dw : array_like, shape of ``w``
-        Gradient :math:`g_t` at ``w``.
-    G : array_like, shape of ``w``
-        Running average :math:`G_{t-1} \ge 0` of squared gradients (zeros before the first step).
-    lr : float
-        Step size :math:`\eta > 0`.
-    gamma : float
-        Decay :math:`\gamma \in [0, 1)`.
-    eps : float
-        :math:`\varepsilon > 0`, keeps the division finite where :math:`G = 0`.
-
-    Returns
-    -------
-    w_new, G_new : ndarray, shape of ``w``
-        :math:`W_t` and :math:`G_t`.
     """
     func = "adadelta_step"
     w, g, G = check_step_inputs(func, w, dw, G=G)
@@ -345,6 +318,19 @@ def adadelta_step(
     return w - eta * g / np.sqrt(G_new + e), G_new
 
 
+@documented(
+    params=[
+        _W,
+        _DW,
+        "m, v : array_like, shape of ``w``\n    Moving averages :math:`m_{t-1}` and :math:`v_{t-1} \\ge 0`\n"
+        "    (uncorrected; zeros before the first step).",
+        "t : int\n    1-based index of this update (the first call uses ``t=1``).",
+        _LR,
+        "beta1, beta2 : float\n    Decays in [0, 1) of the two averages.",
+        "eps : float\n    :math:`\\varepsilon > 0`.",
+    ],
+    returns="w_new, m_new, v_new : ndarray, shape of ``w``\n    :math:`W_t`, :math:`m_t`, :math:`v_t` (uncorrected).",
+)
 def adam_step(
     w: ArrayLike,
     dw: ArrayLike,
@@ -380,28 +366,6 @@ def adam_step(
     and Ba; the notes put it inside, :math:`\sqrt{\hat v_t + \varepsilon}`. The two differ
     only for tiny gradients, :math:`|g| \lesssim \sqrt{\varepsilon}` (1e-4 for the default).
 
-    Parameters
-    ----------
-    w : array_like, any shape
-        Current weights :math:`W_{t-1}`.
-    dw : array_like, shape of ``w``
-        Gradient :math:`g_t` at ``w``.
-    m, v : array_like, shape of ``w``
-        Uncorrected moving averages :math:`m_{t-1}` and :math:`v_{t-1} \ge 0` (zeros before
-        the first step).
-    t : int
-        1-based index of this update (the first call uses ``t=1``).
-    lr : float
-        Step size :math:`\eta > 0`.
-    beta1, beta2 : float
-        Decays in [0, 1) of the two averages.
-    eps : float
-        :math:`\varepsilon > 0`.
-
-    Returns
-    -------
-    w_new, m_new, v_new : ndarray, shape of ``w``
-        :math:`W_t`, :math:`m_t`, :math:`v_t` (uncorrected).
     """
     func = "adam_step"
     w, g, m, v = check_step_inputs(func, w, dw, m=m, v=v)
