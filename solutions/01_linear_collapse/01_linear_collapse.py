@@ -173,7 +173,8 @@ assert_close(call(collapse_linear, [_single], what="collapse_linear([W])"), _sin
 #
 # Now run the stack the way a network does, one layer at a time and without any activation:
 # $A_0 = X$, $A_l = A_{l-1} W_l$, output $A_L$. `X` has shape `(n, n_0)`, one sample per row.
-# (Do not call `collapse_linear` here: the point is to compare the two afterwards.)
+# Multiply from the left, `X` first, and never form the product of the weight matrices: a network runs
+# this way, and section 1b shows that the order is not a detail. (So do not call `collapse_linear` here.)
 
 # %% nbgrader={"grade": false, "grade_id": "linear_network", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def linear_network(X, weights):
@@ -277,6 +278,57 @@ print("3 affine layers == 1 affine layer (to 1e-12):", np.allclose(A, X_demo @ W
 # the smallest width in the stack, so $5 \to 1 \to 5$ can only produce rank-1 maps, while one $5 \to 5$ layer can
 # be any $5 \times 5$ matrix. Grading: 1 point for the induction with biases and the formulas, 1 for the
 # rank/bottleneck remark.
+
+# %% [markdown]
+# ## 1b. The same function at a different price
+#
+# `linear_network` and `X @ collapse_linear(weights)` return the same numbers, but they do different work.
+# Multiplying an $(n \times a)$ matrix by an $(a \times b)$ one takes $n\,a\,b$ multiply-adds, so running
+# the layers one by one costs $n \sum_l n_{l-1} n_l$ per batch of $n$ samples, while the collapsed layer
+# costs $n\, n_0 n_L$ (plus forming $W$ once). Which is cheaper depends on the widths, and the widths also
+# limit what the stack can represent.
+#
+# Take a stack $784 \to 32 \to 784$, the shape of a linear *autoencoder* that squeezes a $28 \times 28$
+# image through 32 numbers and back.
+#
+# **Question (2 points). Predict before you run the next cell.** (a) How many multiply-adds per sample do
+# `linear_network` and the collapsed layer each need, and how many weights does each store? (b) What is the
+# rank of the collapsed $784 \times 784$ matrix? (c) From (a) and (b): when is it worth keeping a stack of
+# linear layers instead of its collapse, although it computes nothing a single layer could not? Then run the
+# cell and compare with your prediction.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "q_bottleneck_cost", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# *Model answer.* (a) Layer by layer: $784 \cdot 32 + 32 \cdot 784 = 50{,}176$ multiply-adds per sample and as
+# many weights; the collapsed layer: $784 \cdot 784 = 614{,}656$ of each, about 12 times more. (b) The rank is
+# at most the narrowest width, 32 (every output is a combination of the 32 middle values; with random
+# weights it is exactly 32), so the $784 \times 784$ matrix is far from a general one. (c) Keep the factored
+# stack when a middle width $k$ is small, $k (n_0 + n_L) < n_0 n_L$: it is cheaper to store and to run, and
+# the rank limit is often what one wants (compression: a linear autoencoder trained on squared error finds
+# the same subspace as PCA, Baldi and Hornik 1989; or a low-rank update of a large layer, as in LoRA).
+# Collapse only when every width is large, where the single matrix is the cheaper form. Grading: 1 point for
+# the two counts (or the formulas with the right totals) and rank 32; 1 point for (c), the condition on the
+# width or its reasons.
+
+# %%
+def multiply_adds(widths):
+    """Multiply-adds per sample of running the layers one by one, and of the collapsed single layer."""
+    layer_by_layer = sum(a * b for a, b in zip(widths[:-1], widths[1:]))
+    return layer_by_layer, widths[0] * widths[-1]
+
+
+widths = [784, 32, 784]
+stack_rng = np.random.default_rng(7)  # its own generator: the later cells' draws stay as they were
+stack = [stack_rng.standard_normal((a, b)) for a, b in zip(widths[:-1], widths[1:])]
+W_total = collapse_linear(stack)
+singular_values = np.linalg.svd(W_total, compute_uv=False)
+# count the singular values that are not rounding noise (the gap is about 13 orders of magnitude)
+rank = int(np.sum(singular_values > 1e-8 * singular_values[0]))
+by_layers, collapsed = multiply_adds(widths)
+print(f"widths {widths}: layer by layer {by_layers:,} multiply-adds per sample, collapsed {collapsed:,}")
+print(f"rank of the collapsed {W_total.shape[0]} x {W_total.shape[1]} matrix: {rank}")
+for middle in (32, 392, 784):
+    by_layers, collapsed = multiply_adds([784, middle, 784])
+    print(f"784 -> {middle:3d} -> 784: the stack costs {by_layers / collapsed:.2f} times the collapsed layer")
 
 # %% [markdown]
 # ## 2. A nonlinearity stops the collapse
