@@ -138,10 +138,14 @@ def logistic_fast(z: FloatArray) -> FloatArray:
 def tanh(z: ArrayLike) -> FloatArray:
     r"""Hyperbolic tangent, elementwise: :math:`\tanh(z) = (e^{z} - e^{-z}) / (e^{z} + e^{-z})`.
 
-    Equivalently :math:`\tanh(z) = 2\sigma(2z) - 1`. Values lie in (-1, 1).
+    Equivalently :math:`\tanh(z) = 2\sigma(2z) - 1`. Values lie in (-1, 1). Computed as
+    :math:`\operatorname{sign}(z)\,(1 - e)/(1 + e)` with :math:`e = e^{-2|z|}` and :math:`1 - e` as
+    ``-expm1(-2|z|)``: no overflow for large :math:`|z|`, and full relative precision near 0, where
+    the identity with the sigmoid (or :math:`1 - e` written as a subtraction) cancels.
     """
     z = as_float_array(z, "z", "tanh")
-    return _out(np.tanh(z))
+    a = -2.0 * np.abs(z)  # <= 0: exp(a) cannot overflow, and expm1(a) does not cancel near 0
+    return _out(np.sign(z) * -np.expm1(a) / (1.0 + np.exp(a)))
 
 
 @documented(params=[_Z, _ALPHA_LEAKY], returns=_SAME)

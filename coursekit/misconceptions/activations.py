@@ -7,13 +7,15 @@ variants are written with the same unstable formula, so they produce the same in
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from coursekit import activations as ref
 from coursekit.activations import SELU_ALPHA, SELU_LAMBDA, naive_sigmoid, naive_softmax
-from coursekit.diagnosis import ExerciseDiagnosis, Misconception, args
+from coursekit.diagnosis import ExerciseDiagnosis, Misconception, Probe, args
 
 Z = np.array([-3.0, -0.5, 0.0, 0.5, 3.0])
 """Moderate inputs on both sides of zero, with zero itself (the kink of ReLU and its relatives)."""
@@ -30,10 +32,25 @@ def _f(z: Any) -> np.ndarray:
     return np.asarray(z, dtype=float)
 
 
-def _elementwise(reference: Any, *misconceptions: Misconception, **kw: Any) -> ExerciseDiagnosis:
-    """An elementwise function probed on :data:`Z` and :data:`Z_GRID` (with the keyword arguments ``kw``)."""
-    probes = [args(z.copy(), **kw) for z in (Z, Z_GRID, BIG_NEGATIVE, BIG_POSITIVE)]
+def _elementwise(
+    reference: Any, *misconceptions: Misconception, extra: Sequence[Probe] = (), **kw: Any
+) -> ExerciseDiagnosis:
+    """An elementwise function probed on :data:`Z`, :data:`Z_GRID` and the big inputs (with the keyword
+    arguments ``kw``), and on the ``extra`` probes."""
+    probes = [*(args(z.copy(), **kw) for z in (Z, Z_GRID, BIG_NEGATIVE, BIG_POSITIVE)), *extra]
     return ExerciseDiagnosis(reference=reference, probes=probes, misconceptions=list(misconceptions))
+
+
+TINY = np.array([1e-10, -3e-8, 2e-5])
+"""Inputs where tanh(z) is about z, so that a cancelling formula loses most of its digits."""
+
+
+def _loses_precision_near_zero(func: Any) -> bool:
+    """Whether ``func`` (a tanh) is off by more than 1e-9 relative on :data:`TINY`: a rounded feature,
+    since a cancelling formula's digits depend on how it is written (it keeps about six of them)."""
+    out = np.asarray(func(TINY.copy()), dtype=float)
+    exact = np.array([math.tanh(x) for x in TINY])
+    return bool(np.max(np.abs(out - exact) / np.abs(exact)) > 1e-9)
 
 
 def _stable_sigmoid(z: Any) -> np.ndarray:
@@ -136,8 +153,7 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         Misconception(
             "naive",
             "exponential formula overflows",
-            "(e^z - e^-z) / (e^z + e^-z) overflows for |z| > 710: use "
-            "np.tanh, or 2 sigma(2z) - 1 with a stable sigmoid.",
+            "(e^z - e^-z) / (e^z + e^-z) overflows for |z| > 710: exponentiate only -2|z|, which is never positive.",
             _tanh_naive,
         ),
         Misconception(
@@ -146,6 +162,14 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
             "tanh(z) is 2 sigma(2z) - 1: the factor 2 inside the sigmoid is missing.",
             lambda z: 2 * _stable_sigmoid(z) - 1,
         ),
+        Misconception(
+            "cancels",
+            "tanh cancels near 0",
+            "near z = 0 your tanh keeps only about six correct digits: 1 - e (or 2 sigma(2z) - 1) subtracts two "
+            "nearly equal numbers. Compute 1 - e^(-2|z|) as -np.expm1(-2|z|).",
+            lambda z: 2 * _stable_sigmoid(2 * _f(z)) - 1,
+        ),
+        extra=[_loses_precision_near_zero],
     ),
     "leaky_relu": _elementwise(
         ref.leaky_relu,

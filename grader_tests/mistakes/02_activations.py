@@ -118,6 +118,27 @@ MISTAKES: dict[str, list[tuple[str, ...]]] = {
 ''',
             "no_factor_two",
         ),
+        (
+            "2 sigma(2z) - 1 with a stable sigmoid: no overflow, but it cancels near 0",
+            '''def tanh(z):
+    """The identity with the stable sigmoid."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(2 * z))
+    s = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return 2.0 * s - 1.0
+''',
+            "cancels",
+        ),
+        (
+            "sign(z) (1 - e) / (1 + e) with 1 - e written as a subtraction",
+            '''def tanh(z):
+    """Stable against overflow, not against cancellation."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-2.0 * np.abs(z))
+    return np.sign(z) * (1.0 - e) / (1.0 + e)
+''',
+            "cancels",
+        ),
     ],
     "leaky_relu": [
         (
@@ -429,15 +450,23 @@ ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
         ),
     ],
     "tanh": [
+        ("numpy's own (the text asks for exponentials, but it is right)", "def tanh(z):\n    return np.tanh(z)\n"),
         (
-            "2 sigma(2z) - 1 with a stable sigmoid",
+            "expm1 in both numerator and denominator: (1 - e) / (1 + e) = -expm1(a) / (2 + expm1(a))",
             """def tanh(z):
     z = np.asarray(z, dtype=float)
-    e = np.exp(-np.abs(2 * z))
-    s = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    return 2.0 * s - 1.0
+    d = np.expm1(-2.0 * np.abs(z))
+    return np.sign(z) * -d / (2.0 + d)
 """,
-        )
+        ),
+        (
+            "odd symmetry by np.where on z >= 0",
+            """def tanh(z):
+    z = np.asarray(z, dtype=float)
+    t = -np.expm1(-2.0 * np.abs(z)) / (1.0 + np.exp(-2.0 * np.abs(z)))
+    return np.where(z >= 0, t, -t)
+""",
+        ),
     ],
     "leaky_relu": [
         (

@@ -36,6 +36,8 @@
 # Python loop.
 
 # %%
+import math
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
@@ -297,14 +299,25 @@ assert_close(call(sigmoid, np.zeros((3, 1)), what="sigmoid(np.zeros((3, 1)))"), 
 # ($\tanh(z) \approx z$), which is why, among the squashing functions, it usually trains better than the
 # sigmoid in hidden layers (notes 002).
 #
-# ### Exercise 4: `tanh` (1 point)
+# ### Exercise 4: `tanh` (2 points)
 #
-# You may call `np.tanh` (it is stable). If you prefer to build it from exponentials, remember the
-# previous exercise: the literal formula overflows for $|z| > 710$, and the test includes such inputs.
+# Build tanh from exponentials yourself (do not call `np.tanh`: the point is to see what it takes). Two
+# things must hold, and the tests check both.
+#
+# 1. **No overflow** for $|z|$ up to 1000, as for the sigmoid.
+# 2. **Full relative precision near 0.** There $\tanh z \approx z$, and a network whose pre-activations
+#    are tiny needs $\tanh(10^{-10})$ to be $10^{-10}$ to about 15 digits, not $10^{-10} \pm 10^{-16}$
+#    (an error of one part in a million).
+#
+# Both follow from $e = e^{-2|z|} \in (0, 1]$ and $\tanh z = \operatorname{sign}(z)\,(1 - e)/(1 + e)$,
+# on one condition: $1 - e$ must not be computed as a subtraction. For small $|z|$, $e$ is within a
+# hair of 1, and subtracting two nearly equal numbers keeps only the few digits in which they differ
+# (*cancellation*): the rounding error of $e$, about $10^{-16}$, becomes the whole error of a result of
+# size $10^{-10}$. `np.expm1(x)` returns $e^{x} - 1$ computed without forming $e^{x}$, accurate for small $x$.
 
 # %% nbgrader={"grade": false, "grade_id": "tanh", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def tanh(z):
-    """Hyperbolic tangent, elementwise: (e^z - e^-z) / (e^z + e^-z), without overflow.
+    """Hyperbolic tangent, elementwise: (e^z - e^-z) / (e^z + e^-z), without overflow or cancellation.
 
     Parameters
     ----------
@@ -316,21 +329,29 @@ def tanh(z):
     ndarray of float, same shape as z, values in [-1, 1]
     """
     ### BEGIN SOLUTION
-    return np.tanh(np.asarray(z, dtype=float))
+    z = np.asarray(z, dtype=float)
+    a = -2.0 * np.abs(z)  # <= 0: exp(a) cannot overflow
+    return np.sign(z) * -np.expm1(a) / (1.0 + np.exp(a))
     ### END SOLUTION
 
 
 # %%
 print(tanh(np.array([-1000.0, -1.0, 0.0, 1.0, 1000.0])))
+print(tanh(np.array([1e-10])))  # should print 1.e-10
 
-# %% nbgrader={"grade": true, "grade_id": "test_tanh", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-"""Check tanh against the closed form and the identity tanh(z) = 2 sigma(2z) - 1."""
+# %% nbgrader={"grade": true, "grade_id": "test_tanh", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""Check tanh against the closed form and math.tanh, far beyond exp's range and to full precision near 0."""
 diagnose("tanh", tanh)
 z = np.linspace(-4.0, 4.0, 9)
 expected = (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))
 assert_close(call(tanh, z, what="tanh(z)"), expected, what="tanh(z) for z = -4, -3, ..., 4", atol=1e-12)
-assert_close(call(tanh, np.array([0.5]), what="tanh([0.5])"), [2.0 / (1.0 + np.exp(-1.0)) - 1.0],
-             what="tanh([0.5]) = 2 sigma(1) - 1", atol=1e-12)
+_overflow = "exponentiate only numbers <= 0, e.g. np.exp(-2 * np.abs(z))."
+assert_close(call(tanh, np.array([-1000.0, 1000.0]), what="tanh([-1000, 1000])", hint=_overflow), [-1.0, 1.0],
+             what="tanh([-1000, 1000])", atol=1e-12, hint=_overflow)
+small = np.array([1e-10, -3e-8, 2e-5])
+assert_close(call(tanh, small, what="tanh of tiny inputs"), [math.tanh(x) for x in small],
+             what="tanh([1e-10, -3e-8, 2e-5]) (relative precision)", rtol=1e-13, atol=0.0,
+             hint="1 - e cancels when e is close to 1: compute it as -np.expm1(-2 * np.abs(z)).")
 ### BEGIN HIDDEN TESTS
 from coursekit.activations import tanh as _ref_tanh
 
@@ -342,9 +363,39 @@ for _shape, _scale in [((1,), 1.0), ((7,), 3.0), ((3, 5), 500.0), ((2, 2, 3), 0.
 _z = np.array([[-1e3, -711.0], [711.0, 1e3]])
 assert_close(call(tanh, _z, what="tanh of values past exp's overflow"), [[-1.0, -1.0], [1.0, 1.0]],
              what="tanh([[-1000, -711], [711, 1000]])", atol=1e-12)
+_z = _r.choice([-1.0, 1.0], 6) * 10.0 ** _r.uniform(-14, -3, 6)
+assert_close(call(tanh, _z, what="tanh of tiny inputs"), [math.tanh(x) for x in _z],
+             what="tanh of tiny inputs (relative precision)", rtol=1e-13, atol=0.0)
 assert_close(call(tanh, np.zeros((2, 3)), what="tanh(np.zeros((2, 3)))"), np.zeros((2, 3)),
              what="tanh(np.zeros((2, 3)))")
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# **Cancellation, seen.** $\tanh z = 2\sigma(2z) - 1$ is exact on paper, and with the stable sigmoid it
+# cannot overflow. Before running the cell, predict: at $z = 10^{-10}$, how many correct digits does it
+# keep, compared with your `tanh`? The figure plots the relative error of the identity, of
+# $(1 - e)/(1 + e)$ with the subtraction written out, and of your `tanh`, against `math.tanh`.
+
+# %%
+tiny = np.logspace(-12, 0, 49)
+reference_tanh = np.array([math.tanh(x) for x in tiny])
+forms = {
+    "2 sigmoid(2z) - 1": 2.0 * sigmoid(2.0 * tiny) - 1.0,
+    "(1 - e) / (1 + e), e = exp(-2z)": (1.0 - np.exp(-2.0 * tiny)) / (1.0 + np.exp(-2.0 * tiny)),
+    "your tanh (expm1)": tanh(tiny),
+}
+fig, ax = plt.subplots(figsize=(7, 4.2))
+for label, values in forms.items():
+    error = np.abs(values - reference_tanh) / reference_tanh
+    ax.loglog(tiny, np.maximum(error, 1e-17), label=label)  # an exact value would sit at 1e-17
+ax.set_xlabel("$z$")
+ax.set_ylabel("relative error against math.tanh")
+ax.set_title("Cancellation: 1 - e loses the digits of a small result")
+ax.legend(loc="upper right")
+plt.show()
+for label, values in forms.items():
+    worst = np.max(np.abs(values - reference_tanh) / reference_tanh)
+    print(f"{label:34s} relative error below 1e-12 for every z: {bool(worst < 1e-12)}")
 
 # %% [markdown]
 # The four classic activations side by side. The sigmoid and tanh are smooth versions of a step (to
@@ -1401,6 +1452,8 @@ widgets.interact(show_steepness, k=widgets.FloatLogSlider(value=1.0, base=10, mi
 # - Never exponentiate a large positive number: use $e^{-|z|}$ for the sigmoid, subtract the maximum for
 #   softmax, and apply `np.expm1` to `np.minimum(z, 0)` for ELU and SELU. Remember that `np.where`
 #   evaluates both branches.
+# - Never subtract two nearly equal numbers when the difference is the answer: $1 - e^{-2|z|}$ near
+#   $z = 0$ keeps only a few digits, `-np.expm1(-2|z|)` keeps them all (tanh).
 # - Derivatives: $\sigma' = \sigma(1 - \sigma) \le 1/4$, $\tanh' = 1 - \tanh^2 \le 1$, ReLU$'$ is 0 or 1
 #   (0 at the kink, by our convention), and the softmax Jacobian is
 #   $\operatorname{diag}(p) - p\,p^{\mathsf T}$.
