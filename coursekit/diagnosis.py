@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PREFIX", "Diagnosis", "Exact", "ExerciseDiagnosis", "Misconception", "Raised", "args", "match"]
+__all__ = ["PREFIX", "Diagnosis", "Exact", "ExerciseDiagnosis", "Misconception", "Raised", "args", "match", "variant"]
 
 # A diagnosis message starts with this, so that the class report can count them.
 PREFIX = "Likely mistake"
@@ -63,6 +63,16 @@ class Misconception:
     """One or two kind sentences for the student: the likely mistake and how to check it."""
     variant: Callable[..., Any]
     """An implementation with the mistake, with the exercise's signature."""
+
+
+def variant(key: str, implementation: Callable[..., Any]) -> Misconception:
+    """A misconception as the course's modules write it: its key and wrong implementation only.
+
+    Its title and message are prose for people, kept apart from the code in a TOML file beside the
+    module (``coursekit/misconceptions/optimizers.toml`` for ``optimizers.py``), under
+    ``[<exercise>.<key>]``; :func:`coursekit.misconceptions.all_specs` joins them in.
+    """
+    return Misconception(key, title="", message="", variant=implementation)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from coursekit.diagnosis import ExerciseDiagnosis, Misconception, args, match
+from coursekit.diagnosis import ExerciseDiagnosis, Misconception, args, match, variant
 
 
 def _square(x):
@@ -124,3 +124,39 @@ def test_an_unfinished_exercise_is_not_diagnosed():
         raise NotImplementedError()
 
     assert match(_spec(TWICE, ABS, RAISES), unfinished) is None
+
+
+def test_texts_are_joined_to_variants_by_key():
+    from coursekit.misconceptions import _with_texts
+
+    spec = _spec(variant("twice", lambda x: 2 * np.asarray(x)))
+    filled = _with_texts(spec, {"twice": {"title": "doubles", "message": "you doubled x"}}, "t.toml", "square")
+    assert [(m.key, m.title, m.message) for m in filled.misconceptions] == [("twice", "doubles", "you doubled x")]
+    assert match(filled, lambda x: 2 * np.asarray(x)).message == "you doubled x"
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        {},  # a variant without texts
+        {"twice": {"title": "doubles", "message": "m"}, "abs": {"title": "t", "message": "m"}},  # texts, no variant
+        {"twice": {"title": "doubles"}},  # no message
+        {"twice": {"title": "doubles", "message": "  "}},  # an empty message
+    ],
+)
+def test_texts_and_variants_must_agree(texts):
+    from coursekit.misconceptions import _with_texts
+
+    spec = _spec(variant("twice", lambda x: 2 * np.asarray(x)))
+    with pytest.raises(RuntimeError, match=r"t\.toml \[square"):
+        _with_texts(spec, texts, "t.toml", "square")
+
+
+def test_every_course_misconception_has_its_texts():
+    from coursekit.misconceptions import all_specs
+
+    specs = all_specs()
+    assert len(specs) >= 60
+    for name, spec in specs.items():
+        for m in spec.misconceptions:
+            assert m.title and m.message.rstrip().endswith((".", ")")), (name, m.key)

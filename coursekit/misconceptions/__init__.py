@@ -8,17 +8,23 @@ the grader tests plant each catalogued mistake and check that its test names the
 the catalogue expects, which measures whether these variants and probes recognise real mistakes.
 
 To add a diagnosis: write the wrong variant as the smallest change to the reference that shows
-the mistake, give it a key, a title for the class report and a message for the student (what is
-likely wrong and how to check it; never a hidden input or an expected value), and make sure the
-probes tell it apart from the reference and from the other variants.
+the mistake and list it as ``variant("key", implementation)`` in the module; give it a title for
+the class report and a message for the student (what is likely wrong and how to check it; never a
+hidden input or an expected value) under ``[<exercise>.<key>]`` in the TOML file of the same name
+beside the module; and make sure the probes tell it apart from the reference and from the other
+variants. The prose lives apart from the code so that it can be read and reworded in one place;
+:func:`all_specs` joins the two and refuses a variant without texts or texts without a variant.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import tomllib
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
+from importlib import resources
 from typing import Any
 
 from coursekit.diagnosis import Diagnosis, ExerciseDiagnosis, Misconception, match
@@ -28,15 +34,39 @@ __all__ = ["all_specs", "diagnose", "find_misconception", "misconception_by_mess
 
 @cache
 def all_specs() -> dict[str, ExerciseDiagnosis]:
-    """Every exercise's diagnosis, from every module of this package (imported once)."""
+    """Every exercise's diagnosis, from every module of this package (imported once), with its texts."""
     specs: dict[str, ExerciseDiagnosis] = {}
     for info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{info.name}")
-        for name, spec in getattr(module, "EXERCISES", {}).items():
+        exercises = getattr(module, "EXERCISES", {})
+        texts = _texts(info.name) if exercises else {}
+        for name, spec in exercises.items():
             if name in specs:
                 raise RuntimeError(f"exercise {name!r} is diagnosed in two modules of coursekit.misconceptions")
-            specs[name] = spec
+            specs[name] = _with_texts(spec, texts.pop(name, {}), f"{info.name}.toml", name)
+        if texts:
+            raise RuntimeError(f"{info.name}.toml describes exercises {sorted(texts)} that {info.name}.py does not")
     return specs
+
+
+def _texts(module: str) -> dict[str, dict[str, dict[str, str]]]:
+    """The titles and messages of a module's misconceptions, from the TOML file beside it."""
+    with resources.files(__name__).joinpath(f"{module}.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _with_texts(spec: ExerciseDiagnosis, texts: dict[str, dict[str, str]], source: str, name: str) -> ExerciseDiagnosis:
+    """``spec`` with each misconception's title and message filled in from ``texts`` (by key)."""
+    keys = [m.key for m in spec.misconceptions]
+    if sorted(keys) != sorted(texts) or len(set(keys)) != len(keys):
+        raise RuntimeError(f"{source} [{name}] has texts for {sorted(texts)}, the variants are {keys}")
+    filled = []
+    for m in spec.misconceptions:
+        text = texts[m.key]
+        if set(text) != {"title", "message"} or not all(isinstance(v, str) and v.strip() for v in text.values()):
+            raise RuntimeError(f"{source} [{name}.{m.key}] needs exactly a title and a message, both non-empty")
+        filled.append(replace(m, title=text["title"], message=text["message"]))
+    return replace(spec, misconceptions=filled)
 
 
 def spec_of(exercise: str) -> ExerciseDiagnosis | None:

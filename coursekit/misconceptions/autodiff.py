@@ -16,7 +16,7 @@ import numpy as np
 
 import coursekit.autodiff as ad
 from coursekit.autodiff import Dual, Var, grad_forward, grad_reverse
-from coursekit.diagnosis import ExerciseDiagnosis, Misconception
+from coursekit.diagnosis import ExerciseDiagnosis, variant
 
 # -- Dual --------------------------------------------------------------------------------------------
 
@@ -229,145 +229,43 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=Dual,
         probes=_DUAL_PROBES,
         misconceptions=[
-            Misconception(
-                "product",
-                "(ab)' = a'b'",
-                "the derivative of a product is a'b + ab' (the product rule), not a'b'.",
-                _wrong_dual("product"),
-            ),
-            Misconception(
-                "rsub",
-                "__rsub__ reversed",
-                "__rsub__ computes other - self (for 3 - x): you computed self - other.",
-                _wrong_dual("rsub"),
-            ),
-            Misconception(
-                "quotient",
-                "quotient rule with a plus",
-                "the quotient rule is (a'b - ab') / b**2: the sign between the two terms is a minus.",
-                _wrong_dual("quotient"),
-            ),
-            Misconception(
-                "power_chain",
-                "power rule without the chain factor",
-                "(a**c)' = c a**(c - 1) a': multiply by the derivative a' of the base.",
-                _wrong_dual("power_chain"),
-            ),
-            Misconception(
-                "sin_chain",
-                "sin without the chain factor",
-                "(sin a)' = cos(a) a': multiply by a' (your rule is right only when a' = 1).",
-                _wrong_dual("sin_chain"),
-            ),
-            Misconception(
-                "cos_sign",
-                "cos with the wrong sign",
-                "(cos a)' = -sin(a) a': the minus sign is missing.",
-                _wrong_dual("cos_sign"),
-            ),
-            Misconception(
-                "add_in_place",
-                "+ changes its left operand",
-                "a + b must return a new Dual and leave a unchanged.",
-                _wrong_dual("add_in_place"),
-            ),
+            variant("product", _wrong_dual("product")),
+            variant("rsub", _wrong_dual("rsub")),
+            variant("quotient", _wrong_dual("quotient")),
+            variant("power_chain", _wrong_dual("power_chain")),
+            variant("sin_chain", _wrong_dual("sin_chain")),
+            variant("cos_sign", _wrong_dual("cos_sign")),
+            variant("add_in_place", _wrong_dual("add_in_place")),
         ],
     ),
     "Var_backward": ExerciseDiagnosis(
         reference=Var,
         probes=[_var_probe],
         misconceptions=[
-            Misconception(
-                "overwrites",
-                "parent.grad overwritten",
-                "a node used several times collects a contribution from "
-                "each use: add to parent.grad (+=), do not overwrite it.",
-                _wrong_var("overwrites"),
-            ),
-            Misconception(
-                "forwards",
-                "graph walked inputs first",
-                "walk the topological order backwards (from the output), "
-                "so that a node's grad is complete before it is passed on.",
-                _wrong_var("forwards"),
-            ),
-            Misconception(
-                "no_reset",
-                "gradients not reset",
-                "set every node's grad to 0 at the start of backward(): a second call must not add to the first.",
-                _wrong_var("no_reset"),
-            ),
-            Misconception(
-                "no_order",
-                "no topological order",
-                "pass a node's gradient on only once it is complete: list the "
-                "nodes in topological order first, then walk it backwards.",
-                _wrong_var("no_order"),
-            ),
+            variant("overwrites", _wrong_var("overwrites")),
+            variant("forwards", _wrong_var("forwards")),
+            variant("no_reset", _wrong_var("no_reset")),
+            variant("no_order", _wrong_var("no_order")),
         ],
     ),
     "grad_forward": ExerciseDiagnosis(
         reference=grad_forward,
         probes=[_driver_probe(False), _driver_probe(True)],
         misconceptions=[
-            Misconception(
-                "all_seeds",
-                "every input seeded with 1",
-                "seed only input i with derivative 1 in pass i (the others "
-                "0): seeding all gives a directional derivative.",
-                lambda f, x: _forward(f, x, all_seeds=True),
-            ),
-            Misconception(
-                "value",
-                "the value instead of the derivative",
-                "read out.deriv, the derivative, not out.value.",
-                lambda f, x: _forward(f, x, value=True),
-            ),
-            Misconception(
-                "own_dual",
-                "another Dual than coursekit's",
-                "build the inputs with ad.Dual: the test functions use "
-                "coursekit.autodiff's elementary functions, which need its Dual.",
-                lambda f, x: _forward(f, x, dual=_OTHER_DUAL),
-            ),
-            Misconception(
-                "constant_crash",
-                "a constant f crashes",
-                "f may return a plain number (a constant function): its derivative is 0.",
-                lambda f, x: _forward(f, x, plain_crashes=True),
-            ),
+            variant("all_seeds", lambda f, x: _forward(f, x, all_seeds=True)),
+            variant("value", lambda f, x: _forward(f, x, value=True)),
+            variant("own_dual", lambda f, x: _forward(f, x, dual=_OTHER_DUAL)),
+            variant("constant_crash", lambda f, x: _forward(f, x, plain_crashes=True)),
         ],
     ),
     "grad_reverse": ExerciseDiagnosis(
         reference=grad_reverse,
         probes=[_driver_probe(False), _driver_probe(True)],
         misconceptions=[
-            Misconception(
-                "no_backward",
-                "backward() never called",
-                "call out.backward() before reading the inputs' grads.",
-                lambda f, x: _reverse(f, x, no_backward=True),
-            ),
-            Misconception(
-                "per_input",
-                "one sweep per input",
-                "one backward sweep gives every input's gradient: build the "
-                "graph once and call backward() once (f is called once).",
-                lambda f, x: _reverse(f, x, per_input=True),
-            ),
-            Misconception(
-                "output_grad",
-                "the output's grad read",
-                "read the grad of each input Var, not of the output (which is always 1).",
-                lambda f, x: _reverse(f, x, output_grad=True),
-            ),
-            Misconception(
-                "own_var",
-                "another Var than coursekit's",
-                "build the inputs with ad.Var: the test functions use "
-                "coursekit.autodiff's elementary functions, which need its Var.",
-                lambda f, x: _reverse(f, x, var=_OTHER_VAR),
-            ),
+            variant("no_backward", lambda f, x: _reverse(f, x, no_backward=True)),
+            variant("per_input", lambda f, x: _reverse(f, x, per_input=True)),
+            variant("output_grad", lambda f, x: _reverse(f, x, output_grad=True)),
+            variant("own_var", lambda f, x: _reverse(f, x, var=_OTHER_VAR)),
         ],
     ),
 }

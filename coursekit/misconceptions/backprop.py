@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from coursekit.backprop import exp_neuron_step, matmul_backward, two_layer_gradients
-from coursekit.diagnosis import Exact, ExerciseDiagnosis, Misconception, args
+from coursekit.diagnosis import Exact, ExerciseDiagnosis, args, variant
 from coursekit.gradcheck import numerical_gradient, relative_error
 from coursekit.losses import softmax_cross_entropy
 
@@ -158,148 +158,49 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=matmul_backward,
         probes=[args(DC, A, B)],
         misconceptions=[
-            Misconception(
-                "no_transposes",
-                "matmul gradient without transposes",
-                "each gradient needs a transpose: "
-                "dA = dC @ B.T and dB = A.T @ dC (check that dA has A's shape and dB has B's).",
-                lambda dC, A, B: (dC @ B, A @ dC),
-            ),
-            Misconception(
-                "dB_transposed",
-                "dB transposed",
-                "your dB has the shape of B transposed: dB = A.T @ dC, so that it has B's shape.",
-                lambda dC, A, B: (dC @ B.T, dC.T @ A),
-            ),
-            Misconception(
-                "swapped",
-                "the two rules swapped",
-                "you swapped the two rules: dA = dC @ B.T and dB = A.T @ dC.",
-                lambda dC, A, B: (A.T @ dC, dC @ B.T),
-            ),
+            variant("no_transposes", lambda dC, A, B: (dC @ B, A @ dC)),
+            variant("dB_transposed", lambda dC, A, B: (dC @ B.T, dC.T @ A)),
+            variant("swapped", lambda dC, A, B: (A.T @ dC, dC @ B.T)),
         ],
     ),
     "two_layer_gradients": ExerciseDiagnosis(
         reference=two_layer_gradients,
         probes=[args(X, Y, W1, B1, W2, B2), args(X, Y, np.zeros((3, 4)), np.zeros(4), W2, B2)],
         misconceptions=[
-            Misconception(
-                "no_mask",
-                "ReLU mask forgotten",
-                "on the way back through the ReLU, multiply by its derivative: dZ1 = (dF @ W2.T) * (Z1 > 0).",
-                lambda *a: _two_layer(*a, mask=False),
-            ),
-            Misconception(
-                "no_mean",
-                "1/N of the mean forgotten",
-                "the loss is a mean over the N samples, so every gradient carries a factor 1/N: dF = (F - y) / N.",
-                lambda *a: _two_layer(*a, mean=False),
-            ),
-            Misconception(
-                "axis",
-                "offset gradients summed over the units",
-                "sum the offsets' gradients over the samples (axis=0), so that db1 has b1's shape.",
-                lambda *a: _two_layer(*a, axis=1),
-            ),
-            Misconception(
-                "open_at_zero",
-                "ReLU derivative 1 at zero",
-                "at Z1 = 0 the ReLU's derivative is 0 in this course: mask with Z1 > 0, not Z1 >= 0.",
-                lambda *a: _two_layer(*a, open_at_zero=True),
-            ),
+            variant("no_mask", lambda *a: _two_layer(*a, mask=False)),
+            variant("no_mean", lambda *a: _two_layer(*a, mean=False)),
+            variant("axis", lambda *a: _two_layer(*a, axis=1)),
+            variant("open_at_zero", lambda *a: _two_layer(*a, open_at_zero=True)),
         ],
     ),
     "softmax_cross_entropy": ExerciseDiagnosis(
         reference=softmax_cross_entropy,
         probes=[args(LOGITS, LABELS), args(LOGITS + np.array([1000.0, 0.0, 0.0]), LABELS)],
         misconceptions=[
-            Misconception(
-                "no_shift",
-                "softmax cross-entropy overflows",
-                "exp of a large logit overflows: subtract each row's "
-                "maximum from the logits first (the result does not change).",
-                lambda z, y: _xent(z, y, shift=False),
-            ),
-            Misconception(
-                "no_mean_grad",
-                "1/N missing in the gradient",
-                "the loss is a mean, so its gradient is (p - one_hot) / N: divide by the batch size.",
-                lambda z, y: _xent(z, y, mean_grad=False),
-            ),
-            Misconception(
-                "no_one_hot",
-                "gradient without the one-hot labels",
-                "the gradient is (p - one_hot(labels)) / N: subtract 1 at each sample's true class.",
-                lambda z, y: _xent(z, y, one_hot=False),
-            ),
-            Misconception(
-                "sum_loss",
-                "loss summed over the batch",
-                "return the mean loss over the batch, not the sum.",
-                lambda z, y: _xent(z, y, mean_loss=False),
-            ),
+            variant("no_shift", lambda z, y: _xent(z, y, shift=False)),
+            variant("no_mean_grad", lambda z, y: _xent(z, y, mean_grad=False)),
+            variant("no_one_hot", lambda z, y: _xent(z, y, one_hot=False)),
+            variant("sum_loss", lambda z, y: _xent(z, y, mean_loss=False)),
         ],
     ),
     "exp_neuron_step": ExerciseDiagnosis(
         reference=exp_neuron_step,
         probes=[args(WE, 0.1, XE, YE, 0.05)],
         misconceptions=[
-            Misconception(
-                "no_activation_derivative",
-                "da/dz = a forgotten",
-                "the chain rule passes through the activation: with a = exp(z), da/dz = a, so delta = 2 (a - y) a / N.",
-                lambda *a: _exp_step(*a, da=False),
-            ),
-            Misconception(
-                "no_two",
-                "factor 2 of the square forgotten",
-                "the derivative of (a - y)**2 is 2 (a - y): the factor 2 is missing.",
-                lambda *a: _exp_step(*a, two=1.0),
-            ),
-            Misconception(
-                "uphill",
-                "exp neuron steps uphill",
-                "your step goes up the gradient: subtract lr times the gradient.",
-                lambda *a: _exp_step(*a, sign=-1.0),
-            ),
-            Misconception(
-                "sum",
-                "sum instead of mean",
-                "the loss is a mean over the samples: divide the summed gradient by N.",
-                lambda *a: _exp_step(*a, mean=False),
-            ),
+            variant("no_activation_derivative", lambda *a: _exp_step(*a, da=False)),
+            variant("no_two", lambda *a: _exp_step(*a, two=1.0)),
+            variant("uphill", lambda *a: _exp_step(*a, sign=-1.0)),
+            variant("sum", lambda *a: _exp_step(*a, mean=False)),
         ],
     ),
     "numerical_gradient": ExerciseDiagnosis(
         reference=numerical_gradient,
         probes=[_probe_gradient(_cubic), _probe_gradient(_cubic, h=1e-2), _held_probe],
         misconceptions=[
-            Misconception(
-                "forward_difference",
-                "forward instead of central differences",
-                "use central differences, "
-                "(f(x + h) - f(x - h)) / (2 h): the one-sided difference is much less accurate.",
-                lambda f, x, h=1e-5: _numerical(f, x, h, forward=True),
-            ),
-            Misconception(
-                "arithmetic_restore",
-                "x restored by arithmetic",
-                "undoing +h and -h by arithmetic leaves rounding errors in x: save the old value and put it back.",
-                lambda f, x, h=1e-5: _numerical(f, x, h, arithmetic=True),
-            ),
-            Misconception(
-                "copies",
-                "perturbs a copy of x",
-                "perturb x itself (and restore it): a function that reads the "
-                "array it holds does not see a change made to a copy.",
-                lambda f, x, h=1e-5: _numerical(f, x, h, copies=True),
-            ),
-            Misconception(
-                "fixed_h",
-                "ignores h",
-                "use the step h you are given, not a fixed 1e-5.",
-                lambda f, x, h=1e-5: _numerical(f, x, h, fixed_h=True),
-            ),
+            variant("forward_difference", lambda f, x, h=1e-5: _numerical(f, x, h, forward=True)),
+            variant("arithmetic_restore", lambda f, x, h=1e-5: _numerical(f, x, h, arithmetic=True)),
+            variant("copies", lambda f, x, h=1e-5: _numerical(f, x, h, copies=True)),
+            variant("fixed_h", lambda f, x, h=1e-5: _numerical(f, x, h, fixed_h=True)),
         ],
     ),
     "relative_error": ExerciseDiagnosis(
@@ -310,26 +211,9 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
             args(np.array([1e-3, 4.0]), np.array([2e-3, 2.0])),
         ],
         misconceptions=[
-            Misconception(
-                "entrywise",
-                "relative error entry by entry",
-                "divide the largest difference by the largest "
-                "|a| + |b|, not entry by entry: tiny entries would dominate.",
-                lambda a, b: _relative(a, b, entrywise=True),
-            ),
-            Misconception(
-                "no_guard",
-                "0/0 for two zero arrays",
-                "two zero arrays agree perfectly: guard the division "
-                "(e.g. max(scale, np.finfo(float).tiny)) so the error is 0, not nan.",
-                lambda a, b: _relative(a, b, guard=False),
-            ),
-            Misconception(
-                "one_sided",
-                "normalised by one array only",
-                "the error must be symmetric in a and b: divide by max(|a| + |b|), not by the first array alone.",
-                lambda a, b: _relative(a, b, one_sided=True),
-            ),
+            variant("entrywise", lambda a, b: _relative(a, b, entrywise=True)),
+            variant("no_guard", lambda a, b: _relative(a, b, guard=False)),
+            variant("one_sided", lambda a, b: _relative(a, b, one_sided=True)),
         ],
     ),
 }

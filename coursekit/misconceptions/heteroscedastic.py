@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.diagnosis import ExerciseDiagnosis, Misconception, args
+from coursekit.diagnosis import ExerciseDiagnosis, args, variant
 from coursekit.heteroscedastic_model import HeteroscedasticMLP, gaussian_nll, gaussian_nll_grads
 from coursekit.log_residuals import fit_log_residuals, rbf_features
 
@@ -169,151 +169,44 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=HeteroscedasticMLP,
         probes=[_mlp_probe],
         misconceptions=[
-            Misconception(
-                "mean_head_only",
-                "shared layer gets only the mean's gradient",
-                "both heads read the hidden layer, "
-                "so its gradient is the sum of both: outer(df, wf) + outer(dlog_var, wa).",
-                _wrong_mlp("mean_head_only"),
-            ),
-            Misconception(
-                "no_tanh_derivative",
-                "tanh derivative forgotten",
-                "multiply the hidden layer's gradient by the "
-                "tanh derivative, 1 - H**2, before the first layer's weights.",
-                _wrong_mlp("no_tanh_derivative"),
-            ),
-            Misconception(
-                "derivative_at_z",
-                "1 - Z1**2 instead of 1 - H**2",
-                "tanh' at the pre-activation Z1 is 1 - tanh(Z1)**2 = 1 - H**2: use the hidden activations H, not Z1.",
-                _wrong_mlp("derivative_at_z"),
-            ),
-            Misconception(
-                "variance_head_mean_gradient",
-                "variance head trained with the mean's gradient",
-                "the log-variance head's gradients come from dlog_var: dwa = H.T @ dlog_var and dba = sum(dlog_var).",
-                _wrong_mlp("variance_head_mean_gradient"),
-            ),
-            Misconception(
-                "bias_not_summed",
-                "bias gradient not summed over the batch",
-                "sum the bias gradient over the samples (axis=0), so that db1 has b1's shape.",
-                _wrong_mlp("bias_not_summed"),
-            ),
+            variant("mean_head_only", _wrong_mlp("mean_head_only")),
+            variant("no_tanh_derivative", _wrong_mlp("no_tanh_derivative")),
+            variant("derivative_at_z", _wrong_mlp("derivative_at_z")),
+            variant("variance_head_mean_gradient", _wrong_mlp("variance_head_mean_gradient")),
+            variant("bias_not_summed", _wrong_mlp("bias_not_summed")),
         ],
     ),
     "gaussian_nll": ExerciseDiagnosis(
         reference=gaussian_nll,
         probes=[args(Y, F, A), args(Y, F, np.abs(A) + 0.5)],
         misconceptions=[
-            Misconception(
-                "log_factor",
-                "log v without its 1/2",
-                "the density's normaliser gives 0.5 * log v (from the square "
-                "root of 2 pi v): the factor 1/2 on the log-variance is missing.",
-                lambda *a: _nll(*a, log_factor=1.0),
-            ),
-            Misconception(
-                "square_factor",
-                "r^2 / v without its 1/2",
-                "the exponent of a Gaussian is r**2 / (2 v): the factor 1/2 on the squared residual is missing.",
-                lambda *a: _nll(*a, square_factor=1.0),
-            ),
-            Misconception(
-                "log_var_as_variance",
-                "log_var used as the variance",
-                "log_var is the log of the variance: the variance is v = exp(log_var).",
-                lambda *a: _nll(*a, a_is_v=True),
-            ),
-            Misconception(
-                "sum",
-                "NLL summed, not averaged",
-                "return the mean over the examples, not the sum.",
-                lambda *a: _nll(*a, total=True),
-            ),
-            Misconception(
-                "no_constant",
-                "0.5 log(2 pi) dropped",
-                "the negative log-likelihood includes the constant "
-                "0.5 * log(2 pi) (it does not change the gradient, but it changes the value).",
-                lambda *a: _nll(*a, constant=False),
-            ),
+            variant("log_factor", lambda *a: _nll(*a, log_factor=1.0)),
+            variant("square_factor", lambda *a: _nll(*a, square_factor=1.0)),
+            variant("log_var_as_variance", lambda *a: _nll(*a, a_is_v=True)),
+            variant("sum", lambda *a: _nll(*a, total=True)),
+            variant("no_constant", lambda *a: _nll(*a, constant=False)),
         ],
     ),
     "gaussian_nll_grads": ExerciseDiagnosis(
         reference=gaussian_nll_grads,
         probes=[args(Y, F, A)],
         misconceptions=[
-            Misconception(
-                "wrt_v",
-                "gradient with respect to v",
-                "the gradient is with respect to log_var: multiply the derivative in v by dv/d(log_var) = v.",
-                lambda *a: _grads(*a, wrt_v=True),
-            ),
-            Misconception(
-                "half",
-                "1/2 missing in the log-variance gradient",
-                "d/da [0.5 a + r**2 exp(-a) / 2] = 0.5 - r**2 / (2 v): the factors 1/2 are missing.",
-                lambda *a: _grads(*a, half=False),
-            ),
-            Misconception(
-                "no_mean",
-                "gradients of the summed loss",
-                "the loss is a mean over the N examples: divide both gradients by N.",
-                lambda *a: _grads(*a, mean=False),
-            ),
-            Misconception(
-                "sign",
-                "mean gradient with the wrong sign",
-                "d/df of (y - f)**2 / (2 v) is (f - y) / v, not (y - f) / v.",
-                lambda *a: _grads(*a, sign=-1.0),
-            ),
-            Misconception(
-                "least_squares",
-                "mean gradient not divided by v",
-                "each residual is weighted by 1 / v: the mean's gradient is (f - y) / (v N).",
-                lambda *a: _grads(*a, divide_v=False),
-            ),
+            variant("wrt_v", lambda *a: _grads(*a, wrt_v=True)),
+            variant("half", lambda *a: _grads(*a, half=False)),
+            variant("no_mean", lambda *a: _grads(*a, mean=False)),
+            variant("sign", lambda *a: _grads(*a, sign=-1.0)),
+            variant("least_squares", lambda *a: _grads(*a, divide_v=False)),
         ],
     ),
     "fit_log_residuals": ExerciseDiagnosis(
         reference=fit_log_residuals,
         probes=[_fitted_probe(), _fitted_probe(correct_bias=False)],
         misconceptions=[
-            Misconception(
-                "no_correction",
-                "no bias correction",
-                "E[log r**2] = log v - (gamma + log 2) for Gaussian noise: add "
-                "euler_gamma + log 2 back when correct_bias is True.",
-                lambda *a, **k: _fit(*a, **k, ignore_correct=True),
-            ),
-            Misconception(
-                "correction_sign",
-                "correction subtracted",
-                "log r**2 underestimates log v on average, so the "
-                "correction euler_gamma + log 2 is added, not subtracted.",
-                lambda *a, **k: _fit(*a, **k, offset_sign=-1.0),
-            ),
-            Misconception(
-                "log_abs",
-                "log |r| instead of log r^2",
-                "regress log r**2 (the log of the squared residual): log |r| is half of it.",
-                lambda *a, **k: _fit(*a, **k, absolute=True),
-            ),
-            Misconception(
-                "no_intercept",
-                "no intercept",
-                "add a column of ones (an unpenalised intercept) to the RBF features.",
-                lambda *a, **k: _fit(*a, **k, intercept=False),
-            ),
-            Misconception(
-                "no_floor",
-                "log of zero residuals",
-                "a residual of exactly 0 gives log 0 = -inf: floor the squares "
-                "(np.maximum(r2, floor * np.mean(r2))) before the log.",
-                lambda *a, **k: _fit(*a, **k, no_floor=True),
-            ),
+            variant("no_correction", lambda *a, **k: _fit(*a, **k, ignore_correct=True)),
+            variant("correction_sign", lambda *a, **k: _fit(*a, **k, offset_sign=-1.0)),
+            variant("log_abs", lambda *a, **k: _fit(*a, **k, absolute=True)),
+            variant("no_intercept", lambda *a, **k: _fit(*a, **k, intercept=False)),
+            variant("no_floor", lambda *a, **k: _fit(*a, **k, no_floor=True)),
         ],
     ),
 }

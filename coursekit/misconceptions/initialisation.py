@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.diagnosis import ExerciseDiagnosis, Misconception, args
+from coursekit.diagnosis import ExerciseDiagnosis, args, variant
 from coursekit.init import (
     _SIGMOID_SATURATES_BEYOND,
     _TANH_SATURATES_BEYOND,
@@ -143,203 +143,71 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
             lambda f: (lambda w: (w, np.asarray(w).dtype.kind))(f((4,), -0.5)),
         ],
         misconceptions=[
-            Misconception(
-                "int_dtype",
-                "integer array for an integer value",
-                "np.full(shape, 3) makes an integer array: ask for floats, np.full(shape, value, dtype=float).",
-                lambda shape, value: np.full(shape, value),
-            ),
-            Misconception(
-                "ignores_value",
-                "constant_init ignores its value",
-                "every entry must equal value: np.full(shape, value, dtype=float).",
-                lambda shape, value: np.ones(shape),
-            ),
-            Misconception(
-                "zeros",
-                "zeros times value",
-                "np.zeros(shape) * value is 0 whatever the value: use np.full.",
-                lambda shape, value: np.zeros(shape) * value,
-            ),
+            variant("int_dtype", lambda shape, value: np.full(shape, value)),
+            variant("ignores_value", lambda shape, value: np.ones(shape)),
+            variant("zeros", lambda shape, value: np.zeros(shape) * value),
         ],
     ),
     "normal_init": ExerciseDiagnosis(
         reference=normal_init,
         probes=[_draw(lambda f, rng: f((200, 300), 0.5, rng), 0.5)],
         misconceptions=[
-            Misconception(
-                "variance_as_scale",
-                "variance passed as the standard deviation",
-                "numpy's scale is the standard deviation: pass std, not std**2.",
-                lambda shape, std, rng: rng.normal(0.0, std**2, size=shape),
-            ),
-            Misconception(
+            variant("variance_as_scale", lambda shape, std, rng: rng.normal(0.0, std**2, size=shape)),
+            variant(
                 "global_state",
-                "numpy's global random state",
-                "draw from the generator you are given, "
-                "rng.normal(...), not np.random.normal: otherwise a seed cannot reproduce your network.",
                 lambda shape, std, rng: np.random.normal(0.0, std, size=shape),  # noqa: NPY002 - the mistake
             ),
-            Misconception(
-                "fixed_seed",
-                "a fresh generator with a fixed seed",
-                "use the rng you are given: a generator made "
-                "inside with a fixed seed gives the same weights every call.",
-                lambda shape, std, rng: np.random.default_rng(0).normal(0.0, std, size=shape),
-            ),
-            Misconception(
-                "uniform",
-                "uniform on [-std, std]",
-                "draw from a normal law, rng.normal(0.0, std, size=shape): a "
-                "uniform law on [-std, std] has a smaller spread.",
-                lambda shape, std, rng: rng.uniform(-std, std, shape),
-            ),
+            variant("fixed_seed", lambda shape, std, rng: np.random.default_rng(0).normal(0.0, std, size=shape)),
+            variant("uniform", lambda shape, std, rng: rng.uniform(-std, std, shape)),
         ],
     ),
     "lecun_normal": ExerciseDiagnosis(
         reference=lecun_normal,
         probes=[_fan(lambda fi, fo: 1.0 / fi)],
         misconceptions=[
-            Misconception(
-                "std_one_over_fan_in",
-                "standard deviation 1/fan_in",
-                "LeCun's *variance* is 1/fan_in, so the standard deviation is sqrt(1/fan_in).",
-                lambda fi, fo, rng: _normal(fi, fo, rng, 1.0 / fi),
-            ),
-            Misconception(
-                "transposed",
-                "shape (fan_out, fan_in)",
-                "a weight matrix has shape (fan_in, fan_out) in this course (Z = A @ W).",
-                lambda fi, fo, rng: _normal(fi, fo, rng, math.sqrt(1.0 / fi), True),
-            ),
-            Misconception(
-                "fan_out",
-                "divides by fan_out",
-                "LeCun divides by fan_in, the number of inputs of each unit.",
-                lambda fi, fo, rng: _normal(fi, fo, rng, math.sqrt(1.0 / fo)),
-            ),
+            variant("std_one_over_fan_in", lambda fi, fo, rng: _normal(fi, fo, rng, 1.0 / fi)),
+            variant("transposed", lambda fi, fo, rng: _normal(fi, fo, rng, math.sqrt(1.0 / fi), True)),
+            variant("fan_out", lambda fi, fo, rng: _normal(fi, fo, rng, math.sqrt(1.0 / fo))),
         ],
     ),
     "glorot_normal": ExerciseDiagnosis(
         reference=glorot_normal,
         probes=[_fan(_glorot_variance)],
         misconceptions=[
-            Misconception(
-                "variance_as_std",
-                "Glorot variance used as the standard deviation",
-                "2 / (fan_in + fan_out) is the variance: take its square root for numpy's scale.",
-                lambda fi, fo, rng: _normal(fi, fo, rng, _glorot_variance(fi, fo)),
-            ),
-            Misconception(
-                "no_two",
-                "Glorot without the factor 2",
-                "Glorot's variance is 2 / (fan_in + fan_out): the factor 2 is missing.",
-                lambda fi, fo, rng: _normal(fi, fo, rng, math.sqrt(1.0 / (fi + fo))),
-            ),
-            Misconception(
-                "uniform",
-                "uniform instead of normal",
-                "glorot_normal draws from a normal law; the uniform law is glorot_uniform's.",
-                lambda fi, fo, rng: _uniform(fi, fo, rng, math.sqrt(6.0 / (fi + fo))),
-            ),
+            variant("variance_as_std", lambda fi, fo, rng: _normal(fi, fo, rng, _glorot_variance(fi, fo))),
+            variant("no_two", lambda fi, fo, rng: _normal(fi, fo, rng, math.sqrt(1.0 / (fi + fo)))),
+            variant("uniform", lambda fi, fo, rng: _uniform(fi, fo, rng, math.sqrt(6.0 / (fi + fo)))),
         ],
     ),
     "glorot_uniform": ExerciseDiagnosis(
         reference=glorot_uniform,
         probes=[_fan(_glorot_variance)],
         misconceptions=[
-            Misconception(
-                "std_as_bound",
-                "the standard deviation used as the bound",
-                "a uniform law on [-l, l] has "
-                "variance l**2 / 3: the bound is l = sqrt(6 / (fan_in + fan_out)), not the standard deviation.",
-                lambda fi, fo, rng: _uniform(fi, fo, rng, math.sqrt(_glorot_variance(fi, fo))),
-            ),
-            Misconception(
-                "one_sided",
-                "uniform on [0, l]",
-                "draw on [-l, l]: weights on [0, l] are all positive and not centred.",
-                lambda fi, fo, rng: _uniform(fi, fo, rng, math.sqrt(6.0 / (fi + fo)), low=0.0),
-            ),
-            Misconception(
-                "no_root",
-                "bound without the square root",
-                "the bound is sqrt(6 / (fan_in + fan_out)): the square root is missing.",
-                lambda fi, fo, rng: _uniform(fi, fo, rng, 6.0 / (fi + fo)),
-            ),
-            Misconception(
-                "normal",
-                "normal instead of uniform",
-                "glorot_uniform draws from a uniform law on [-l, l].",
-                lambda fi, fo, rng: _normal(fi, fo, rng, math.sqrt(_glorot_variance(fi, fo))),
-            ),
+            variant("std_as_bound", lambda fi, fo, rng: _uniform(fi, fo, rng, math.sqrt(_glorot_variance(fi, fo)))),
+            variant("one_sided", lambda fi, fo, rng: _uniform(fi, fo, rng, math.sqrt(6.0 / (fi + fo)), low=0.0)),
+            variant("no_root", lambda fi, fo, rng: _uniform(fi, fo, rng, 6.0 / (fi + fo))),
+            variant("normal", lambda fi, fo, rng: _normal(fi, fo, rng, math.sqrt(_glorot_variance(fi, fo)))),
         ],
     ),
     "he_normal": ExerciseDiagnosis(
         reference=he_normal,
         probes=[_fan(lambda fi, fo: 2.0 / fi)],
         misconceptions=[
-            Misconception(
-                "fan_out",
-                "He divides by fan_out",
-                "He's variance is 2 / fan_in: divide by the number of inputs.",
-                lambda fi, fo, rng: _normal(fi, fo, rng, math.sqrt(2.0 / fo)),
-            ),
-            Misconception(
-                "variance_as_std",
-                "He variance used as the standard deviation",
-                "2 / fan_in is the variance: take its square root for numpy's scale.",
-                lambda fi, fo, rng: _normal(fi, fo, rng, 2.0 / fi),
-            ),
-            Misconception(
-                "lecun",
-                "LeCun's variance for ReLU",
-                "ReLU zeroes half of its inputs, so He doubles LeCun's variance: 2 / fan_in, not 1 / fan_in.",
-                lambda fi, fo, rng: _normal(fi, fo, rng, math.sqrt(1.0 / fi)),
-            ),
+            variant("fan_out", lambda fi, fo, rng: _normal(fi, fo, rng, math.sqrt(2.0 / fo))),
+            variant("variance_as_std", lambda fi, fo, rng: _normal(fi, fo, rng, 2.0 / fi)),
+            variant("lecun", lambda fi, fo, rng: _normal(fi, fo, rng, math.sqrt(1.0 / fi))),
         ],
     ),
     "activation_stats": ExerciseDiagnosis(
         reference=activation_stats,
         probes=_stats_probes(),
         misconceptions=[
-            Misconception(
-                "last_linear",
-                "no activation after the last layer",
-                "apply the activation after every layer, the "
-                "last one included (the stack stands for the hidden layers).",
-                lambda *a: _stats(*a, last_linear=True),
-            ),
-            Misconception(
-                "ddof",
-                "sample standard deviation",
-                "use np.std's default (ddof=0), the population standard deviation.",
-                lambda *a: _stats(*a, ddof=1),
-            ),
-            Misconception(
-                "saturation_from_a",
-                "saturation judged from the activations",
-                "judge saturation from the pre-activations Z (where the slope is taken), not from the activations A.",
-                lambda *a: _stats(*a, from_a=True, strict_zero=False),
-            ),
-            Misconception(
-                "relu_zero",
-                "ReLU: z = 0 not counted as saturated",
-                "in this course the ReLU's slope at 0 is 0, so z <= 0 counts as saturated.",
-                lambda *a: _stats(*a, strict_zero=True),
-            ),
-            Misconception(
-                "z_std_of_a",
-                "z_std computed from the activations",
-                "z_std is the standard deviation of the pre-activations Z, before the activation.",
-                lambda *a: _stats(*a, z_from_a=True),
-            ),
-            Misconception(
-                "naive_sigmoid",
-                "textbook sigmoid overflows",
-                "1 / (1 + exp(-z)) overflows for large negative z: use a stable sigmoid (e.g. (1 + tanh(z / 2)) / 2).",
-                lambda *a: _stats(*a, naive_sigmoid=True),
-            ),
+            variant("last_linear", lambda *a: _stats(*a, last_linear=True)),
+            variant("ddof", lambda *a: _stats(*a, ddof=1)),
+            variant("saturation_from_a", lambda *a: _stats(*a, from_a=True, strict_zero=False)),
+            variant("relu_zero", lambda *a: _stats(*a, strict_zero=True)),
+            variant("z_std_of_a", lambda *a: _stats(*a, z_from_a=True)),
+            variant("naive_sigmoid", lambda *a: _stats(*a, naive_sigmoid=True)),
         ],
     ),
 }

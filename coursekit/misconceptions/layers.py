@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.diagnosis import ExerciseDiagnosis, Misconception
+from coursekit.diagnosis import ExerciseDiagnosis, Misconception, variant
 from coursekit.modules import Linear, Module, ReLU, Sigmoid, Tanh
 
 _RNG = np.random.default_rng(31)
@@ -116,113 +116,33 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     "Linear_backward": _module(
         Linear,
         _linear_probe,
-        Misconception(
-            "du_no_transpose",
-            "du without W's transpose",
-            "the input gradient is du = dv @ W.T (it must have u's shape).",
-            _linear_variant("du_no_transpose"),
-        ),
-        Misconception(
-            "transposed_dW",
-            "dW transposed",
-            "your dW has the shape of W transposed: dW = u.T @ dv.",
-            _linear_variant("transposed_dW"),
-        ),
-        Misconception(
-            "db_axis",
-            "db summed over the units",
-            "sum db over the samples (axis=0), so that it has b's shape.",
-            _linear_variant("db_axis"),
-        ),
-        Misconception(
-            "db_mean",
-            "db averaged instead of summed",
-            "db is the sum of dv over the samples, not the mean (the loss already divided by N).",
-            _linear_variant("db_mean"),
-        ),
-        Misconception(
-            "not_stored",
-            "dW and db not stored",
-            "backward must store the gradients in self.dW and self.db (the optimizer reads them there).",
-            _linear_variant("not_stored"),
-        ),
-        Misconception(
-            "accumulates",
-            "gradients accumulated across calls",
-            "each backward call sets dW and db afresh: assign them, do not add to the previous call's.",
-            _linear_variant("accumulates"),
-        ),
+        variant("du_no_transpose", _linear_variant("du_no_transpose")),
+        variant("transposed_dW", _linear_variant("transposed_dW")),
+        variant("db_axis", _linear_variant("db_axis")),
+        variant("db_mean", _linear_variant("db_mean")),
+        variant("not_stored", _linear_variant("not_stored")),
+        variant("accumulates", _linear_variant("accumulates")),
     ),
     "ReLU_backward": _module(
         ReLU,
         _activation_probe,
-        Misconception(
-            "no_mask",
-            "ReLU gradient passed through unchanged",
-            "multiply dv by the ReLU's derivative, (u > 0): no gradient flows through an inactive unit.",
-            _activation_variant("relu", "no_mask"),
-        ),
-        Misconception(
-            "mask_from_dv",
-            "mask taken from dv",
-            "the mask comes from the input u of forward (u > 0), not from the incoming gradient dv.",
-            _activation_variant("relu", "mask_from_dv"),
-        ),
-        Misconception(
-            "open_at_zero",
-            "ReLU gradient through u = 0",
-            "at u = 0 this course takes the derivative 0: mask with u > 0.",
-            _activation_variant("relu", "open_at_zero"),
-        ),
-        Misconception(
-            "mask_only",
-            "the mask without dv",
-            "return dv times the mask, not the mask alone.",
-            _activation_variant("relu", "mask_only"),
-        ),
+        variant("no_mask", _activation_variant("relu", "no_mask")),
+        variant("mask_from_dv", _activation_variant("relu", "mask_from_dv")),
+        variant("open_at_zero", _activation_variant("relu", "open_at_zero")),
+        variant("mask_only", _activation_variant("relu", "mask_only")),
     ),
     "Tanh_backward": _module(
         Tanh,
         _activation_probe,
-        Misconception(
-            "at_input",
-            "1 - u**2 instead of 1 - tanh(u)**2",
-            "tanh' = 1 - tanh(u)**2 = 1 - v**2: use the output v, not the input u.",
-            _activation_variant("tanh", "at_input"),
-        ),
-        Misconception(
-            "no_dv",
-            "tanh' without dv",
-            "return dv times tanh'(u), not tanh'(u) alone.",
-            _activation_variant("tanh", "no_dv"),
-        ),
-        Misconception(
-            "twice",
-            "tanh applied twice",
-            "v is already tanh(u): the derivative is 1 - v**2, not 1 - tanh(v)**2.",
-            _activation_variant("tanh", "twice"),
-        ),
+        variant("at_input", _activation_variant("tanh", "at_input")),
+        variant("no_dv", _activation_variant("tanh", "no_dv")),
+        variant("twice", _activation_variant("tanh", "twice")),
     ),
     "Sigmoid_backward": _module(
         Sigmoid,
         _activation_probe,
-        Misconception(
-            "at_input",
-            "u(1 - u) instead of v(1 - v)",
-            "sigma' = v (1 - v) with the output v = sigma(u), not the input u.",
-            _activation_variant("sigmoid", "at_input"),
-        ),
-        Misconception(
-            "no_dv",
-            "sigma' without dv",
-            "return dv times v (1 - v), not v (1 - v) alone.",
-            _activation_variant("sigmoid", "no_dv"),
-        ),
-        Misconception(
-            "no_one_minus",
-            "the factor (1 - v) forgotten",
-            "sigma' = v (1 - v): the factor (1 - v) is missing.",
-            _activation_variant("sigmoid", "no_one_minus"),
-        ),
+        variant("at_input", _activation_variant("sigmoid", "at_input")),
+        variant("no_dv", _activation_variant("sigmoid", "no_dv")),
+        variant("no_one_minus", _activation_variant("sigmoid", "no_one_minus")),
     ),
 }

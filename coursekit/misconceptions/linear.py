@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.diagnosis import ExerciseDiagnosis, Misconception, args
+from coursekit.diagnosis import ExerciseDiagnosis, args, variant
 from coursekit.linear import (
     collapse_linear,
     least_squares_fit,
@@ -86,142 +86,53 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=collapse_linear,
         probes=[args(WEIGHTS), args(RECT)],
         misconceptions=[
-            Misconception(
-                "reversed",
-                "product in reverse order",
-                "the first layer's matrix comes first: W1 @ W2 @ ... @ WL "
-                "(samples are rows, so X @ W1 is applied first).",
-                lambda w: _product(w, reverse=True),
-            ),
-            Misconception(
-                "elementwise",
-                "* instead of @",
-                "* multiplies entry by entry: a layer after a layer is the matrix product @.",
-                lambda w: _product(w, elementwise=True),
-            ),
-            Misconception(
-                "last_only",
-                "only the last matrix",
-                "your loop overwrites the result with each matrix: multiply it into the product instead.",
-                lambda w: _product(w, last_only=True),
-            ),
+            variant("reversed", lambda w: _product(w, reverse=True)),
+            variant("elementwise", lambda w: _product(w, elementwise=True)),
+            variant("last_only", lambda w: _product(w, last_only=True)),
         ],
     ),
     "linear_network": ExerciseDiagnosis(
         reference=linear_network,
         probes=[args(X3, WEIGHTS), args(X3, RECT)],
         misconceptions=[
-            Misconception(
-                "transposed",
-                "W x convention (W.T)",
-                "in this course samples are rows: each layer computes A @ W, not A @ W.T.",
-                lambda X, ws: _layers(X, ws, transposed=True),
-            ),
-            Misconception(
-                "first_layer_only",
-                "only the first layer",
-                "apply every layer in turn, not only the first.",
-                lambda X, ws: X @ ws[0],
-            ),
+            variant("transposed", lambda X, ws: _layers(X, ws, transposed=True)),
+            variant("first_layer_only", lambda X, ws: X @ ws[0]),
         ],
     ),
     "relu_network": ExerciseDiagnosis(
         reference=relu_network,
         probes=[args(X3, RECT, BIASES)],
         misconceptions=[
-            Misconception(
-                "relu_last",
-                "ReLU after the output layer",
-                "the last layer has no activation: its output is A @ W + b, negative values included.",
-                lambda *a: _relu_net(*a, relu_last=True),
-            ),
-            Misconception(
-                "bias_after",
-                "bias added after the ReLU",
-                "add the bias before the ReLU: relu(A @ W + b).",
-                lambda *a: _relu_net(*a, bias_after=True),
-            ),
-            Misconception(
-                "no_bias",
-                "biases forgotten",
-                "every layer adds its bias: A @ W + b.",
-                lambda *a: _relu_net(*a, no_bias=True),
-            ),
+            variant("relu_last", lambda *a: _relu_net(*a, relu_last=True)),
+            variant("bias_after", lambda *a: _relu_net(*a, bias_after=True)),
+            variant("no_bias", lambda *a: _relu_net(*a, no_bias=True)),
         ],
     ),
     "least_squares_fit": ExerciseDiagnosis(
         reference=least_squares_fit,
         probes=[args(XLS, YLS)],
         misconceptions=[
-            Misconception(
-                "no_bias",
-                "fit without a bias",
-                "fit the bias too: add a column of ones to X (the design matrix) and solve for w and b together.",
-                lambda X, y: _lstsq(X, y, bias="zero"),
-            ),
-            Misconception(
-                "bias_mean",
-                "bias set to mean(y) afterwards",
-                "w and b must be fitted together (a column of ones in "
-                "the design matrix): mean(y) is the best bias only for centred X.",
-                lambda X, y: _lstsq(X, y, bias="mean"),
-            ),
-            Misconception(
-                "lstsq_tuple",
-                "lstsq's whole result returned",
-                "np.linalg.lstsq returns (solution, residuals, rank, "
-                "singular values): split its first element into w and b.",
-                lambda X, y: _lstsq(X, y, bias="tuple"),
-            ),
+            variant("no_bias", lambda X, y: _lstsq(X, y, bias="zero")),
+            variant("bias_mean", lambda X, y: _lstsq(X, y, bias="mean")),
+            variant("lstsq_tuple", lambda X, y: _lstsq(X, y, bias="tuple")),
         ],
     ),
     "xor_relu_network": ExerciseDiagnosis(
         reference=xor_relu_network,
         probes=[args(XOR)],
         misconceptions=[
-            Misconception(
-                "no_relu",
-                "XOR network without the ReLU",
-                "without the ReLU the network is linear and cannot compute XOR: apply relu to the hidden layer.",
-                lambda X: _xor(X, linear=True),
-            ),
-            Misconception(
-                "bias_sign",
-                "hidden bias with the wrong sign",
-                "the second hidden unit needs the bias -1 (it fires only when both inputs are 1).",
-                lambda X: _xor(X, sign=1.0),
-            ),
-            Misconception(
-                "column",
-                "output of shape (n, 1)",
-                "return one number per sample, shape (n,): use the output weights as a 1-D array.",
-                lambda X: _xor(X, column=True),
-            ),
+            variant("no_relu", lambda X: _xor(X, linear=True)),
+            variant("bias_sign", lambda X: _xor(X, sign=1.0)),
+            variant("column", lambda X: _xor(X, column=True)),
         ],
     ),
     "wedge_classifier": ExerciseDiagnosis(
         reference=wedge_classifier,
         probes=[args(WEDGE)],
         misconceptions=[
-            Misconception(
-                "strict",
-                "boundary points classified 0",
-                "points on the boundary x2 = |x1| belong to the wedge: the step gives 1 at 0 (use >=).",
-                lambda X: _wedge(X, strict=True),
-            ),
-            Misconception(
-                "or",
-                "OR instead of AND",
-                "a point must be on the right side of both lines: the output unit is an "
-                "AND of the two hidden units (bias -0.6, not -0.4).",
-                lambda X: _wedge(X, bias_out=-0.4),
-            ),
-            Misconception(
-                "one_line",
-                "only one of the two lines",
-                "the wedge needs both x2 >= x1 and x2 >= -x1: two hidden units, combined by an AND.",
-                lambda X: _wedge(X, one_unit=True),
-            ),
+            variant("strict", lambda X: _wedge(X, strict=True)),
+            variant("or", lambda X: _wedge(X, bias_out=-0.4)),
+            variant("one_line", lambda X: _wedge(X, one_unit=True)),
         ],
     ),
 }

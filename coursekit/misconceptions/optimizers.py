@@ -10,7 +10,7 @@ average with any fixed decay.
 
 Examples
 --------
->>> from coursekit.diagnosis import find_misconception
+>>> from coursekit.misconceptions import find_misconception
 >>> def sgd_step(w, dw, lr):
 ...     return w + lr * dw
 >>> find_misconception("sgd_step", sgd_step).misconception.key
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from coursekit._validate import FloatArray
-from coursekit.diagnosis import ExerciseDiagnosis, Misconception, Probe, args
+from coursekit.diagnosis import ExerciseDiagnosis, Probe, args, variant
 from coursekit.optim import (
     adadelta_step,
     adam_step,
@@ -217,101 +217,30 @@ EXERCISES = {
         reference=moving_average,
         probes=[args(_A1, 0.7), args(_A2, 0.4)],
         misconceptions=[
-            Misconception(
-                "starts_at_first",
-                "moving average started at a_1",
-                "your average starts at the first term instead of at A_0 = 0: start the recursion from zero, "
-                "so that A_1 = (1 - gamma) * a_1.",
-                _wrong(_moving, "start_first"),
-            ),
-            Misconception(
-                "swapped_weights",
-                "gamma and 1 - gamma swapped",
-                "gamma should multiply the old average and 1 - gamma the new term: "
-                "A_t = gamma * A_{t-1} + (1 - gamma) * a_t.",
-                _wrong(_moving, "swap"),
-            ),
-            Misconception(
-                "last_only",
-                "returns only the final average",
-                "return every average A_1, ..., A_T (an array of the shape of a), not only the last one.",
-                _wrong(_moving, "last_only"),
-            ),
-            Misconception(
-                "in_place",
-                "moving average overwrites its input",
-                "your moving_average writes the averages into the array a it is given: "
-                "fill a new array (for example np.empty_like(a)) instead.",
-                _wrong(_moving, "in_place"),
-            ),
+            variant("starts_at_first", _wrong(_moving, "start_first")),
+            variant("swapped_weights", _wrong(_moving, "swap")),
+            variant("last_only", _wrong(_moving, "last_only")),
+            variant("in_place", _wrong(_moving, "in_place")),
         ],
     ),
     "running_mean": ExerciseDiagnosis(
         reference=running_mean,
         probes=[_mean_probe(np.array([2.0, 4.0, 9.0, 1.0, -3.0])), _mean_probe(_A2)],
         misconceptions=[
-            Misconception(
-                "off_by_one",
-                "running mean with gamma_t = t / (t + 1)",
-                "your first average is only half the first term: with t counted from 1, gamma_t = (t - 1) / t, "
-                "so gamma_1 = 0 and A_1 = a_1.",
-                _wrong(_running, "shift"),
-            ),
-            Misconception(
-                "divides_by_length",
-                "running sum divided by the length T",
-                "you divide the running sum by the length of the whole sequence: the mean of the first t terms "
-                "divides by t.",
-                _wrong(_running, "by_length"),
-            ),
-            Misconception(
-                "fixed_gamma",
-                "running mean with a fixed gamma",
-                "your running_mean is a moving average with a fixed gamma: for the exact mean gamma_t changes "
-                "with t, gamma_t = (t - 1) / t.",
-                lambda a: _moving(a, 0.5),
-            ),
+            variant("off_by_one", _wrong(_running, "shift")),
+            variant("divides_by_length", _wrong(_running, "by_length")),
+            variant("fixed_gamma", lambda a: _moving(a, 0.5)),
         ],
     ),
     "minibatch_indices": ExerciseDiagnosis(
         reference=minibatch_indices,
         probes=[_batches_probe(20, 6, 1), _batches_probe(20, 5, 2)],
         misconceptions=[
-            Misconception(
-                "no_shuffle",
-                "mini-batches not shuffled",
-                "your batches take the indices in order 0, 1, 2, ...: shuffle them first with rng.permutation(n), "
-                "so that every epoch visits the examples in a new random order.",
-                _wrong(_batches, "no_shuffle"),
-            ),
-            Misconception(
-                "drops_last",
-                "last, smaller batch dropped",
-                "you leave out the last, smaller batch when k does not divide n: there are ceil(n / k) batches, "
-                "and every index must be in one of them.",
-                _wrong(_batches, "floor"),
-            ),
-            Misconception(
-                "with_replacement",
-                "indices drawn with replacement",
-                "your indices are drawn with replacement, so some examples come twice and others never: "
-                "shuffle a permutation of 0..n-1 (rng.permutation(n)) and cut it into pieces.",
-                _wrong(_batches, "replace"),
-            ),
-            Misconception(
-                "global_rng",
-                "shuffle not drawn from rng",
-                "your shuffle does not come from rng (the same seed gives different batches): "
-                "use rng.permutation(n), not np.random's global functions.",
-                _wrong(_batches, "unseeded"),
-            ),
-            Misconception(
-                "extra_batch",
-                "an empty extra batch",
-                "you make one batch too many when k divides n (the last one is empty): "
-                "the number of batches is ceil(n / k).",
-                _wrong(_batches, "plus_one"),
-            ),
+            variant("no_shuffle", _wrong(_batches, "no_shuffle")),
+            variant("drops_last", _wrong(_batches, "floor")),
+            variant("with_replacement", _wrong(_batches, "replace")),
+            variant("global_rng", _wrong(_batches, "unseeded")),
+            variant("extra_batch", _wrong(_batches, "plus_one")),
         ],
     ),
     "sgd_step": ExerciseDiagnosis(
@@ -321,24 +250,9 @@ EXERCISES = {
             args(np.array([[0.5, 1.5], [-1.0, 2.0]]), np.array([[1.0, -0.5], [2.0, 0.25]]), 0.3),
         ],
         misconceptions=[
-            Misconception(
-                "uphill",
-                "gradient descent steps uphill",
-                "your step goes up the gradient: gradient descent subtracts it, w - lr * dw.",
-                _wrong(_sgd, "uphill"),
-            ),
-            Misconception(
-                "in_place",
-                "SGD changes w in place",
-                "your sgd_step changes the array w it is given (w -= ...): return the new array w - lr * dw instead.",
-                _wrong(_sgd, "in_place"),
-            ),
-            Misconception(
-                "no_lr",
-                "SGD without the learning rate",
-                "your step ignores the learning rate: multiply the gradient by lr before subtracting it.",
-                _wrong(_sgd, "no_lr"),
-            ),
+            variant("uphill", _wrong(_sgd, "uphill")),
+            variant("in_place", _wrong(_sgd, "in_place")),
+            variant("no_lr", _wrong(_sgd, "no_lr")),
         ],
     ),
     "momentum_step": ExerciseDiagnosis(
@@ -350,39 +264,11 @@ EXERCISES = {
             _momentum_run(np.array([[0.5], [2.0]]), [np.array([[1.0], [-2.0]])] * 3, 0.2, 0.9),
         ],
         misconceptions=[
-            Misconception(
-                "uphill",
-                "momentum steps uphill",
-                "your weights move up the gradient: with V_t = gamma * V_{t-1} + lr * dw the step is "
-                "W_t = W_{t-1} - V_t.",
-                _wrong(_momentum, "uphill"),
-            ),
-            Misconception(
-                "in_place",
-                "momentum changes its inputs in place",
-                "your momentum_step changes the arrays w and v it is given: compute new arrays and return them.",
-                _wrong(_momentum, "in_place"),
-            ),
-            Misconception(
-                "ema_with_lr",
-                "moving-average momentum with lr as its step",
-                "your steps are 1 - gamma times too small: in the moving-average form M_t = gamma * M_{t-1} + "
-                "(1 - gamma) * dw the step is lr / (1 - gamma) * M_t, not lr * M_t.",
-                _wrong(_momentum, "ema"),
-            ),
-            Misconception(
-                "old_velocity",
-                "momentum steps with the old velocity",
-                "your step uses the previous velocity: update V first, then step with the new one, "
-                "W_t = W_{t-1} - V_t.",
-                _wrong(_momentum, "old"),
-            ),
-            Misconception(
-                "lr_twice",
-                "velocity multiplied by lr twice",
-                "your step multiplies the velocity by lr again: V_t already contains lr, so W_t = W_{t-1} - V_t.",
-                _wrong(_momentum, "lr_twice"),
-            ),
+            variant("uphill", _wrong(_momentum, "uphill")),
+            variant("in_place", _wrong(_momentum, "in_place")),
+            variant("ema_with_lr", _wrong(_momentum, "ema")),
+            variant("old_velocity", _wrong(_momentum, "old")),
+            variant("lr_twice", _wrong(_momentum, "lr_twice")),
         ],
     ),
     "adadelta_step": ExerciseDiagnosis(
@@ -395,39 +281,11 @@ EXERCISES = {
             args(np.array([[0.3], [1.2]]), np.array([[3.0], [0.25]]), np.array([[0.5], [2.0]]), 0.05),
         ],
         misconceptions=[
-            Misconception(
-                "no_sqrt",
-                "adadelta without the square root",
-                "you divide by G instead of by its square root: the step is lr * dw / sqrt(G_t + eps).",
-                _wrong(_adadelta, "no_sqrt"),
-            ),
-            Misconception(
-                "old_G",
-                "adadelta divides by the old G",
-                "you divide by the previous G: first update G with this step's gradient, then divide by the root "
-                "of the new G_t.",
-                _wrong(_adadelta, "old_G"),
-            ),
-            Misconception(
-                "not_squared",
-                "adadelta averages the gradient, not its square",
-                "your G averages the gradients themselves: it should average their squares, "
-                "G_t = gamma * G_{t-1} + (1 - gamma) * dw**2.",
-                _wrong(_adadelta, "not_squared"),
-            ),
-            Misconception(
-                "in_place",
-                "adadelta changes its inputs in place",
-                "your adadelta_step changes the arrays w and G it is given: compute new arrays and return them.",
-                _wrong(_adadelta, "in_place"),
-            ),
-            Misconception(
-                "no_eps",
-                "adadelta without eps",
-                "your step is 0 / 0 (NaN) where the gradient and G are both zero: keep eps in the denominator, "
-                "sqrt(G_t + eps).",
-                _wrong(_adadelta, "no_eps"),
-            ),
+            variant("no_sqrt", _wrong(_adadelta, "no_sqrt")),
+            variant("old_G", _wrong(_adadelta, "old_G")),
+            variant("not_squared", _wrong(_adadelta, "not_squared")),
+            variant("in_place", _wrong(_adadelta, "in_place")),
+            variant("no_eps", _wrong(_adadelta, "no_eps")),
         ],
     ),
     "adam_step": ExerciseDiagnosis(
@@ -437,44 +295,12 @@ EXERCISES = {
             args(np.array([0.5, 1.5]), np.array([1.0, 0.2]), np.array([0.2, -0.1]), np.array([0.01, 0.04]), 3, lr=0.01),
         ],
         misconceptions=[
-            Misconception(
-                "no_bias_correction",
-                "Adam without bias correction",
-                "your first step is about 3.2 times lr instead of lr: divide m by 1 - beta1**t and v by "
-                "1 - beta2**t before the step.",
-                lambda *a, **k: _adam(*a, **k, correct=False),
-            ),
-            Misconception(
-                "t_from_zero",
-                "bias correction with beta**(t - 1)",
-                "the correction divides by zero at t = 1: t counts the updates from 1, so divide by 1 - beta**t.",
-                lambda *a, **k: _adam(*a, **k, power=-1),
-            ),
-            Misconception(
-                "t_plus_one",
-                "bias correction with beta**(t + 1)",
-                "your steps are too small: correct with 1 - beta**t for the t you are given (it already counts "
-                "from 1), not t + 1.",
-                lambda *a, **k: _adam(*a, **k, power=1),
-            ),
-            Misconception(
-                "uphill",
-                "Adam steps uphill",
-                "your step goes in the direction of the gradient: subtract lr * m_hat / (sqrt(v_hat) + eps).",
-                lambda *a, **k: _adam(*a, **k, sign=-1.0),
-            ),
-            Misconception(
-                "in_place",
-                "Adam changes its inputs in place",
-                "your adam_step changes the arrays it is given: compute new arrays and return them.",
-                lambda *a, **k: _adam(*a, **k, in_place=True),
-            ),
-            Misconception(
-                "stores_hat",
-                "Adam stores the corrected averages",
-                "return the uncorrected m_t and v_t as the new state; m_hat and v_hat are recomputed at each step.",
-                lambda *a, **k: _adam(*a, **k, store_hat=True),
-            ),
+            variant("no_bias_correction", lambda *a, **k: _adam(*a, **k, correct=False)),
+            variant("t_from_zero", lambda *a, **k: _adam(*a, **k, power=-1)),
+            variant("t_plus_one", lambda *a, **k: _adam(*a, **k, power=1)),
+            variant("uphill", lambda *a, **k: _adam(*a, **k, sign=-1.0)),
+            variant("in_place", lambda *a, **k: _adam(*a, **k, in_place=True)),
+            variant("stores_hat", lambda *a, **k: _adam(*a, **k, store_hat=True)),
         ],
     ),
 }

@@ -9,7 +9,7 @@ reference, and a wrong one is recognised however it draws.
 
 Examples
 --------
->>> from coursekit.diagnosis import find_misconception
+>>> from coursekit.misconceptions import find_misconception
 >>> def weight_decay_step(w, dw, lr, lam):
 ...     return (1.0 - lam * lr) * w - lr * dw
 >>> find_misconception("weight_decay_step", weight_decay_step).misconception.key
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from coursekit._validate import FloatArray
-from coursekit.diagnosis import ExerciseDiagnosis, Misconception, Probe, args
+from coursekit.diagnosis import ExerciseDiagnosis, Probe, args, variant
 from coursekit.regularisation import (
     add_input_noise,
     batchnorm_backward,
@@ -217,33 +217,10 @@ EXERCISES = {
         reference=early_stopping,
         probes=[args([5.0, 4.0, 3.0, 3.0, 3.5, 3.2, 3.1, 2.0, 2.5], 3), args([2.0, 1.0, 1.0, 1.5, 1.2, 0.5, 0.7], 3)],
         misconceptions=[
-            Misconception(
-                "whole_curve",
-                "best epoch of the whole curve",
-                "you return the best epoch of the whole curve: training stops after patience epochs without "
-                "improvement, and the epochs after the stop are never seen.",
-                _wrong(_stop, "whole_curve"),
-            ),
-            Misconception(
-                "ties_improve",
-                "a tie counted as an improvement",
-                "you count an equal loss as an improvement: only a strictly lower loss makes a new best epoch, "
-                "so on ties the earlier epoch stays best.",
-                _wrong(_stop, "ties"),
-            ),
-            Misconception(
-                "one_late",
-                "stops one epoch late",
-                "you stop one epoch too late: stop at the first epoch e with e - best_epoch == patience.",
-                _wrong(_stop, "late"),
-            ),
-            Misconception(
-                "last_epoch",
-                "returns the last epoch instead of the best",
-                "you return the epoch where training stopped as the best one: early stopping keeps the weights "
-                "of the best epoch seen up to the stop.",
-                _wrong(_stop, "last_seen"),
-            ),
+            variant("whole_curve", _wrong(_stop, "whole_curve")),
+            variant("ties_improve", _wrong(_stop, "ties")),
+            variant("one_late", _wrong(_stop, "late")),
+            variant("last_epoch", _wrong(_stop, "last_seen")),
         ],
     ),
     "weight_decay_step": ExerciseDiagnosis(
@@ -253,65 +230,20 @@ EXERCISES = {
             args(np.array([[2.0], [-1.0]]), np.array([[0.5], [1.0]]), 0.05, 2.0),
         ],
         misconceptions=[
-            Misconception(
-                "in_place",
-                "weight decay changes w in place",
-                "your weight_decay_step changes the array w it is given: compute the new weights as a new array.",
-                _wrong(_decay, "in_place"),
-            ),
-            Misconception(
-                "no_two",
-                "weight decay without the factor 2",
-                "your decay factor misses the 2: the gradient of lam * ||w||^2 is 2 * lam * w, so the weights "
-                "shrink by 1 - 2 * lam * lr.",
-                _wrong(_decay, "no_two"),
-            ),
-            Misconception(
-                "grows",
-                "weight decay grows the weights",
-                "your weights grow instead of shrinking: subtract the penalty's gradient 2 * lam * w like the "
-                "loss gradient, which gives the factor 1 - 2 * lam * lr.",
-                _wrong(_decay, "grows"),
-            ),
-            Misconception(
-                "no_lr",
-                "weight decay without the step size",
-                "your decay factor leaves out the step size: the penalty's gradient is multiplied by lr like the "
-                "loss gradient, so the factor is 1 - 2 * lam * lr.",
-                _wrong(_decay, "no_lr"),
-            ),
+            variant("in_place", _wrong(_decay, "in_place")),
+            variant("no_two", _wrong(_decay, "no_two")),
+            variant("grows", _wrong(_decay, "grows")),
+            variant("no_lr", _wrong(_decay, "no_lr")),
         ],
     ),
     "add_input_noise": ExerciseDiagnosis(
         reference=add_input_noise,
         probes=[_noise_probe(2.0)],
         misconceptions=[
-            Misconception(
-                "variance",
-                "noise with standard deviation std**2",
-                "your noise has standard deviation std**2: std is the standard deviation, so draw "
-                "rng.normal(0.0, std, size=X.shape) (or std * rng.standard_normal(X.shape)).",
-                _wrong(_noise, "variance"),
-            ),
-            Misconception(
-                "in_place",
-                "input noise added to X in place",
-                "your add_input_noise adds the noise to X itself: return X + noise as a new array.",
-                _wrong(_noise, "in_place"),
-            ),
-            Misconception(
-                "same_rows",
-                "the same noise in every row",
-                "every row (sample) gets the same noise: draw one noise value for every entry of X, with size=X.shape.",
-                _wrong(_noise, "same_rows"),
-            ),
-            Misconception(
-                "uniform",
-                "uniform instead of Gaussian noise",
-                "your noise is uniform, not Gaussian: draw it from a normal distribution with mean 0 and standard "
-                "deviation std (rng.normal).",
-                _wrong(_noise, "uniform"),
-            ),
+            variant("variance", _wrong(_noise, "variance")),
+            variant("in_place", _wrong(_noise, "in_place")),
+            variant("same_rows", _wrong(_noise, "same_rows")),
+            variant("uniform", _wrong(_noise, "uniform")),
         ],
     ),
     "dropout_forward": ExerciseDiagnosis(
@@ -321,143 +253,42 @@ EXERCISES = {
             _dropout_test_probe(np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]]), 0.3),
         ],
         misconceptions=[
-            Misconception(
-                "no_rescale",
-                "dropout without the 1/(1-p) rescaling",
-                "your kept units are not rescaled: inverted dropout divides them by 1 - p, so the mask holds 0 or "
-                "1 / (1 - p) and the expected output is a.",
-                _wrong(_dropout, "no_rescale"),
-            ),
-            Misconception(
-                "keep_prob",
-                "p taken as the probability of keeping",
-                "you treat p as the probability of keeping a unit: p is the probability of dropping it, so keep "
-                "where rng.random(a.shape) >= p and scale the kept ones by 1 / (1 - p).",
-                _wrong(_dropout, "keep_prob"),
-            ),
-            Misconception(
-                "test_rescale",
-                "dropout rescales at test time",
-                "you rescale in test mode: with inverted dropout the test-time output is a itself (a copy) and the "
-                "mask is all ones.",
-                _wrong(_dropout, "test_rescale"),
-            ),
-            Misconception(
-                "plain_dropout",
-                "plain dropout instead of inverted dropout",
-                "you wrote plain dropout (a 0/1 mask while training, rescaled at test time): inverted dropout "
-                "divides the kept units by 1 - p while training and leaves test mode alone.",
-                _wrong(_dropout, "plain"),
-            ),
-            Misconception(
-                "in_place",
-                "dropout changes a in place",
-                "your dropout_forward multiplies a in place: return out = a * mask as a new array.",
-                _wrong(_dropout, "in_place"),
-            ),
-            Misconception(
-                "shared_mask",
-                "one dropout mask shared by all examples",
-                "every row (example) gets the same mask: draw an independent mask entry for every entry of a, "
-                "with size a.shape.",
-                _wrong(_dropout, "shared_mask"),
-            ),
+            variant("no_rescale", _wrong(_dropout, "no_rescale")),
+            variant("keep_prob", _wrong(_dropout, "keep_prob")),
+            variant("test_rescale", _wrong(_dropout, "test_rescale")),
+            variant("plain_dropout", _wrong(_dropout, "plain")),
+            variant("in_place", _wrong(_dropout, "in_place")),
+            variant("shared_mask", _wrong(_dropout, "shared_mask")),
         ],
     ),
     "dropout_backward": ExerciseDiagnosis(
         reference=dropout_backward,
         probes=[args(np.array([[1.0, 2.0, -1.0], [0.5, -3.0, 2.0]]), np.array([[1.25, 0.0, 1.25], [0.0, 1.25, 1.25]]))],
         misconceptions=[
-            Misconception(
-                "binary_mask",
-                "dropout gradient through a 0/1 mask",
-                "your gradient goes through a 0/1 mask: multiply dout by the mask itself, which includes the "
-                "1 / (1 - p) scaling.",
-                _wrong(_dropout_back, "binary_mask"),
-            ),
-            Misconception(
-                "ignores_mask",
-                "dropout gradient ignores the mask",
-                "your gradient ignores the mask: no gradient flows back through a dropped unit, so return dout * mask.",
-                _wrong(_dropout_back, "ignores_mask"),
-            ),
-            Misconception(
-                "in_place",
-                "dropout gradient changes dout in place",
-                "your dropout_backward changes dout in place: return dout * mask as a new array.",
-                _wrong(_dropout_back, "in_place"),
-            ),
+            variant("binary_mask", _wrong(_dropout_back, "binary_mask")),
+            variant("ignores_mask", _wrong(_dropout_back, "ignores_mask")),
+            variant("in_place", _wrong(_dropout_back, "in_place")),
         ],
     ),
     "batchnorm_forward": ExerciseDiagnosis(
         reference=batchnorm_forward,
         probes=[_bn_probe(_Z, _GAMMA, _BETA, 0.25), _bn_probe(_Z[:, :2] * 1e-3, _GAMMA[:2], _BETA[:2], 1e-5)],
         misconceptions=[
-            Misconception(
-                "unbiased",
-                "batch norm with the unbiased variance",
-                "you use the unbiased variance (ddof=1): batch norm divides by N, the batch size (np.var's default).",
-                _wrong(_bn, "unbiased"),
-            ),
-            Misconception(
-                "sigma_plus_eps",
-                "batch norm divides by sigma + eps",
-                "you divide by sigma + eps: this course puts eps inside the root, (z - mean) / sqrt(var + eps).",
-                _wrong(_bn, "sigma_plus_eps"),
-            ),
-            Misconception(
-                "wrong_axis",
-                "batch norm over the units of each example",
-                "you normalise each example over its units: batch norm standardises each unit (column) over the "
-                "batch, with the statistics along axis=0.",
-                _wrong(_bn, "wrong_axis"),
-            ),
-            Misconception(
-                "in_place",
-                "batch norm changes z in place",
-                "your batchnorm_forward changes z in place: compute z_bar as a new array and leave z unchanged.",
-                _wrong(_bn, "in_place"),
-            ),
+            variant("unbiased", _wrong(_bn, "unbiased")),
+            variant("sigma_plus_eps", _wrong(_bn, "sigma_plus_eps")),
+            variant("wrong_axis", _wrong(_bn, "wrong_axis")),
+            variant("in_place", _wrong(_bn, "in_place")),
         ],
     ),
     "batchnorm_backward": ExerciseDiagnosis(
         reference=batchnorm_backward,
         probes=[args(_DOUT, _CACHE)],
         misconceptions=[
-            Misconception(
-                "no_mean_path",
-                "batch norm gradient without the mean path",
-                "your dz leaves out the path through the batch mean: subtract the column mean of gamma * dout "
-                "inside the bracket (every column of dz must sum to zero).",
-                _wrong(_bn_back, "no_mean_path"),
-            ),
-            Misconception(
-                "no_var_path",
-                "batch norm gradient without the variance path",
-                "your dz leaves out the path through the batch variance: also subtract z_bar times the column "
-                "mean of gamma * dout * z_bar.",
-                _wrong(_bn_back, "no_var_path"),
-            ),
-            Misconception(
-                "constant_stats",
-                "batch statistics treated as constants",
-                "your dz treats the batch mean and variance as constants: every z of a column also moves its mean "
-                "and variance, which adds two terms to gamma * dout / std.",
-                _wrong(_bn_back, "constant_stats"),
-            ),
-            Misconception(
-                "swapped",
-                "dgamma and dbeta swapped",
-                "dgamma and dbeta are swapped: return (dz, dgamma, dbeta), where dbeta is the column sum of dout "
-                "and dgamma that of dout * z_bar.",
-                _wrong(_bn_back, "swapped"),
-            ),
-            Misconception(
-                "in_place",
-                "batch norm gradient changes dout in place",
-                "your batchnorm_backward changes dout in place: compute gamma * dout as a new array.",
-                _wrong(_bn_back, "in_place"),
-            ),
+            variant("no_mean_path", _wrong(_bn_back, "no_mean_path")),
+            variant("no_var_path", _wrong(_bn_back, "no_var_path")),
+            variant("constant_stats", _wrong(_bn_back, "constant_stats")),
+            variant("swapped", _wrong(_bn_back, "swapped")),
+            variant("in_place", _wrong(_bn_back, "in_place")),
         ],
     ),
 }

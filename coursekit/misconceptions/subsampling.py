@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from coursekit.activations import logistic
-from coursekit.diagnosis import ExerciseDiagnosis, Misconception, args
+from coursekit.diagnosis import ExerciseDiagnosis, args, variant
 from coursekit.subsampling import bias_correction, fit_logistic_regression, importance_weights, subsample_negatives
 
 _N = 4000
@@ -91,109 +91,38 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
         reference=subsample_negatives,
         probes=[_subsample_probe],
         misconceptions=[
-            Misconception(
-                "keeps_one_minus_f",
-                "keeps a fraction 1 - f of the negatives",
-                "f is the fraction of negatives kept: keep a negative when rng.random() < f.",
-                lambda *a: _subsample(*a, keep_prob="1-f"),
-            ),
-            Misconception(
-                "subsamples_positives",
-                "positives subsampled too",
-                "keep every positive: only the negatives are subsampled.",
-                lambda *a: _subsample(*a, positives=False),
-            ),
-            Misconception(
-                "first_negatives",
-                "the first negatives kept",
-                "keep a random subset of the negatives (each with "
-                "probability f), not the first ones: the data may be ordered.",
-                lambda *a: _subsample(*a, first=True),
-            ),
-            Misconception(
-                "global_state",
-                "numpy's global random state",
-                "draw from the rng you are given, not np.random: otherwise a seed cannot reproduce the subsample.",
-                lambda *a: _subsample(*a, global_state=True),
-            ),
+            variant("keeps_one_minus_f", lambda *a: _subsample(*a, keep_prob="1-f")),
+            variant("subsamples_positives", lambda *a: _subsample(*a, positives=False)),
+            variant("first_negatives", lambda *a: _subsample(*a, first=True)),
+            variant("global_state", lambda *a: _subsample(*a, global_state=True)),
         ],
     ),
     "bias_correction": ExerciseDiagnosis(
         reference=bias_correction,
         probes=[args(0.7, 0.1), args(-1.2, 0.25)],
         misconceptions=[
-            Misconception(
-                "sign",
-                "log f subtracted",
-                "the subsampled model's bias is too large by -log f: the corrected bias is b + log f (log f < 0).",
-                lambda b, f: float(b - np.log(f)),
-            ),
-            Misconception(
-                "times_f",
-                "bias multiplied by f",
-                "the correction is additive on the log-odds scale: b + log f, not b * f.",
-                lambda b, f: float(b * f),
-            ),
-            Misconception(
-                "log_one_minus_f",
-                "log(1 - f) added",
-                "add log f, the log of the fraction of negatives kept, not log(1 - f).",
-                lambda b, f: float(b + np.log(1.0 - f)),
-            ),
+            variant("sign", lambda b, f: float(b - np.log(f))),
+            variant("times_f", lambda b, f: float(b * f)),
+            variant("log_one_minus_f", lambda b, f: float(b + np.log(1.0 - f))),
         ],
     ),
     "importance_weights": ExerciseDiagnosis(
         reference=importance_weights,
         probes=[args(np.array([1, 0, 0, 1, 0]), 0.2)],
         misconceptions=[
-            Misconception(
-                "on_positives",
-                "1/f on the positives",
-                "the negatives were subsampled, so they carry the weight 1/f; the positives keep weight 1.",
-                lambda y, f: np.where(np.asarray(y) == 1, 1.0 / f, 1.0),
-            ),
-            Misconception(
-                "f_not_inverse",
-                "negatives weighted by f",
-                "each kept negative stands for 1/f negatives of the world: its weight is 1/f, not f.",
-                lambda y, f: np.where(np.asarray(y) == 1, 1.0, f),
-            ),
-            Misconception(
-                "all_one_over_f",
-                "every example weighted 1/f",
-                "only the negatives get 1/f; a positive's weight is 1.",
-                lambda y, f: np.full(np.shape(y), 1.0 / f),
-            ),
+            variant("on_positives", lambda y, f: np.where(np.asarray(y) == 1, 1.0 / f, 1.0)),
+            variant("f_not_inverse", lambda y, f: np.where(np.asarray(y) == 1, 1.0, f)),
+            variant("all_one_over_f", lambda y, f: np.full(np.shape(y), 1.0 / f)),
         ],
     ),
     "fit_logistic_regression": ExerciseDiagnosis(
         reference=fit_logistic_regression,
         probes=[args(XF, YF, SF, lr=0.5, epochs=40), args(XF, YF, None, lr=0.5, epochs=40)],
         misconceptions=[
-            Misconception(
-                "ignores_weights",
-                "sample_weight ignored",
-                "multiply each example's residual by its weight: r = s * (sigmoid(z) - y) / N.",
-                lambda *a, **k: _fit(*a, **k, weights=False),
-            ),
-            Misconception(
-                "uphill",
-                "gradient of the wrong sign",
-                "the gradient of the log loss is (sigmoid(z) - y), not (y - sigmoid(z)): your steps climb the loss.",
-                lambda *a, **k: _fit(*a, **k, sign=-1.0),
-            ),
-            Misconception(
-                "no_bias",
-                "bias never updated",
-                "update the bias too: b -= lr * sum(r).",
-                lambda *a, **k: _fit(*a, **k, bias=False),
-            ),
-            Misconception(
-                "sum",
-                "gradient summed, not averaged",
-                "the loss is a mean over the N examples: divide the gradient by N (your steps are N times too large).",
-                lambda *a, **k: _fit(*a, **k, mean=False),
-            ),
+            variant("ignores_weights", lambda *a, **k: _fit(*a, **k, weights=False)),
+            variant("uphill", lambda *a, **k: _fit(*a, **k, sign=-1.0)),
+            variant("no_bias", lambda *a, **k: _fit(*a, **k, bias=False)),
+            variant("sum", lambda *a, **k: _fit(*a, **k, mean=False)),
         ],
     ),
 }
