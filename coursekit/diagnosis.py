@@ -38,11 +38,23 @@ import io
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-__all__ = ["PREFIX", "Diagnosis", "Exact", "ExerciseDiagnosis", "Misconception", "Raised", "args", "match", "variant"]
+__all__ = [
+    "PREFIX",
+    "Diagnosis",
+    "Exact",
+    "ExerciseDiagnosis",
+    "Misconception",
+    "Raised",
+    "args",
+    "match",
+    "variant",
+    "variants",
+]
 
 # A diagnosis message starts with this, so that the class report can count them.
 PREFIX = "Likely mistake"
@@ -73,6 +85,15 @@ def variant(key: str, implementation: Callable[..., Any]) -> Misconception:
     ``[<exercise>.<key>]``; :func:`coursekit.misconceptions.all_specs` joins them in.
     """
     return Misconception(key, title="", message="", variant=implementation)
+
+
+def variants(implementation: Callable[..., Any], *keys: str) -> list[Misconception]:
+    """One :func:`variant` per key: ``implementation`` with its keyword ``mistake=key`` switched on.
+
+    For a family of mistakes written as one function with a switch, such as a student's Adam with
+    ``mistake="no_bias_correction"``; the key names both the mistake and its texts.
+    """
+    return [variant(key, partial(implementation, mistake=key)) for key in keys]
 
 
 @dataclass(frozen=True)

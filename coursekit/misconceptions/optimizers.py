@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from coursekit._validate import FloatArray
-from coursekit.diagnosis import ExerciseDiagnosis, Probe, args, variant
+from coursekit.diagnosis import ExerciseDiagnosis, Probe, args, variant, variants
 from coursekit.optim import (
     adadelta_step,
     adam_step,
@@ -38,21 +38,15 @@ from coursekit.optim import (
     sgd_step,
 )
 
-
-def _wrong(func: Callable[..., Any], mistake: str) -> Callable[..., Any]:
-    """``func`` with ``mistake`` switched on, with the exercise's signature."""
-    return lambda *a, **k: func(*a, **k, mistake=mistake)
-
-
 # ----------------------------------------------------------------------------- running averages
 
 
 def _moving(a: Any, gamma: float, mistake: str = "") -> Any:
-    """The moving average; mistakes "start_first", "swap", "last_only", "in_place"."""
+    """The moving average; mistakes "starts_at_first", "swapped_weights", "last_only", "in_place"."""
     seq = np.asarray(a, dtype=float)
     out = np.empty_like(seq)
-    acc = seq[0] if mistake == "start_first" else np.zeros(seq.shape[1:])
-    new = gamma if mistake == "swap" else 1.0 - gamma
+    acc = seq[0] if mistake == "starts_at_first" else np.zeros(seq.shape[1:])
+    new = gamma if mistake == "swapped_weights" else 1.0 - gamma
     for t in range(seq.shape[0]):
         acc = (1.0 - new) * acc + new * seq[t]
         out[t] = acc
@@ -63,11 +57,11 @@ def _moving(a: Any, gamma: float, mistake: str = "") -> Any:
 
 
 def _running(a: Any, mistake: str = "") -> FloatArray:
-    """The running mean; mistakes "shift" (gamma_t = t / (t + 1)) and "by_length" (the sum over T)."""
+    """The running mean; mistakes "off_by_one" (gamma_t = t / (t + 1)) and "divides_by_length" (the sum over T)."""
     seq = np.asarray(a, dtype=float)
-    if mistake == "by_length":
+    if mistake == "divides_by_length":
         return np.cumsum(seq, axis=0) / seq.shape[0]
-    shift = 1 if mistake == "shift" else 0
+    shift = 1 if mistake == "off_by_one" else 0
     out = np.empty_like(seq)
     acc = np.zeros(seq.shape[1:])
     for t in range(1, seq.shape[0] + 1):
@@ -97,14 +91,14 @@ def _mean_probe(a: FloatArray) -> Probe:
 
 
 def _batches(n: int, k: int, rng: np.random.Generator, mistake: str = "") -> list[Any]:
-    """Mini-batches; mistakes "no_shuffle", "floor", "plus_one" (batch counts), "replace", "unseeded"."""
-    if mistake == "replace":
+    """Mini-batches; mistakes "no_shuffle", "drops_last", "extra_batch", "with_replacement", "global_rng"."""
+    if mistake == "with_replacement":
         idx = rng.integers(0, n, size=n)
-    elif mistake == "unseeded":
+    elif mistake == "global_rng":
         idx = np.random.default_rng().permutation(n)  # not from rng: another order at every call
     else:
         idx = np.arange(n) if mistake == "no_shuffle" else rng.permutation(n)
-    n_batches = {"floor": n // k, "plus_one": n // k + 1}.get(mistake, math.ceil(n / k))
+    n_batches = {"drops_last": n // k, "extra_batch": n // k + 1}.get(mistake, math.ceil(n / k))
     return [idx[i * k : (i + 1) * k] for i in range(n_batches)]
 
 
@@ -140,10 +134,10 @@ def _sgd(w: FloatArray, dw: FloatArray, lr: float, mistake: str = "") -> FloatAr
 def _momentum(
     w: FloatArray, dw: FloatArray, v: FloatArray, lr: float, gamma: float = 0.9, mistake: str = ""
 ) -> tuple[FloatArray, FloatArray]:
-    """Momentum; mistakes "uphill", "ema" (lr as eta'), "old" (old velocity), "lr_twice", "in_place"."""
-    v_new = gamma * v + ((1.0 - gamma) * dw if mistake == "ema" else (-lr if mistake == "uphill" else lr) * dw)
-    step = v if mistake == "old" else v_new
-    w_new = w - (lr * step if mistake in ("ema", "lr_twice") else step)
+    """Momentum; mistakes "uphill", "ema_with_lr" (lr as eta'), "old_velocity", "lr_twice", "in_place"."""
+    v_new = gamma * v + ((1.0 - gamma) * dw if mistake == "ema_with_lr" else (-lr if mistake == "uphill" else lr) * dw)
+    step = v if mistake == "old_velocity" else v_new
+    w_new = w - (lr * step if mistake in ("ema_with_lr", "lr_twice") else step)
     if mistake == "in_place":
         w[...], v[...] = w_new, v_new
         return w, v
@@ -216,32 +210,20 @@ EXERCISES = {
     "moving_average": ExerciseDiagnosis(
         reference=moving_average,
         probes=[args(_A1, 0.7), args(_A2, 0.4)],
-        misconceptions=[
-            variant("starts_at_first", _wrong(_moving, "start_first")),
-            variant("swapped_weights", _wrong(_moving, "swap")),
-            variant("last_only", _wrong(_moving, "last_only")),
-            variant("in_place", _wrong(_moving, "in_place")),
-        ],
+        misconceptions=variants(_moving, "starts_at_first", "swapped_weights", "last_only", "in_place"),
     ),
     "running_mean": ExerciseDiagnosis(
         reference=running_mean,
         probes=[_mean_probe(np.array([2.0, 4.0, 9.0, 1.0, -3.0])), _mean_probe(_A2)],
         misconceptions=[
-            variant("off_by_one", _wrong(_running, "shift")),
-            variant("divides_by_length", _wrong(_running, "by_length")),
+            *variants(_running, "off_by_one", "divides_by_length"),
             variant("fixed_gamma", lambda a: _moving(a, 0.5)),
         ],
     ),
     "minibatch_indices": ExerciseDiagnosis(
         reference=minibatch_indices,
         probes=[_batches_probe(20, 6, 1), _batches_probe(20, 5, 2)],
-        misconceptions=[
-            variant("no_shuffle", _wrong(_batches, "no_shuffle")),
-            variant("drops_last", _wrong(_batches, "floor")),
-            variant("with_replacement", _wrong(_batches, "replace")),
-            variant("global_rng", _wrong(_batches, "unseeded")),
-            variant("extra_batch", _wrong(_batches, "plus_one")),
-        ],
+        misconceptions=variants(_batches, "no_shuffle", "drops_last", "with_replacement", "global_rng", "extra_batch"),
     ),
     "sgd_step": ExerciseDiagnosis(
         reference=sgd_step,
@@ -249,11 +231,7 @@ EXERCISES = {
             args(np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.4, -2.0]), 0.1),
             args(np.array([[0.5, 1.5], [-1.0, 2.0]]), np.array([[1.0, -0.5], [2.0, 0.25]]), 0.3),
         ],
-        misconceptions=[
-            variant("uphill", _wrong(_sgd, "uphill")),
-            variant("in_place", _wrong(_sgd, "in_place")),
-            variant("no_lr", _wrong(_sgd, "no_lr")),
-        ],
+        misconceptions=variants(_sgd, "uphill", "in_place", "no_lr"),
     ),
     "momentum_step": ExerciseDiagnosis(
         reference=momentum_step,
@@ -263,13 +241,7 @@ EXERCISES = {
             ),
             _momentum_run(np.array([[0.5], [2.0]]), [np.array([[1.0], [-2.0]])] * 3, 0.2, 0.9),
         ],
-        misconceptions=[
-            variant("uphill", _wrong(_momentum, "uphill")),
-            variant("in_place", _wrong(_momentum, "in_place")),
-            variant("ema_with_lr", _wrong(_momentum, "ema")),
-            variant("old_velocity", _wrong(_momentum, "old")),
-            variant("lr_twice", _wrong(_momentum, "lr_twice")),
-        ],
+        misconceptions=variants(_momentum, "uphill", "in_place", "ema_with_lr", "old_velocity", "lr_twice"),
     ),
     "adadelta_step": ExerciseDiagnosis(
         reference=adadelta_step,
@@ -280,13 +252,7 @@ EXERCISES = {
             args(np.array([1.0, -0.5, 2.0]), np.array([0.5, 2.0, 0.0]), np.array([0.4, 1.0, 0.0]), 0.1, 0.8),
             args(np.array([[0.3], [1.2]]), np.array([[3.0], [0.25]]), np.array([[0.5], [2.0]]), 0.05),
         ],
-        misconceptions=[
-            variant("no_sqrt", _wrong(_adadelta, "no_sqrt")),
-            variant("old_G", _wrong(_adadelta, "old_G")),
-            variant("not_squared", _wrong(_adadelta, "not_squared")),
-            variant("in_place", _wrong(_adadelta, "in_place")),
-            variant("no_eps", _wrong(_adadelta, "no_eps")),
-        ],
+        misconceptions=variants(_adadelta, "no_sqrt", "old_G", "not_squared", "in_place", "no_eps"),
     ),
     "adam_step": ExerciseDiagnosis(
         reference=adam_step,

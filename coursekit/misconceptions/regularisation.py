@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from coursekit._validate import FloatArray
-from coursekit.diagnosis import ExerciseDiagnosis, Probe, args, variant
+from coursekit.diagnosis import ExerciseDiagnosis, Probe, args, variants
 from coursekit.regularisation import (
     add_input_noise,
     batchnorm_backward,
@@ -38,26 +38,21 @@ from coursekit.regularisation import (
 Cache = tuple[FloatArray, FloatArray, FloatArray]
 
 
-def _wrong(func: Callable[..., Any], mistake: str) -> Callable[..., Any]:
-    """``func`` with ``mistake`` switched on, with the exercise's signature."""
-    return lambda *a, **k: func(*a, **k, mistake=mistake)
-
-
 # ----------------------------------------------------------------------------- ridge-like methods
 
 
 def _stop(val_losses: Any, patience: int, mistake: str = "") -> tuple[int, int]:
-    """Early stopping; mistakes "whole_curve", "ties" (<= improves), "late" (patience + 1), "last_seen"."""
+    """Early stopping; mistakes "whole_curve", "ties_improve" (<= improves), "one_late" (patience + 1), "last_epoch"."""
     losses = [float(x) for x in val_losses]
     if mistake == "whole_curve":
         return int(np.argmin(losses)), len(losses) - 1
     best = 0
     for epoch in range(1, len(losses)):
-        if losses[epoch] < losses[best] or (mistake == "ties" and losses[epoch] == losses[best]):
+        if losses[epoch] < losses[best] or (mistake == "ties_improve" and losses[epoch] == losses[best]):
             best = epoch
-        elif epoch - best >= patience + (mistake == "late"):
-            return (epoch if mistake == "last_seen" else best), epoch
-    return (len(losses) - 1 if mistake == "last_seen" else best), len(losses) - 1
+        elif epoch - best >= patience + (mistake == "one_late"):
+            return (epoch if mistake == "last_epoch" else best), epoch
+    return (len(losses) - 1 if mistake == "last_epoch" else best), len(losses) - 1
 
 
 def _decay(w: FloatArray, dw: FloatArray, lr: float, lam: float, mistake: str = "") -> FloatArray:
@@ -107,9 +102,10 @@ def _noise_probe(std: float) -> Probe:
 def _dropout(
     a: FloatArray, p: float, rng: np.random.Generator | None, train: bool = True, mistake: str = ""
 ) -> tuple[FloatArray, FloatArray]:
-    """Inverted dropout; mistakes "no_rescale", "keep_prob", "test_rescale", "shared_mask", "in_place", "plain"."""
+    """Inverted dropout; mistakes "no_rescale", "keep_prob", "test_rescale", "shared_mask", "in_place",
+    "plain_dropout"."""
     if not train:
-        keep = 1.0 - p if mistake in ("test_rescale", "plain") else 1.0
+        keep = 1.0 - p if mistake in ("test_rescale", "plain_dropout") else 1.0
         return np.array(a, dtype=float) * keep, np.full(np.shape(a), keep)
     assert rng is not None
     shape = np.shape(a)[-1:] if mistake == "shared_mask" else np.shape(a)
@@ -117,7 +113,7 @@ def _dropout(
     if mistake == "keep_prob":
         mask = (u < p) / p
     else:
-        mask = (u >= p) / (1.0 if mistake in ("no_rescale", "plain") else 1.0 - p)
+        mask = (u >= p) / (1.0 if mistake in ("no_rescale", "plain_dropout") else 1.0 - p)
     mask = np.broadcast_to(mask, np.shape(a)).copy()
     if mistake == "in_place":
         a *= mask
@@ -216,12 +212,7 @@ EXERCISES = {
     "early_stopping": ExerciseDiagnosis(
         reference=early_stopping,
         probes=[args([5.0, 4.0, 3.0, 3.0, 3.5, 3.2, 3.1, 2.0, 2.5], 3), args([2.0, 1.0, 1.0, 1.5, 1.2, 0.5, 0.7], 3)],
-        misconceptions=[
-            variant("whole_curve", _wrong(_stop, "whole_curve")),
-            variant("ties_improve", _wrong(_stop, "ties")),
-            variant("one_late", _wrong(_stop, "late")),
-            variant("last_epoch", _wrong(_stop, "last_seen")),
-        ],
+        misconceptions=variants(_stop, "whole_curve", "ties_improve", "one_late", "last_epoch"),
     ),
     "weight_decay_step": ExerciseDiagnosis(
         reference=weight_decay_step,
@@ -229,22 +220,12 @@ EXERCISES = {
             args(np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.1, -0.4]), 0.1, 0.3),
             args(np.array([[2.0], [-1.0]]), np.array([[0.5], [1.0]]), 0.05, 2.0),
         ],
-        misconceptions=[
-            variant("in_place", _wrong(_decay, "in_place")),
-            variant("no_two", _wrong(_decay, "no_two")),
-            variant("grows", _wrong(_decay, "grows")),
-            variant("no_lr", _wrong(_decay, "no_lr")),
-        ],
+        misconceptions=variants(_decay, "in_place", "no_two", "grows", "no_lr"),
     ),
     "add_input_noise": ExerciseDiagnosis(
         reference=add_input_noise,
         probes=[_noise_probe(2.0)],
-        misconceptions=[
-            variant("variance", _wrong(_noise, "variance")),
-            variant("in_place", _wrong(_noise, "in_place")),
-            variant("same_rows", _wrong(_noise, "same_rows")),
-            variant("uniform", _wrong(_noise, "uniform")),
-        ],
+        misconceptions=variants(_noise, "variance", "in_place", "same_rows", "uniform"),
     ),
     "dropout_forward": ExerciseDiagnosis(
         reference=dropout_forward,
@@ -252,43 +233,23 @@ EXERCISES = {
             _dropout_probe(0.3),
             _dropout_test_probe(np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]]), 0.3),
         ],
-        misconceptions=[
-            variant("no_rescale", _wrong(_dropout, "no_rescale")),
-            variant("keep_prob", _wrong(_dropout, "keep_prob")),
-            variant("test_rescale", _wrong(_dropout, "test_rescale")),
-            variant("plain_dropout", _wrong(_dropout, "plain")),
-            variant("in_place", _wrong(_dropout, "in_place")),
-            variant("shared_mask", _wrong(_dropout, "shared_mask")),
-        ],
+        misconceptions=variants(
+            _dropout, "no_rescale", "keep_prob", "test_rescale", "plain_dropout", "in_place", "shared_mask"
+        ),
     ),
     "dropout_backward": ExerciseDiagnosis(
         reference=dropout_backward,
         probes=[args(np.array([[1.0, 2.0, -1.0], [0.5, -3.0, 2.0]]), np.array([[1.25, 0.0, 1.25], [0.0, 1.25, 1.25]]))],
-        misconceptions=[
-            variant("binary_mask", _wrong(_dropout_back, "binary_mask")),
-            variant("ignores_mask", _wrong(_dropout_back, "ignores_mask")),
-            variant("in_place", _wrong(_dropout_back, "in_place")),
-        ],
+        misconceptions=variants(_dropout_back, "binary_mask", "ignores_mask", "in_place"),
     ),
     "batchnorm_forward": ExerciseDiagnosis(
         reference=batchnorm_forward,
         probes=[_bn_probe(_Z, _GAMMA, _BETA, 0.25), _bn_probe(_Z[:, :2] * 1e-3, _GAMMA[:2], _BETA[:2], 1e-5)],
-        misconceptions=[
-            variant("unbiased", _wrong(_bn, "unbiased")),
-            variant("sigma_plus_eps", _wrong(_bn, "sigma_plus_eps")),
-            variant("wrong_axis", _wrong(_bn, "wrong_axis")),
-            variant("in_place", _wrong(_bn, "in_place")),
-        ],
+        misconceptions=variants(_bn, "unbiased", "sigma_plus_eps", "wrong_axis", "in_place"),
     ),
     "batchnorm_backward": ExerciseDiagnosis(
         reference=batchnorm_backward,
         probes=[args(_DOUT, _CACHE)],
-        misconceptions=[
-            variant("no_mean_path", _wrong(_bn_back, "no_mean_path")),
-            variant("no_var_path", _wrong(_bn_back, "no_var_path")),
-            variant("constant_stats", _wrong(_bn_back, "constant_stats")),
-            variant("swapped", _wrong(_bn_back, "swapped")),
-            variant("in_place", _wrong(_bn_back, "in_place")),
-        ],
+        misconceptions=variants(_bn_back, "no_mean_path", "no_var_path", "constant_stats", "swapped", "in_place"),
     ),
 }
