@@ -54,6 +54,7 @@ __all__ = [
     "match",
     "variant",
     "variants",
+    "variants_from",
 ]
 
 # A diagnosis message starts with this, so that the class report can count them.
@@ -93,7 +94,12 @@ def variants(implementation: Callable[..., Any], *keys: str) -> list[Misconcepti
     For a family of mistakes written as one function with a switch, such as a student's Adam with
     ``mistake="no_bias_correction"``; the key names both the mistake and its texts.
     """
-    return [variant(key, partial(implementation, mistake=key)) for key in keys]
+    return variants_from(lambda key: partial(implementation, mistake=key), *keys)
+
+
+def variants_from(make: Callable[[str], Callable[..., Any]], *keys: str) -> list[Misconception]:
+    """One :func:`variant` per key, its implementation ``make(key)`` (a wrong class, say, made by a factory)."""
+    return [variant(key, make(key)) for key in keys]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import numpy as np
 
 import coursekit.autodiff as ad
 from coursekit.autodiff import Dual, Var, grad_forward, grad_reverse
-from coursekit.diagnosis import ExerciseDiagnosis, variant
+from coursekit.diagnosis import ExerciseDiagnosis, variant, variants_from
 
 # -- Dual --------------------------------------------------------------------------------------------
 
@@ -228,25 +228,14 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     "Dual": ExerciseDiagnosis(
         reference=Dual,
         probes=_DUAL_PROBES,
-        misconceptions=[
-            variant("product", _wrong_dual("product")),
-            variant("rsub", _wrong_dual("rsub")),
-            variant("quotient", _wrong_dual("quotient")),
-            variant("power_chain", _wrong_dual("power_chain")),
-            variant("sin_chain", _wrong_dual("sin_chain")),
-            variant("cos_sign", _wrong_dual("cos_sign")),
-            variant("add_in_place", _wrong_dual("add_in_place")),
-        ],
+        misconceptions=variants_from(
+            _wrong_dual, "product", "rsub", "quotient", "power_chain", "sin_chain", "cos_sign", "add_in_place"
+        ),
     ),
     "Var_backward": ExerciseDiagnosis(
         reference=Var,
         probes=[_var_probe],
-        misconceptions=[
-            variant("overwrites", _wrong_var("overwrites")),
-            variant("forwards", _wrong_var("forwards")),
-            variant("no_reset", _wrong_var("no_reset")),
-            variant("no_order", _wrong_var("no_order")),
-        ],
+        misconceptions=variants_from(_wrong_var, "overwrites", "forwards", "no_reset", "no_order"),
     ),
     "grad_forward": ExerciseDiagnosis(
         reference=grad_forward,

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.diagnosis import ExerciseDiagnosis, args, variant
+from coursekit.diagnosis import ExerciseDiagnosis, args, variant, variants_from
 from coursekit.heteroscedastic_model import HeteroscedasticMLP, gaussian_nll, gaussian_nll_grads
 from coursekit.log_residuals import fit_log_residuals, rbf_features
 
@@ -168,13 +168,14 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     "HeteroscedasticMLP_backward": ExerciseDiagnosis(
         reference=HeteroscedasticMLP,
         probes=[_mlp_probe],
-        misconceptions=[
-            variant("mean_head_only", _wrong_mlp("mean_head_only")),
-            variant("no_tanh_derivative", _wrong_mlp("no_tanh_derivative")),
-            variant("derivative_at_z", _wrong_mlp("derivative_at_z")),
-            variant("variance_head_mean_gradient", _wrong_mlp("variance_head_mean_gradient")),
-            variant("bias_not_summed", _wrong_mlp("bias_not_summed")),
-        ],
+        misconceptions=variants_from(
+            _wrong_mlp,
+            "mean_head_only",
+            "no_tanh_derivative",
+            "derivative_at_z",
+            "variance_head_mean_gradient",
+            "bias_not_summed",
+        ),
     ),
     "gaussian_nll": ExerciseDiagnosis(
         reference=gaussian_nll,

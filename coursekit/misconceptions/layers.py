@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from coursekit.diagnosis import ExerciseDiagnosis, Misconception, variant
+from coursekit.diagnosis import ExerciseDiagnosis, Misconception, variants_from
 from coursekit.modules import Linear, Module, ReLU, Sigmoid, Tanh
 
 _RNG = np.random.default_rng(31)
@@ -116,33 +117,23 @@ EXERCISES: dict[str, ExerciseDiagnosis] = {
     "Linear_backward": _module(
         Linear,
         _linear_probe,
-        variant("du_no_transpose", _linear_variant("du_no_transpose")),
-        variant("transposed_dW", _linear_variant("transposed_dW")),
-        variant("db_axis", _linear_variant("db_axis")),
-        variant("db_mean", _linear_variant("db_mean")),
-        variant("not_stored", _linear_variant("not_stored")),
-        variant("accumulates", _linear_variant("accumulates")),
+        *variants_from(
+            _linear_variant, "du_no_transpose", "transposed_dW", "db_axis", "db_mean", "not_stored", "accumulates"
+        ),
     ),
     "ReLU_backward": _module(
         ReLU,
         _activation_probe,
-        variant("no_mask", _activation_variant("relu", "no_mask")),
-        variant("mask_from_dv", _activation_variant("relu", "mask_from_dv")),
-        variant("open_at_zero", _activation_variant("relu", "open_at_zero")),
-        variant("mask_only", _activation_variant("relu", "mask_only")),
+        *variants_from(partial(_activation_variant, "relu"), "no_mask", "mask_from_dv", "open_at_zero", "mask_only"),
     ),
     "Tanh_backward": _module(
         Tanh,
         _activation_probe,
-        variant("at_input", _activation_variant("tanh", "at_input")),
-        variant("no_dv", _activation_variant("tanh", "no_dv")),
-        variant("twice", _activation_variant("tanh", "twice")),
+        *variants_from(partial(_activation_variant, "tanh"), "at_input", "no_dv", "twice"),
     ),
     "Sigmoid_backward": _module(
         Sigmoid,
         _activation_probe,
-        variant("at_input", _activation_variant("sigmoid", "at_input")),
-        variant("no_dv", _activation_variant("sigmoid", "no_dv")),
-        variant("no_one_minus", _activation_variant("sigmoid", "no_one_minus")),
+        *variants_from(partial(_activation_variant, "sigmoid"), "at_input", "no_dv", "no_one_minus"),
     ),
 }
