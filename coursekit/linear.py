@@ -48,7 +48,11 @@ _WEDGE_W_OUT = np.array([0.5, 0.5])
 _WEDGE_B_OUT = -0.6
 
 
-# The input of the two-input networks (see coursekit._docs).
+# The arguments the networks share (see coursekit._docs).
+_NETWORK = [
+    "X : array_like, shape (n, n_0)\n    Inputs, one sample per row.",
+    "weights : list of array_like, the l-th of shape (n_{l-1}, n_l)\n    Weight matrices.",
+]
 _X2 = "X : array_like, shape (n, 2)\n    Inputs, one sample per row."
 
 
@@ -101,24 +105,13 @@ def collapse_linear(weights: Sequence[ArrayLike]) -> FloatArray:
     return out
 
 
+@documented(params=_NETWORK, returns="ndarray, shape (n, n_L)\n    The network's output.")
 def linear_network(X: ArrayLike, weights: Sequence[ArrayLike]) -> FloatArray:
     r"""Apply linear layers one after another, with no activation anywhere.
 
     .. math:: A_0 = X, \qquad A_l = A_{l-1} W_l \quad (l = 1, \dots, L),
 
     and the result is :math:`A_L`.
-
-    Parameters
-    ----------
-    X : array_like, shape (n, n_0)
-        Inputs, one sample per row.
-    weights : list of array_like, the l-th of shape (n_{l-1}, n_l)
-        Weight matrices.
-
-    Returns
-    -------
-    ndarray, shape (n, n_L)
-        The network's output.
     """
     mats = _check_weights(weights, "linear_network")
     A = _check_inputs(X, mats[0].shape[0], "linear_network")
@@ -127,26 +120,16 @@ def linear_network(X: ArrayLike, weights: Sequence[ArrayLike]) -> FloatArray:
     return A
 
 
+@documented(
+    params=[*_NETWORK, "biases : list of array_like, the l-th of shape (n_l,)\n    Bias vectors, one per layer."],
+    returns="ndarray, shape (n, n_L)\n    The last layer's pre-activation ``Z_L`` (no ReLU on it: it can be negative).",
+)
 def relu_network(X: ArrayLike, weights: Sequence[ArrayLike], biases: Sequence[ArrayLike]) -> FloatArray:
     r"""A fully connected network with ReLU between the layers and none after the last.
 
     .. math::
        A_0 = X, \qquad Z_l = A_{l-1} W_l + b_l, \qquad
        A_l = \max(0, Z_l) \ (l < L), \qquad f(X) = Z_L .
-
-    Parameters
-    ----------
-    X : array_like, shape (n, n_0)
-        Inputs, one sample per row.
-    weights : list of array_like, the l-th of shape (n_{l-1}, n_l)
-        Weight matrices.
-    biases : list of array_like, the l-th of shape (n_l,)
-        Bias vectors, one per layer, broadcast over the rows.
-
-    Returns
-    -------
-    ndarray, shape (n, n_L)
-        The output layer's pre-activation ``Z_L`` (no ReLU on it, so it can be negative).
     """
     func = "relu_network"
     mats = _check_weights(weights, func)
