@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "grader_tests"))
 
 from test_similarity import _expected_and_references, disguised  # noqa: E402
 
+import coursekit.grading.fingerprints as fingerprints  # noqa: E402
 import coursekit.grading.similarity as similarity  # noqa: E402
 from conftest import COURSE, load_alternatives, load_mistakes  # noqa: E402
 from coursekit.grading.examples import reference_copy  # noqa: E402
@@ -75,7 +76,7 @@ def build_class(assignment: str, n: int, seed: int = 0) -> tuple[dict[str, dict[
         e
         for e in pools
         if reference_copy(COURSE, assignment, e)
-        and len(similarity.fingerprints(similarity._definition(references[e])) - similarity._honest(expected, e))
+        and len(fingerprints.fingerprints(similarity._definition(references[e])) - similarity._honest(expected, e))
         >= similarity.MIN_FINGERPRINTS
     ]
     copiers = set(rng.sample(sorted(answers), 5))

@@ -16,11 +16,11 @@ import pytest
 
 from conftest import ASSIGNMENTS, COURSE, load_alternatives, load_mistakes
 from coursekit.grading.examples import reference_copy
+from coursekit.grading.fingerprints import fingerprints
 from coursekit.grading.similarity import (
     MIN_FINGERPRINTS,
     _definition,
     expected_and_references,
-    fingerprints,
     reference_copies,
     review_class,
     similar_pairs,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import random
 
+from coursekit.grading import fingerprints as F
 from coursekit.grading import similarity as S
 
 _NAMES = ["a", "b", "c", "d", "total", "x", "y"]
@@ -35,17 +36,17 @@ def _expression(rng: random.Random, size: int) -> str:
 
 def test_a_shared_run_of_k_plus_window_minus_one_tokens_always_shares_a_fingerprint():
     rng = random.Random(0)
-    need = S.K + S.WINDOW - 1
+    need = F.K + F.WINDOW - 1
     checked = 0
     for _ in range(500):
         shared = _expression(rng, rng.randrange(3, 8))
         a = f"out = {_expression(rng, rng.randrange(1, 4))} + {shared}"
         b = f"res = {shared} * {_expression(rng, rng.randrange(1, 4))}"
-        (tokens,) = S.normalise(f"x = {shared}")
+        (tokens,) = F.normalise(f"x = {shared}")
         if len(tokens) - 2 < need:  # the shared part itself ("x =" excluded) is too short to promise anything
             continue
         checked += 1
-        assert S.fingerprints(a) & S.fingerprints(b), (a, b)
+        assert F.fingerprints(a) & F.fingerprints(b), (a, b)
     assert checked > 100
 
 
@@ -55,7 +56,7 @@ def _brute_force(answers, expected):
     exercises = sorted({e for cells in answers.values() for e in cells})
     for exercise in exercises:
         honest = S._honest(expected, exercise)
-        prints = {s: S.fingerprints(c[exercise]) - honest for s, c in answers.items() if exercise in c}
+        prints = {s: F.fingerprints(c[exercise]) - honest for s, c in answers.items() if exercise in c}
         holders: dict[int, int] = {}
         for fps in prints.values():
             for fp in fps:

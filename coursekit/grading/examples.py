@@ -24,7 +24,7 @@ from typing import Any
 import nbformat
 
 from coursekit.grading.course import Course, exercises_of, reference_name, without_markers
-from coursekit.grading.similarity import strip_docs_and_annotations
+from coursekit.grading.fingerprints import strip_docs_and_annotations
 
 __all__ = ["answer_ids", "fill", "example_class", "write_submission"]
 

@@ -9,8 +9,8 @@ How an answer cell is compared
    number ``N`` and every string ``S``; keywords, operators, builtins and attribute names
    (``np.exp`` is ``V . exp``) are kept, since they say *what* the code does. Renaming and
    reformatting therefore change nothing.
-2. **Fingerprinted.** Within each statement, every run of :data:`K` tokens is hashed and a
-   window of :data:`WINDOW` consecutive hashes keeps its smallest (winnowing; Schleimer,
+2. **Fingerprinted** (:mod:`coursekit.grading.fingerprints`). Within each statement, every run
+   of ``K`` tokens is hashed and a window of ``WINDOW`` consecutive hashes keeps its smallest (winnowing; Schleimer,
    Wilkerson and Aiken, SIGMOD 2003): any run of ``K + WINDOW - 1`` tokens two statements share
    yields a fingerprint they share. A statement shorter than ``K`` tokens is one fingerprint. The
    fingerprints of a cell are the *set* over its statements, so reordering independent
@@ -46,14 +46,9 @@ instructor to read the two cells side by side.
 from __future__ import annotations
 
 import ast
-import builtins
-import hashlib
 import importlib
 import inspect
-import io
-import keyword
 import textwrap
-import tokenize
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -64,6 +59,7 @@ import nbformat
 
 from coursekit.grading.collect import read_quietly
 from coursekit.grading.course import Course, reference_name, without_markers
+from coursekit.grading.fingerprints import fingerprints, strip_docs_and_annotations
 
 __all__ = [
     "Answers",
@@ -73,20 +69,13 @@ __all__ = [
     "ReferenceCopy",
     "SimilarityFindings",
     "answer_cells",
-    "fingerprints",
-    "normalise",
     "reference_copies",
     "review_class",
     "similar_pairs",
-    "strip_docs_and_annotations",
     "with_references",
     "write_similarity",
 ]
 
-K = 5
-"""Tokens per hashed run."""
-WINDOW = 4
-"""Hashes per winnowing window: a shared run of K + WINDOW - 1 = 8 tokens is always seen."""
 MIN_FINGERPRINTS = 6
 """Fewer distinctive fingerprints than this and there is nothing to judge."""
 REFERENCE_SHARE = 0.6
@@ -95,8 +84,6 @@ PAIR_SHARE = 0.7
 """Share of the larger answer's unexpected fingerprints that makes a pair unusually similar."""
 COMMON = 10
 """A fingerprint more students than this have is common knowledge (and pairs no one)."""
-
-_KEEP = set(dir(builtins)) | {"np", "numpy", "math"}
 
 Answers = Mapping[str, Mapping[str, str]]
 """student -> exercise -> the source of their answer cell."""
@@ -133,104 +120,6 @@ class SimilarityFindings:
 
     reference_copies: list[ReferenceCopy] = field(default_factory=list)
     pairs: list[PairFlag] = field(default_factory=list)
-
-
-class _Strip(ast.NodeTransformer):
-    """Drops docstrings and annotations, which say nothing about what the code computes."""
-
-    def _body(self, node: Any) -> Any:
-        self.generic_visit(node)
-        body = node.body
-        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-            if isinstance(body[0].value.value, str):
-                node.body = body[1:] or [ast.Pass()]
-        return node
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        node.returns = None
-        for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs, node.args.vararg, node.args.kwarg]:
-            if arg is not None:
-                arg.annotation = None
-        return self._body(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
-    visit_ClassDef = _body
-    visit_Module = _body
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> Any:
-        if node.value is None:
-            return None
-        return ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node)
-
-
-def strip_docs_and_annotations(tree: ast.AST) -> Any:
-    """``tree`` (changed in place) without docstrings and annotations."""
-    return _Strip().visit(tree)
-
-
-def normalise(source: str) -> list[tuple[str, ...]]:
-    """The cell's statements as token tuples, robust to renaming and reformatting (module docstring).
-
-    Parameters
-    ----------
-    source : str
-        Python source (an answer cell). Cell magics and shell lines are dropped; source that still
-        does not parse is tokenised as it is, line by line.
-
-    Returns
-    -------
-    list of tuple of str
-        One tuple per line of the canonical form.
-    """
-    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
-    text = "\n".join(lines)
-    try:
-        text = ast.unparse(strip_docs_and_annotations(ast.parse(text)))
-    except (SyntaxError, ValueError, RecursionError):
-        pass
-    statements: list[tuple[str, ...]] = []
-    current: list[str] = []
-    previous = ""
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type in (tokenize.NEWLINE, tokenize.NL) and current:
-                statements.append(tuple(current))
-                current = []
-            elif tok.type == tokenize.NAME:
-                keep = keyword.iskeyword(tok.string) or tok.string in _KEEP or previous == "."
-                current.append(tok.string if keep else "V")
-            elif tok.type == tokenize.NUMBER:
-                current.append("N")
-            elif tok.type == tokenize.STRING:
-                current.append("S")
-            elif tok.type == tokenize.OP:
-                current.append(tok.string)
-            if tok.type not in (tokenize.NL, tokenize.COMMENT):
-                previous = tok.string
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        pass
-    if current:
-        statements.append(tuple(current))
-    return statements
-
-
-def _hash(tokens: tuple[str, ...]) -> int:
-    return int.from_bytes(hashlib.blake2b(" ".join(tokens).encode(), digest_size=8).digest(), "big")
-
-
-def fingerprints(source: str) -> frozenset[int]:
-    """The winnowed fingerprints of a cell (module docstring): a set, so statement order does not matter."""
-    out: set[int] = set()
-    for statement in normalise(source):
-        if len(statement) < K:
-            out.add(_hash(statement))
-            continue
-        hashes = [_hash(statement[i : i + K]) for i in range(len(statement) - K + 1)]
-        if len(hashes) <= WINDOW:
-            out.add(min(hashes))
-            continue
-        out.update(min(hashes[i : i + WINDOW]) for i in range(len(hashes) - WINDOW + 1))
-    return frozenset(out)
 
 
 def _definition(obj: Any) -> str:
