@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import time
 
 import jupytext
 import nbformat
 import pytest
+from jupytext.compare import compare
 
 from conftest import ASSIGNMENTS, COURSE, ROOT
 from coursekit.grading.check import check_course
 from coursekit.grading.course import Course, CourseError
-from coursekit.grading.release import check_release, generate_students
+from coursekit.grading.release import build_solution, check_release, generate_students
 
 
 def test_every_assignment_is_released():
@@ -47,6 +50,20 @@ def test_student_notebooks_carry_no_jupytext_pairing():
     for a in ASSIGNMENTS:
         for name in COURSE.notebook_names(a):
             assert "jupytext" not in nbformat.read(COURSE.student(a, name), as_version=4).metadata
+
+
+def test_jupyterlab_opens_every_solution_whatever_the_timestamps():
+    """JupyterLab's jupytext opens a paired notebook whose .ipynb is newer than its script only if
+    their inputs agree (read_pair(must_match=True)); the executed notebook's coursekit metadata must
+    not count, so the scripts filter it out of the text representation."""
+    for a in ASSIGNMENTS:
+        for name in COURSE.notebook_names(a):
+            if not COURSE.has_script(a, name):
+                continue
+            script = COURSE.source(a, name)
+            from_script = jupytext.writes(jupytext.read(script), "py:percent")
+            from_notebook = jupytext.writes(jupytext.read(COURSE.solution(a, name)), "py:percent")
+            assert not compare(from_notebook, from_script, "ipynb", "py", return_diff=True), f"{a}/{name}"
 
 
 # --- the checks themselves, on a small course made here -------------------------------------------
@@ -225,3 +242,15 @@ def test_a_written_answer_without_a_rubric_is_reported(toy):
     nbformat.write(nb, path)
     problems = check_course(toy)
     assert any("written answer 'q_step' has no rubric" in p for p in problems), problems
+
+
+def test_a_rebuilt_solution_is_never_newer_than_its_script(toy):
+    """An instructor's script without the metadata filter: after a release the notebook, with its
+    reference times, is not newer than the script, so JupyterLab still opens it."""
+    script = toy.source("02_activations")
+    old = time.time() - 3600
+    os.utime(script, (old, old))
+    assert build_solution(toy, "02_activations", force=True)
+    notebook = toy.solution("02_activations")
+    assert "coursekit" in nbformat.read(notebook, as_version=4).cells[0].metadata
+    assert notebook.stat().st_mtime <= script.stat().st_mtime

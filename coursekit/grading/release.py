@@ -153,7 +153,21 @@ def build_solution(course: Course, assignment: str, notebook: str | None = None,
     executed = execute_notebook(source, target.parent, name=assignment, times=times)
     record_reference_times(executed, times)
     _write_solution(executed, target)
+    _not_older(course.source(assignment, notebook), target)
     return True
+
+
+def _not_older(script: Path, notebook: Path) -> None:
+    """Give the script the notebook's modification time.
+
+    JupyterLab's jupytext refuses to open a paired notebook whose ``.ipynb`` is more than a second
+    newer than its script unless their inputs agree exactly, and the executed notebook carries
+    metadata its script does not (``coursekit.reference_seconds``; the course's own scripts filter
+    it out with ``cell_metadata_filter: -coursekit`` in their header, an instructor's may not). With
+    equal times the script is the source of the inputs, which it is.
+    """
+    stamp = notebook.stat()
+    os.utime(script, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
 
 
 def record_reference_times(nb: Any, times: dict[int, float]) -> None:

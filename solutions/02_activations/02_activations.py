@@ -1,10 +1,13 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: -coursekit
 #     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -385,9 +388,9 @@ forms = {
     "your tanh (expm1)": tanh(tiny),
 }
 fig, ax = plt.subplots(figsize=(7, 4.2))
-for label, values in forms.items():
+for (label, values), style in zip(forms.items(), ["-", "--", ":"]):
     error = np.abs(values - reference_tanh) / reference_tanh
-    ax.loglog(tiny, np.maximum(error, 1e-17), label=label)  # an exact value would sit at 1e-17
+    ax.loglog(tiny, np.maximum(error, 1e-17), style, lw=2, label=label)  # an exact value sits at 1e-17
 ax.set_xlabel("$z$")
 ax.set_ylabel("relative error against math.tanh")
 ax.set_title("Cancellation: 1 - e loses the digits of a small result")
