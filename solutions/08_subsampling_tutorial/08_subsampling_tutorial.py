@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: -coursekit
+#     cell_metadata_filter: nbgrader,tags,-all
 #     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
