@@ -322,7 +322,7 @@ def multiply_adds(widths):
 widths = [784, 32, 784]
 stack_rng = np.random.default_rng(7)  # its own generator: the later cells' draws stay as they were
 stack = [stack_rng.standard_normal((a, b)) for a, b in zip(widths[:-1], widths[1:])]
-W_total = collapse_linear(stack)
+W_total = stack[0] @ stack[1]  # the collapsed layer, what collapse_linear(stack) returns
 singular_values = np.linalg.svd(W_total, compute_uv=False)
 # count the singular values that are not rounding noise (the gap is about 13 orders of magnitude)
 rank = int(np.sum(singular_values > 1e-8 * singular_values[0]))
