@@ -302,3 +302,13 @@ def check_matrix_list(weights: object, func: str) -> list[FloatArray]:
     if len(weights) == 0:
         raise ValueError(f"{func}: argument 'weights' must contain at least one weight matrix, got an empty list")
     return [as_float_array(w, f"weights[{i}]", func, ndim=2) for i, w in enumerate(weights)]
+
+
+def check_validation_set(
+    X_val: ArrayLike, y_val: ArrayLike, n_features: int, func: str, like: str = "X"
+) -> tuple[FloatArray, NDArray[np.int64]]:
+    """A classifier's validation set: inputs with the training inputs' ``n_features`` columns, and labels."""
+    Xv = as_float_array(X_val, "X_val", func, ndim=2)
+    if Xv.shape[1] != n_features:
+        raise ValueError(f"{func}: argument 'X_val' must have {n_features} columns like {like}, got shape {Xv.shape}")
+    return Xv, check_labels(y_val, Xv.shape[0], "y_val", func)

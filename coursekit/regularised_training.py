@@ -26,6 +26,7 @@ from coursekit._validate import (
     check_positive,
     check_probability,
     check_rng,
+    check_validation_set,
 )
 from coursekit.losses import softmax_cross_entropy_fast
 from coursekit.progress import progress
@@ -308,13 +309,10 @@ def train_mlp(
     """
     func = "train_mlp"
     X = as_float_array(X_train, "X_train", func, ndim=2)
-    Xv = as_float_array(X_val, "X_val", func, ndim=2)
     y = check_labels(y_train, X.shape[0], "y_train", func)
-    yv = check_labels(y_val, Xv.shape[0], "y_val", func)
+    Xv, yv = check_validation_set(X_val, y_val, X.shape[1], func, like="X_train")
     if X.shape[0] == 0 or Xv.shape[0] == 0:
         raise ValueError(f"{func}: the training and validation sets must not be empty")
-    if Xv.shape[1] != X.shape[1]:
-        raise ValueError(f"{func}: argument 'X_val' must have {X.shape[1]} columns like X_train, got {Xv.shape[1]}")
     check_rng(rng, func)
     if isinstance(hidden, str | bytes) or not isinstance(hidden, Sequence) or len(hidden) == 0:
         raise ValueError(f"{func}: argument 'hidden' must list the widths of at least one layer, got {hidden!r}")

@@ -25,7 +25,15 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 from numpy.typing import ArrayLike
 
-from coursekit._validate import FloatArray, as_float_array, check_int, check_labels, check_positive, check_rng
+from coursekit._validate import (
+    FloatArray,
+    as_float_array,
+    check_int,
+    check_labels,
+    check_positive,
+    check_rng,
+    check_validation_set,
+)
 from coursekit.modules import Linear, LossModule, Module, ReLU, Sequential, SoftmaxCrossEntropy
 from coursekit.optim import minibatch_indices
 from coursekit.progress import progress
@@ -372,11 +380,8 @@ def train_mlp(
     if (X_val is None) != (y_val is None):
         raise ValueError(f"{func}: give both 'X_val' and 'y_val', or neither")
     if X_val is not None:
-        Xv = as_float_array(X_val, "X_val", func, ndim=2)
-        if Xv.shape[1] != d:
-            raise ValueError(f"{func}: argument 'X_val' must have {d} columns like X, got shape {Xv.shape}")
         assert y_val is not None  # checked above: both or neither
-        yv = check_labels(y_val, Xv.shape[0], "y_val", func)
+        Xv, yv = check_validation_set(X_val, y_val, d, func)
     n_classes = int(labels.max()) + 1 if X_val is None else int(max(labels.max(), yv.max())) + 1
     get_batches = minibatch_indices if batch_fn is None else batch_fn
     if not callable(get_batches):

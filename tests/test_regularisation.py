@@ -561,3 +561,14 @@ def test_train_mlp_errors():
         train_mlp(X, y, X, y, rng, batchnorm="yes")
     with pytest.raises(TypeError, match=r"train_mlp: argument 'rng' must be a numpy.random.Generator"):
         train_mlp(X, y, X, y, 1)
+
+
+def test_train_mlp_refuses_a_validation_set_that_does_not_match():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(10, 4)), np.arange(10) % 2
+    with pytest.raises(
+        ValueError, match=r"train_mlp: argument 'X_val' must have 4 columns like X_train, got shape \(5, 3\)"
+    ):
+        train_mlp(X, y, rng.normal(size=(5, 3)), np.zeros(5, dtype=int), rng, epochs=1)
+    with pytest.raises(ValueError, match=r"train_mlp: argument 'y_val'"):
+        train_mlp(X, y, rng.normal(size=(5, 4)), np.zeros(4, dtype=int), rng, epochs=1)
