@@ -50,7 +50,7 @@ def _section(title: str, entries: Sequence[str]) -> str:
 
 
 def documented(*, params: Sequence[str] = (), returns: str | Sequence[str] = ()) -> Callable[[F], F]:
-    """Append a ``Parameters`` and a ``Returns`` section to the decorated function's docstring.
+    """Add a ``Parameters`` and a ``Returns`` section to the decorated function's docstring.
 
     Parameters
     ----------
@@ -76,7 +76,7 @@ def documented(*, params: Sequence[str] = (), returns: str | Sequence[str] = ())
         signature = [p for p in inspect.signature(func).parameters if p not in ("self", "cls")]
         if any("\\n" in entry for entry in [*params, *entries]):
             raise ValueError(f"{name}: a shared entry holds a backslash and n, not a newline (a raw string?)")
-        if documented_names != signature:
+        if params and documented_names != signature:
             raise ValueError(f"{name}: the shared docs describe {documented_names}, the signature has {signature}")
         doc = inspect.cleandoc(func.__doc__ or "")
         for title, given in (("Parameters", params), ("Returns", entries)):

@@ -163,7 +163,7 @@ def _not_older(script: Path, notebook: Path) -> None:
     JupyterLab's jupytext refuses to open a paired notebook whose ``.ipynb`` is more than a second
     newer than its script unless their inputs agree exactly, and the executed notebook carries
     metadata its script does not (``coursekit.reference_seconds``; the course's own scripts filter
-    it out with ``cell_metadata_filter: -coursekit`` in their header, an instructor's may not). With
+    it out with ``cell_metadata_filter: nbgrader,tags,-all`` in their header, an instructor's may not). With
     equal times the script is the source of the inputs, which it is.
     """
     stamp = notebook.stat()
