@@ -124,6 +124,16 @@ def _grads(xs: tuple[Var, ...]) -> FloatArray:
     return np.array([float(v.grad) for v in xs], dtype=np.float64)
 
 
+def _output_node(o: object, func: str) -> Var | None:
+    """One output of a vector function: its Var, or None for a plain number (a constant output)."""
+    if isinstance(o, Var):
+        _single_number(o, func, "every output of f must be")
+        return o
+    if not _is_real_number(o):
+        raise TypeError(f"{func}: f must return Vars or numbers, got {type(o).__name__}")
+    return None
+
+
 @documented(params=[_SCALAR_F.format(node="scalar Var"), _X], returns="ndarray, shape (n,)")
 def grad_reverse(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike) -> FloatArray:
     """Gradient of a scalar function of ``n`` scalars by reverse mode: one backward pass."""
@@ -157,12 +167,9 @@ def vjp(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike, u: ArrayLike) -> Floa
         raise ValueError(f"{func}: f returned {len(outs)} outputs but 'u' has {weights.shape[0]} entries")
     total: Var | None = None
     for w, o in zip(weights, outs, strict=True):
-        if isinstance(o, Var):
-            _single_number(o, func, "every output of f must be")
-            term = o * float(w)
+        if (node := _output_node(o, func)) is not None:
+            term = node * float(w)
             total = term if total is None else total + term
-        elif not _is_real_number(o):
-            raise TypeError(f"{func}: f must return Vars or numbers, got {type(o).__name__}")
     if total is not None:
         total.backward()
     return _grads(xs)
@@ -181,12 +188,9 @@ def jacobian_reverse(f: Callable[[tuple[Var, ...]], Any], x: ArrayLike) -> Float
     outs = _outputs(f(xs), func)
     J = np.zeros((len(outs), len(xs)))
     for k, o in enumerate(outs):
-        if isinstance(o, Var):
-            _single_number(o, func, "every output of f must be")
+        if (node := _output_node(o, func)) is not None:
             for v in xs:  # inputs that output k does not reach keep a stale gradient otherwise
                 v.grad = 0.0
-            o.backward()
+            node.backward()
             J[k] = _grads(xs)
-        elif not _is_real_number(o):
-            raise TypeError(f"{func}: f must return Vars or numbers, got {type(o).__name__}")
     return J

@@ -230,7 +230,6 @@ def momentum_step(
     The same method is often written with a moving average of the gradients instead
     (:func:`momentum_step_ema`); the two give identical paths when
     :math:`\eta' = \eta/(1-\gamma)`.
-
     """
     func = "momentum_step"
     w, g, v = check_step_inputs(func, w, dw, v=v)
@@ -271,7 +270,6 @@ def momentum_step_ema(
     :math:`\eta' M_t` are equal at every step, hence so are the paths. This form keeps
     the size of a step comparable to plain SGD with step size :math:`\eta'` once the
     average has warmed up.
-
     """
     func = "momentum_step_ema"
     w, g, m = check_step_inputs(func, w, dw, m=m)
@@ -307,7 +305,6 @@ def adadelta_step(
     is flat. (What the notes call adadelta is what is usually called RMSprop; Zeiler's
     original adadelta also keeps an average of the squared *updates* and has no
     :math:`\eta`.)
-
     """
     func = "adadelta_step"
     w, g, G = check_step_inputs(func, w, dw, G=G)
@@ -365,7 +362,6 @@ def adam_step(
     recomputed at each step. :math:`\varepsilon` sits outside the square root as in Kingma
     and Ba; the notes put it inside, :math:`\sqrt{\hat v_t + \varepsilon}`. The two differ
     only for tiny gradients, :math:`|g| \lesssim \sqrt{\varepsilon}` (1e-4 for the default).
-
     """
     func = "adam_step"
     w, g, m, v = check_step_inputs(func, w, dw, m=m, v=v)
